@@ -1,0 +1,84 @@
+"""Front end: the ``rrag`` command line (see ../shared CLI-CONTRACT.md).
+
+One module per subcommand, each with ``add_parser(subparsers)`` and ``run(args) -> int``.
+Output contract: ``--json`` prints exactly one JSON object on stdout; progress and logs go to
+stderr; failures exit non-zero with one ``rrag: ...`` line on stderr (the traceback of an
+unexpected error goes to the log file, not the terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from ..errors import RragError
+from ..paths import cache_home
+
+SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rrag", description="Rust-aware retrieval and context for local LLMs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> Path | None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="rrag: %(message)s", stream=sys.stderr)
+    return None
+
+
+def _log_crash() -> Path | None:
+    try:
+        folder = cache_home()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / "rrag.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        os.chmod(path, 0o600)
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.run(args) or 0)
+    except RragError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rrag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
+        where = _log_crash()
+        detail = f"; details in {where}" if where else ""
+        print(f"rrag: internal error: {type(exc).__name__}: {exc}{detail}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Front end: ``rrag index`` — build or incrementally update the index of a workspace."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..service.progress import StderrBar
+from .common import add_json, add_root, emit_json, engine_for
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="build or update the index of a Rust workspace")
+    add_root(p)
+    p.add_argument("--no-embed", action="store_true",
+                   help="the structural index only (items, graph, lexical), no vectors")
+    add_json(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with engine_for(args) as engine:
+        report = engine.index(embed=not args.no_embed, progress=StderrBar())
+        stats = engine.stats()
+    out = report.to_json() | {"db": stats["db"], "files": stats["files"]}
+    for err in report.errors:
+        print(f"rrag: {err['path']}: {err['message']}", file=sys.stderr)
+    if args.json:
+        emit_json(out)
+    else:
+        print(f"indexed {stats['root']}: {report.files_parsed} parsed, "
+              f"{report.files_unchanged} unchanged, {report.files_removed} removed; "
+              f"{report.items} items, {report.edges} edges in {report.seconds:.2f}s "
+              f"({len(report.errors)} problems)\nindex: {stats['db']}")
+    return 0

@@ -1,0 +1,96 @@
+"""Parse layer: the unit of work a parse process runs for one file.
+
+Reads the file, hashes it (blake3), and parses it unless the hash equals the one we already
+hold. Returns plain picklable results; every failure becomes a ``Problem`` naming the file, so one
+bad file never stops a run. Runs in worker processes, so it imports only the parse layer.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+
+import blake3
+
+from .model import ParsedFile, Problem
+
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    hash: str = ""
+    mtime_ns: int = 0
+    size: int = 0
+    unchanged: bool = False  # the hash matched the stored one: nothing parsed
+    parsed: ParsedFile | None = None
+    item_hashes: list[str] | None = None
+    problem: Problem | None = None
+
+
+def content_hash(text: str) -> str:
+    return blake3.blake3(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def looks_binary(data: bytes) -> bool:
+    """A .rs file that is not text: NULs or mostly non-text bytes in its first block."""
+    head = data[:BINARY_SNIFF_BYTES]
+    if not head:
+        return False
+    if b"\x00" in head and head.count(b"\x00") > len(head) // 100:
+        return True
+    text_like = sum(1 for b in head if b >= 32 or b in (9, 10, 12, 13) or b >= 128)
+    return text_like < len(head) * 0.9
+
+
+def parse_one(root: str, rel: str, known_hash: str, max_bytes: int) -> FileResult:
+    from .rust import parse_source  # imported here: worker processes pay for it once
+
+    full = os.path.join(root, rel)
+    result = FileResult(rel)
+    try:
+        st = os.stat(full)
+        result.mtime_ns, result.size = st.st_mtime_ns, st.st_size
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO or device named .rs would block or never end; never open it.
+            result.problem = Problem(rel, "skipped: not a regular file")
+            return result
+        if st.st_size > max_bytes:
+            result.problem = Problem(rel, f"skipped: {st.st_size // 1024} KiB is over the "
+                                          f"{max_bytes // 1024} KiB limit (index.max_file_kb)")
+            return result
+        with open(full, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        result.problem = Problem(rel, "vanished while indexing")
+        return result
+    except OSError as exc:
+        result.problem = Problem(rel, f"cannot read: {exc.strerror or exc}")
+        return result
+    result.hash = blake3.blake3(data).hexdigest()[:32]
+    if result.hash == known_hash:
+        result.unchanged = True
+        return result
+    if looks_binary(data):
+        result.problem = Problem(rel, "skipped: not a text file")
+        return result
+    try:
+        parsed = parse_source(data, rel)
+    except RecursionError:
+        result.problem = Problem(rel, "skipped: nesting too deep to parse")
+        return result
+    if _invalid_utf8(data):
+        result.problem = Problem(rel, "invalid UTF-8: indexed with replacement characters")
+    result.parsed = parsed
+    result.item_hashes = [content_hash(item.content) for item in parsed.items]
+    return result
+
+
+def _invalid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False

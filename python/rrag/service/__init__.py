@@ -1,0 +1,1 @@
+"""Service layer: the long-lived engine that front ends drive (CLI, Neovim host, Vim host)."""

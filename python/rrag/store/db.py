@@ -1,0 +1,213 @@
+"""Store layer: opening the database, migrations, transactions, recovery.
+
+One ``Store`` wraps one apsw connection with sqlite-vec loaded. Writes go through
+``transaction()`` (BEGIN IMMEDIATE, so two engines on one repository queue up behind the busy
+timeout instead of failing half-way); a transaction per file means a kill at any moment leaves
+the last committed state. A corrupt file or one written by a newer rrag is moved aside and rebuilt
+with one message, never a traceback. Files are created readable by the user only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import apsw
+import sqlite_vec
+
+from ..errors import StoreError
+from ..paths import private_dir
+from .schema import MIGRATIONS
+
+log = logging.getLogger("rrag.store")
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    """An open index database. Not shared between threads: each engine thread opens its own."""
+
+    def __init__(self, path: Path, conn: apsw.Connection, notices: list[str]) -> None:
+        self.path = path
+        self.conn = conn
+        self.notices = notices  # one-line messages for the user (e.g. "rebuilt a corrupt index")
+        self._depth = 0
+
+    # -- low-level helpers used by the other store modules ---------------------------------
+    def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> apsw.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    def one(self, sql: str, params: Any = None) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        try:
+            names = [d[0] for d in cur.getdescription()]
+        except apsw.ExecutionCompleteError:
+            return []
+        return [dict(zip(names, row)) for row in cur]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        _retry_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            with contextlib.suppress(apsw.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            _retry_busy(lambda: self.conn.execute("COMMIT"))
+        except apsw.FullError as exc:
+            with contextlib.suppress(apsw.Error):
+                self.conn.execute("ROLLBACK")
+            raise StoreError(f"the disk holding the index is full ({self.path})",
+                             "free some space and run the index again") from exc
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        value = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def schema_version(self) -> int:
+        return int(self.one("SELECT count(*) FROM _rrag_migrations") or 0)
+
+    def close(self) -> None:
+        with contextlib.suppress(apsw.Error):
+            self.conn.close()
+
+
+def _retry_busy(action: Any, attempts: int = 5) -> Any:
+    # The busy timeout already waits; this covers the rare BUSY that SQLite returns without
+    # waiting (a deadlock-avoidance BUSY when upgrading a read transaction).
+    for attempt in range(attempts):
+        try:
+            return action()
+        except apsw.BusyError:
+            if attempt == attempts - 1:
+                raise StoreError("the index is busy: another rrag process has held it for too long",
+                                 "wait for the other index run to finish, then retry") from None
+            time.sleep(0.2 * (attempt + 1))
+    return None
+
+
+def _connect(path: Path) -> apsw.Connection:
+    conn = apsw.Connection(str(path))
+    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+    conn.enable_load_extension(True)
+    conn.load_extension(sqlite_vec.loadable_path())
+    conn.enable_load_extension(False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        log.info("journal mode is %s, not WAL", mode)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _migrate(conn: apsw.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS _rrag_migrations(name TEXT PRIMARY KEY, applied_at REAL)")
+    applied = {row[0] for row in conn.execute("SELECT name FROM _rrag_migrations")}
+    known = {name for name, _ in MIGRATIONS}
+    if applied - known:
+        raise _UnknownSchema(sorted(applied - known)[0])
+    for name, sql in MIGRATIONS:
+        if name in applied:
+            continue
+        _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            # Another process may have applied it while we waited for the lock.
+            if conn.execute("SELECT 1 FROM _rrag_migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            conn.execute(sql)
+            conn.execute("INSERT INTO _rrag_migrations(name, applied_at) VALUES(?, ?)",
+                         (name, time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(apsw.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+
+class _UnknownSchema(Exception):
+    pass
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(path) + suffix)
+        if src.exists():
+            os.replace(src, Path(str(aside) + suffix))
+    return aside
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating or migrating) the index at ``path``; rebuild it if it is unusable."""
+    try:
+        private_dir(path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot create the index folder {path.parent}: {exc.strerror}",
+                         "make it writable or set index.db_dir / RRAG_CACHE_DIR elsewhere") from exc
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(f"the index folder {path.parent} is not writable",
+                         "make it writable or set index.db_dir / RRAG_CACHE_DIR elsewhere")
+    notices: list[str] = []
+    for attempt in range(2):
+        try:
+            old_umask = os.umask(0o077)
+            try:
+                conn = _connect(path)
+                # Reading the schema is cheap and catches a damaged header or catalogue; a
+                # full quick_check would read the whole file on every open.
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                _migrate(conn)
+            finally:
+                os.umask(old_umask)
+            return Store(path, conn, notices)
+        except (apsw.NotADBError, apsw.CorruptError, _UnknownSchema) as exc:
+            if attempt:
+                raise StoreError(f"cannot rebuild the index at {path}: {exc}",
+                                 "delete the file and run :RragIndex / rrag index") from exc
+            with contextlib.suppress(Exception):
+                conn.close()  # type: ignore[possibly-undefined]
+            aside = _move_aside(path)
+            reason = ("was written by a newer rrag" if isinstance(exc, _UnknownSchema)
+                      else "was corrupt")
+            notices.append(f"rrag: the index {path} {reason}; moved it to {aside.name} "
+                           "and rebuilt it (run the index again to fill it)")
+            log.warning(notices[-1])
+        except apsw.FullError as exc:
+            raise StoreError(f"the disk holding the index is full ({path})",
+                             "free some space and run the index again") from exc
+        except (apsw.CantOpenError, apsw.ReadOnlyError, apsw.PermissionsError) as exc:
+            raise StoreError(f"cannot open the index {path}: {exc}",
+                             "check the folder's permissions or set index.db_dir") from exc
+    raise AssertionError("unreachable")

@@ -1,0 +1,128 @@
+"""Store layer: the files table and the per-file write of a file's items.
+
+``replace_file`` is the unit of durability: the file row, its old items' removal and its new
+items go in one transaction, so a kill between two files leaves every file either fully old or
+fully new. Other layers pass plain dataclasses in and get dataclasses out.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..parse.model import Item
+from .db import Store
+
+
+@dataclass(slots=True)
+class FileRecord:
+    path: str
+    package: str = ""
+    crate: str = ""
+    module_path: str = ""
+    id_namespace: str = ""
+    reachable: bool = True
+    hash: str = ""
+    mtime_ns: int = 0
+    size: int = 0
+    line_count: int = 0
+    parse_errors: int = 0
+    problem: str | None = None
+    mod_decls: str = "[]"  # JSON list of ModDecl fields
+
+
+@dataclass(slots=True)
+class FileState:
+    id: int
+    path: str
+    hash: str
+    mtime_ns: int
+    size: int
+    module_path: str
+    id_namespace: str
+    crate: str
+    package: str
+    reachable: bool
+    problem: str | None
+    mod_decls: str
+
+
+def file_states(store: Store) -> dict[str, FileState]:
+    cur = store.execute(
+        "SELECT id, path, hash, mtime_ns, size, module_path, id_namespace, crate, package, "
+        "reachable, problem, mod_decls FROM files")
+    return {row[1]: FileState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                              row[8], bool(row[9]), row[10], row[11]) for row in cur}
+
+
+def touch_files(store: Store, stamps: Iterable[tuple[str, int, int]]) -> None:
+    """Content unchanged, only mtime/size moved: remember them so the next run skips hashing."""
+    with store.transaction():
+        store.executemany("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
+                          [(mtime, size, path) for path, mtime, size in stamps])
+
+
+def delete_files(store: Store, paths: Iterable[str]) -> int:
+    """Drop files (and, by cascade, their items and everything hanging off them)."""
+    count = 0
+    for path in paths:
+        with store.transaction():
+            store.execute("DELETE FROM files WHERE path = ?", (path,))
+            count += store.conn.changes()
+    return count
+
+
+_ITEM_COLUMNS = ("id, file_id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
+                 "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
+                 "generics, self_type, trait_name, content, content_hash")
+_INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 22)}) "
+                "ON CONFLICT(id) DO NOTHING")
+
+
+def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
+    return (item.id, file_id, item.kind, item.name, item.qualname, item.module_path, item.parent,
+            item.start_byte, item.end_byte, item.start_line, item.end_line, item.signature,
+            item.docs, item.visibility, json.dumps(list(item.attrs)),
+            json.dumps(list(item.derives)), json.dumps(list(item.cfg)), item.generics,
+            item.self_type, item.trait_name, item.content, content_hash)
+
+
+def replace_file(store: Store, record: FileRecord, items: list[Item],
+                 content_hashes: list[str]) -> tuple[int, int]:
+    """Write one file and its items atomically. Returns (file id, items skipped as duplicates)."""
+    with store.transaction():
+        store.execute(
+            "INSERT INTO files(path, package, crate, module_path, id_namespace, reachable, hash, "
+            "mtime_ns, size, line_count, parse_errors, problem, mod_decls, indexed_at) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET package = excluded.package, crate = excluded.crate, "
+            "module_path = excluded.module_path, id_namespace = excluded.id_namespace, "
+            "reachable = excluded.reachable, hash = excluded.hash, mtime_ns = excluded.mtime_ns, "
+            "size = excluded.size, line_count = excluded.line_count, "
+            "parse_errors = excluded.parse_errors, problem = excluded.problem, "
+            "mod_decls = excluded.mod_decls, indexed_at = excluded.indexed_at",
+            (record.path, record.package, record.crate, record.module_path, record.id_namespace,
+             int(record.reachable), record.hash, record.mtime_ns, record.size, record.line_count,
+             record.parse_errors, record.problem, record.mod_decls, time.time()))
+        file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
+        store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
+        before = store.conn.total_changes()
+        store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
+                                         for item, h in zip(items, content_hashes)])
+        inserted = store.conn.total_changes() - before
+    return file_id, len(items) - inserted
+
+
+def problems(store: Store) -> list[dict]:
+    return store.rows("SELECT path, problem AS message FROM files WHERE problem IS NOT NULL "
+                      "ORDER BY path")
+
+
+def file_counts(store: Store) -> dict[str, int]:
+    row = store.execute(
+        "SELECT count(*), coalesce(sum(line_count), 0), coalesce(sum(parse_errors > 0), 0), "
+        "coalesce(sum(problem IS NOT NULL), 0) FROM files").fetchone()
+    return {"files": row[0], "lines": row[1], "files_with_syntax_errors": row[2],
+            "files_with_problems": row[3]}

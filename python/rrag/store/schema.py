@@ -1,0 +1,63 @@
+"""Store layer: the schema as an ordered list of named migrations.
+
+Each migration runs once, inside one transaction, and is recorded in ``_rrag_migrations``
+(the llm / sqlite-utils habit). Never edit a shipped migration: append a new one. A database
+that has migrations we do not know (written by a newer rrag) is rebuilt, not guessed at.
+"""
+
+from __future__ import annotations
+
+M001_STRUCTURE = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+
+CREATE TABLE files(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,          -- relative to the workspace root, '/' separators
+    package TEXT NOT NULL DEFAULT '',
+    crate TEXT NOT NULL DEFAULT '',
+    module_path TEXT NOT NULL DEFAULT '',
+    id_namespace TEXT NOT NULL DEFAULT '',  -- what NodeIds of this file hash (see indexer)
+    reachable INTEGER NOT NULL DEFAULT 1,   -- reached through the module tree
+    hash TEXT NOT NULL DEFAULT '',          -- blake3 of the content
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    line_count INTEGER NOT NULL DEFAULT 0,
+    parse_errors INTEGER NOT NULL DEFAULT 0, -- ERROR/MISSING nodes tree-sitter recovered from
+    problem TEXT,                            -- why the file could not be indexed, if it could not
+    mod_decls TEXT NOT NULL DEFAULT '[]',    -- JSON, to rebuild the module tree without parsing
+    indexed_at REAL NOT NULL DEFAULT 0
+);
+
+CREATE TABLE items(
+    id TEXT PRIMARY KEY,                 -- 32 hex digits: the compact 128-bit NodeId
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    qualname TEXT NOT NULL,
+    module_path TEXT NOT NULL,
+    parent TEXT,
+    start_byte INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    signature TEXT NOT NULL DEFAULT '',
+    docs TEXT NOT NULL DEFAULT '',
+    visibility TEXT NOT NULL DEFAULT '',
+    attrs TEXT NOT NULL DEFAULT '[]',
+    derives TEXT NOT NULL DEFAULT '[]',
+    cfg TEXT NOT NULL DEFAULT '[]',
+    generics TEXT NOT NULL DEFAULT '',
+    self_type TEXT NOT NULL DEFAULT '',
+    trait_name TEXT NOT NULL DEFAULT '',
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX items_file ON items(file_id);
+CREATE INDEX items_qualname ON items(qualname);
+CREATE INDEX items_name ON items(name);
+CREATE INDEX items_parent ON items(parent);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("m001_structure", M001_STRUCTURE),
+]

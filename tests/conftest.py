@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated cache/config per test session, the project venv's tools, and
+small helpers to run the real ``rrag`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REGISTRY = Path("/usr/share/cargo/registry")
+BIN = Path(sys.executable).parent
+
+
+def pytest_report_header(config):
+    import apsw
+    import sqlite_vec
+
+    return [f"sqlite {apsw.sqlite_lib_version()}, sqlite-vec {sqlite_vec.__version__ if hasattr(sqlite_vec, '__version__') else '?'}, python {sys.executable}"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Every test gets its own cache (index databases) and config; models stay shared."""
+    base = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    monkeypatch.delenv("RRAG_CACHE_DIR", raising=False)
+    monkeypatch.delenv("RRAG_CONFIG", raising=False)
+    yield
+
+
+def registry_crate(name: str) -> Path:
+    """A real crate's sources from Debian's librust-*-dev packages, newest version present."""
+    found = sorted(REGISTRY.glob(f"{name}-[0-9]*"))
+    if not found:
+        pytest.fail(f"{REGISTRY}/{name}-* is missing: run scripts/setup-system.sh "
+                    "(it installs the librust-*-dev packages the tests read)")
+    return found[-1]
+
+
+def rrag(*args: str, cwd: Path | None = None, check: bool = True, env: dict | None = None,
+         timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real console script of the project venv."""
+    proc = subprocess.run([str(BIN / "rrag"), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"rrag {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def rrag_json(*args: str, **kw) -> dict:
+    proc = rrag(*args, "--json", **kw)
+    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    assert len(lines) == 1, f"--json must print exactly one line, got: {proc.stdout!r}"
+    return json.loads(lines[0])
