@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..parse.model import Item
+from . import lexical
 from .db import Store
 
 
@@ -69,8 +70,12 @@ def delete_files(store: Store, paths: Iterable[str]) -> int:
     count = 0
     for path in paths:
         with store.transaction():
-            store.execute("DELETE FROM files WHERE path = ?", (path,))
-            count += store.conn.changes()
+            file_id = store.one("SELECT id FROM files WHERE path = ?", (path,))
+            if file_id is None:
+                continue
+            lexical.forget_file_items(store, file_id)
+            store.execute("DELETE FROM files WHERE id = ?", (file_id,))
+            count += 1
     return count
 
 
@@ -107,11 +112,13 @@ def replace_file(store: Store, record: FileRecord, items: list[Item],
              int(record.reachable), record.hash, record.mtime_ns, record.size, record.line_count,
              record.parse_errors, record.problem, record.mod_decls, time.time()))
         file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
+        lexical.forget_file_items(store, file_id)
         store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
         before = store.conn.total_changes()
         store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
                                          for item, h in zip(items, content_hashes)])
         inserted = store.conn.total_changes() - before
+        lexical.index_file_items(store, file_id)
     return file_id, len(items) - inserted
 
 

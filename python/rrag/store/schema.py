@@ -58,6 +58,17 @@ CREATE INDEX items_name ON items(name);
 CREATE INDEX items_parent ON items(parent);
 """
 
+# Lexical index: contentless FTS5 keyed by items.rowid (the text lives in items already);
+# '_' is a token character so identifiers stay whole, their parts are added by store.lexical.
+M002_LEXICAL = """
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    name, signature, docs, body,
+    tokenize = "unicode61 tokenchars '_'",
+    content = '', contentless_delete = 1
+);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
+    ("m002_lexical", M002_LEXICAL),
 ]

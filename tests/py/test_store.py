@@ -1,0 +1,122 @@
+"""The store on a real SQLite file with sqlite-vec loaded: migrations, per-file atomicity,
+recovery from corruption and from a newer schema, private permissions, the lexical index."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import apsw
+import pytest
+
+from rrag.errors import StoreError
+from rrag.parse.model import Item
+from rrag.parse.nodeid import NodeId
+from rrag.store import open_store
+from rrag.store import files as files_db
+from rrag.store import items as items_db
+from rrag.store import lexical
+from rrag.store.schema import MIGRATIONS
+
+
+def _item(name: str, kind: str = "function", body: str = "", line: int = 1) -> Item:
+    it = Item(kind=kind, name=name, name_path=name, module_path="demo", module_rel="",
+              start_byte=0, end_byte=10, start_line=line, end_line=line + 1,
+              content=body or f"fn {name}() {{}}", signature=f"fn {name}()")
+    it.qualname = f"demo::{name}"
+    it.id = NodeId.of("demo", it.key).hex()
+    return it
+
+
+def _write(store, path: str, items: list[Item]) -> int:
+    rec = files_db.FileRecord(path=path, module_path="demo", crate="demo", hash="h")
+    file_id, skipped = files_db.replace_file(store, rec, items, ["x"] * len(items))
+    assert skipped == 0
+    return file_id
+
+
+def test_migrations_applied_once_and_vec_loaded(tmp_path):
+    db = tmp_path / "idx" / "index.sqlite"
+    store = open_store(db)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.one("SELECT vec_version()").startswith("v")
+    assert store.one("PRAGMA journal_mode") == "wal"
+    store.close()
+    again = open_store(db)
+    assert again.schema_version() == len(MIGRATIONS)
+    again.close()
+    assert stat.S_IMODE(os.stat(db.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(db).st_mode) & 0o077 == 0
+
+
+def test_replace_file_is_atomic(tmp_path):
+    store = open_store(tmp_path / "index.sqlite")
+    _write(store, "src/lib.rs", [_item("alpha"), _item("beta")])
+    broken = _item("gamma")
+    broken.content = None  # violates NOT NULL half-way through the file's transaction
+    with pytest.raises(apsw.ConstraintError):
+        files_db.replace_file(store, files_db.FileRecord(path="src/lib.rs", hash="h2"),
+                              [_item("delta"), broken], ["x", "y"])
+    names = {r.qualname for r in items_db.list_items(store)}
+    assert names == {"demo::alpha", "demo::beta"}
+    assert files_db.file_states(store)["src/lib.rs"].hash == "h"
+
+
+def test_delete_cascades_items_and_lexical_rows(tmp_path):
+    store = open_store(tmp_path / "index.sqlite")
+    _write(store, "src/a.rs", [_item("parse_header", body="fn parse_header() { HashMap::new() }")])
+    assert lexical.search(store, "hash map")
+    assert files_db.delete_files(store, ["src/a.rs"]) == 1
+    assert items_db.item_count(store) == 0
+    assert lexical.search(store, "hash map") == []
+
+
+def test_lexical_tokens_are_code_aware(tmp_path):
+    store = open_store(tmp_path / "index.sqlite")
+    _write(store, "src/a.rs", [
+        _item("parse_header", body="fn parse_header(buf: &[u8]) -> Header { todo!() }"),
+        _item("render", body="fn render(w: &mut Writer) { w.flush_all(); }", line=5),
+        _item("HttpClient", kind="struct", body="struct HttpClient { inner: HashMap<u8, u8> }",
+              line=9),
+    ])
+    ids = {r.qualname: r.id for r in items_db.list_items(store)}
+    assert lexical.search(store, "parse header")[0][0] == ids["demo::parse_header"]
+    assert lexical.search(store, "parse_header")[0][0] == ids["demo::parse_header"]
+    assert lexical.search(store, "http client")[0][0] == ids["demo::HttpClient"]
+    assert lexical.search(store, "flush")[0][0] == ids["demo::render"]
+    assert lexical.split_identifier("HTTPServerError") == ["http", "server", "error"]
+    assert lexical.search(store, "!!! ???") == []
+
+
+def test_corrupt_database_is_rebuilt_with_one_notice(tmp_path):
+    db = tmp_path / "index.sqlite"
+    store = open_store(db)
+    _write(store, "src/a.rs", [_item("alpha")])
+    store.close()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(str(db) + suffix):
+            os.remove(str(db) + suffix)
+    db.write_bytes(b"this is not a database" * 500)
+    rebuilt = open_store(db)
+    assert len(rebuilt.notices) == 1 and rebuilt.notices[0].startswith("rrag: ")
+    assert "corrupt" in rebuilt.notices[0]
+    assert items_db.item_count(rebuilt) == 0
+    assert any(p.name.startswith("index.sqlite.broken-") for p in tmp_path.iterdir())
+
+
+def test_newer_schema_is_rebuilt_not_guessed(tmp_path):
+    db = tmp_path / "index.sqlite"
+    store = open_store(db)
+    store.execute("INSERT INTO _rrag_migrations VALUES('m999_from_the_future', 0)")
+    store.close()
+    rebuilt = open_store(db)
+    assert "newer rrag" in rebuilt.notices[0]
+    assert rebuilt.schema_version() == len(MIGRATIONS)
+
+
+def test_unwritable_index_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as err:
+        open_store(blocker / "index.sqlite")
+    assert str(err.value).startswith("rrag: cannot create the index folder")
