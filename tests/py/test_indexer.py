@@ -136,7 +136,7 @@ def test_bad_input_is_reported_once_and_the_rest_is_indexed(tmp_path):
     assert any(p.endswith("broken/Cargo.toml") for p in by_path), by_path
     assert "src/big.rs" not in by_path
     names = {i["name"] for i in rrag_json("items", "--root", str(root))["items"]}
-    assert {"tiny::add", "tiny::shapes::Circle::area", "tiny::generated_89999"} <= names
+    assert {"tiny::add", "tiny::shapes::Circle::area", "tiny::big::generated_89999"} <= names
     assert "tiny::bad_utf8::after" in names
     # Reported once: an unchanged bad file is not reported again on the next run.
     again = rrag_json("index", "--no-embed", "--root", str(root))
@@ -152,7 +152,7 @@ def test_a_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
     victim = root / "src" / "util.rs"
 
     def progress(phase, done, total):
-        if phase == "parsing" and done == 1 and victim.exists():
+        if phase == "indexing" and done == 1 and victim.exists():
             victim.unlink()
 
     with Engine(root) as engine:
@@ -161,7 +161,7 @@ def test_a_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
     assert [(e["path"], e["message"]) for e in report.errors] == \
         [("src/util.rs", "vanished while indexing")]
     assert "tiny::util::helper" not in names
-    assert {"tiny::extra_4", "tiny::add", "tiny::shapes::Circle"} <= names
+    assert {"tiny::extra4::extra_4", "tiny::add", "tiny::shapes::Circle"} <= names
     with Engine(root) as engine:
         again = engine.index(embed=False)
         assert again.files_removed == 1 and again.errors == []

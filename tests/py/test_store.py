@@ -12,6 +12,7 @@ import pytest
 from rrag.errors import StoreError
 from rrag.parse.model import Item
 from rrag.parse.nodeid import NodeId
+from rrag.parse.tokens import lexical_row, split_identifier
 from rrag.store import open_store
 from rrag.store import files as files_db
 from rrag.store import items as items_db
@@ -30,7 +31,8 @@ def _item(name: str, kind: str = "function", body: str = "", line: int = 1) -> I
 
 def _write(store, path: str, items: list[Item]) -> int:
     rec = files_db.FileRecord(path=path, module_path="demo", crate="demo", hash="h")
-    file_id, skipped = files_db.replace_file(store, rec, items, ["x"] * len(items))
+    rows = [lexical_row(it) for it in items]
+    file_id, skipped = files_db.replace_file(store, rec, items, ["x"] * len(items), rows)
     assert skipped == 0
     return file_id
 
@@ -53,7 +55,7 @@ def test_replace_file_is_atomic(tmp_path):
     store = open_store(tmp_path / "index.sqlite")
     _write(store, "src/lib.rs", [_item("alpha"), _item("beta")])
     broken = _item("gamma")
-    broken.content = None  # violates NOT NULL half-way through the file's transaction
+    broken.kind = None  # violates NOT NULL half-way through the file's transaction
     with pytest.raises(apsw.ConstraintError):
         files_db.replace_file(store, files_db.FileRecord(path="src/lib.rs", hash="h2"),
                               [_item("delta"), broken], ["x", "y"])
@@ -84,7 +86,7 @@ def test_lexical_tokens_are_code_aware(tmp_path):
     assert lexical.search(store, "parse_header")[0][0] == ids["demo::parse_header"]
     assert lexical.search(store, "http client")[0][0] == ids["demo::HttpClient"]
     assert lexical.search(store, "flush")[0][0] == ids["demo::render"]
-    assert lexical.split_identifier("HTTPServerError") == ["http", "server", "error"]
+    assert split_identifier("HTTPServerError") == ["http", "server", "error"]
     assert lexical.search(store, "!!! ???") == []
 
 

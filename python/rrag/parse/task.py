@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import blake3
 
 from .model import ParsedFile, Problem
+from .tokens import lexical_row
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -27,6 +28,8 @@ class FileResult:
     unchanged: bool = False  # the hash matched the stored one: nothing parsed
     parsed: ParsedFile | None = None
     item_hashes: list[str] | None = None
+    lexical_rows: list[tuple[str, str, str, str]] | None = None
+    source: bytes = b""  # the bytes parsed; items' text is a byte range of it
     problem: Problem | None = None
 
 
@@ -85,6 +88,11 @@ def parse_one(root: str, rel: str, known_hash: str, max_bytes: int) -> FileResul
         result.problem = Problem(rel, "invalid UTF-8: indexed with replacement characters")
     result.parsed = parsed
     result.item_hashes = [content_hash(item.content) for item in parsed.items]
+    result.lexical_rows = [lexical_row(item) for item in parsed.items]
+    result.source = data
+    for item in parsed.items:
+        # Sent back to the writer as one copy of the file, not once per nesting level.
+        item.content = ""
     return result
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..config import IndexConfig
 from ..parse import workspace as ws_mod
 from ..parse.model import ModDecl, Problem
 from ..parse.nodeid import NodeId
+from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
 from ..parse.task import FileResult, parse_one
 from ..store import Store
@@ -72,45 +74,80 @@ class StructuralIndexer:
         report.errors += [asdict(p) for p in workspace.problems]
         current = ws_mod.rust_files(workspace)
         states = files_db.file_states(self.store)
+        report.files_removed = files_db.delete_files(self.store, sorted(set(states) - set(current)))
 
-        removed = sorted(set(states) - set(current))
-        report.files_removed = files_db.delete_files(self.store, removed)
-
-        to_read, touched = self._changed_by_stat(current, states)
-        results = self._parse(to_read, states)
-        decls: dict[str, list[ModDecl]] = {p: _load_decls(s.mod_decls) for p, s in states.items()
-                                           if p in current}
-        for res in results:
-            if res.parsed is not None:
-                decls[res.path] = res.parsed.mod_decls
-        modules = ws_mod.assign_modules(workspace, decls, current)
+        to_read = self._changed_by_stat(current, states)
+        reading = set(to_read)
+        # The module tree as best known before parsing: stored declarations of files we will
+        # not re-read, a line scan of the others (see rrag.parse.prescan).
+        guessed = {p: _load_decls(states[p].mod_decls) for p in current
+                   if p in states and p not in reading}
+        for rel in to_read:
+            guessed[rel] = self._prescan(rel)
+        modules = ws_mod.assign_modules(workspace, guessed, current)
         namespaces = _id_namespaces(modules)
+        # Unchanged bytes, new place in the module tree: re-parse for new names and ids.
+        moved = [p for p in current if p in states and p not in reading
+                 and states[p].problem is None and _placement(states[p]) != (
+                     modules[p].module_path, namespaces[p])]
 
-        # Files whose bytes did not change but whose place in the module tree did.
-        parsed_paths = {r.path for r in results if r.parsed is not None}
-        moved = [p for p, s in states.items() if p in modules and p not in parsed_paths
-                 and (s.module_path, s.id_namespace) != (modules[p].module_path, namespaces[p])
-                 and s.problem is None]
-        if moved:
-            results += self._parse(moved, {})
-
-        unchanged = 0
-        for res in results:
+        kept: dict[str, FileResult] = {}
+        touched: list[tuple[str, int, int]] = []
+        work = to_read + moved
+        for done, res in enumerate(self._parse_stream(work, states), 1):
             if res.unchanged:
-                unchanged += 1
                 touched.append((res.path, res.mtime_ns, res.size))
+            else:
+                self._write(res, modules.get(res.path), namespaces.get(res.path, ""), report)
+                if res.parsed is not None:
+                    kept[res.path] = res
+            self.progress("indexing", done, len(work))
         files_db.touch_files(self.store, touched)
-        report.files_unchanged = len(current) - len(to_read) + unchanged - len(moved)
-
-        writable = [r for r in results if not r.unchanged]
-        for done, res in enumerate(writable, 1):
-            self._write(res, modules.get(res.path), namespaces.get(res.path, ""), report)
-            self.progress("storing", done, len(writable))
+        report.files_unchanged = len(current) - len(work) + len(touched)
+        self._correct_guess(workspace, current, states, kept, modules, namespaces, report)
         report.items = items_db.item_count(self.store)
         report.seconds = round(time.monotonic() - started, 3)
         return report
 
-    def _changed_by_stat(self, current: list[str], states: dict) -> tuple[list[str], list]:
+    def _prescan(self, rel: str) -> list[ModDecl]:
+        try:
+            # O_NONBLOCK: a FIFO named .rs must not block the index (the parse step reports it).
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return []
+                with os.fdopen(fd, "rb", closefd=False) as fh:
+                    return scan_mod_decls(fh.read(self.max_bytes))
+            finally:
+                os.close(fd)
+        except OSError:
+            return []
+
+    def _correct_guess(self, workspace: ws_mod.Workspace, current: list[str], states: dict,
+                       kept: dict[str, FileResult], modules: dict, namespaces: dict,
+                       report: IndexReport) -> None:
+        """Rebuild the module tree from the declarations tree-sitter found and rewrite the
+        files whose guessed place was wrong."""
+        real_decls = {p: (kept[p].parsed.mod_decls if p in kept  # type: ignore[union-attr]
+                          else _load_decls(states[p].mod_decls) if p in states else [])
+                      for p in current}
+        real = ws_mod.assign_modules(workspace, real_decls, current)
+        real_ns = _id_namespaces(real)
+        reparse: list[str] = []
+        for path in current:
+            want = (real[path].module_path, real_ns[path], real[path].reachable)
+            if path in kept:
+                if want != (modules[path].module_path, namespaces[path], modules[path].reachable):
+                    report.files_parsed -= 1  # counted again by the rewrite
+                    report.lines_parsed -= kept[path].parsed.line_count  # type: ignore[union-attr]
+                    self._write(kept[path], real[path], real_ns[path], report, quiet=True)
+            elif path in states and states[path].problem is None and \
+                    (*_placement(states[path]), states[path].reachable) != want:
+                reparse.append(path)
+        for res in self._parse_stream(reparse, {}):
+            self._write(res, real.get(res.path), real_ns.get(res.path, ""), report)
+
+    def _changed_by_stat(self, current: list[str], states: dict) -> list[str]:
         to_read: list[str] = []
         for rel in current:
             state = states.get(rel)
@@ -124,40 +161,38 @@ class StructuralIndexer:
                 continue
             if (st.st_mtime_ns, st.st_size) != (state.mtime_ns, state.size):
                 to_read.append(rel)
-        return to_read, []
+        return to_read
 
-    def _parse(self, paths: list[str], states: dict) -> list[FileResult]:
+    def _parse_stream(self, paths: list[str], states: dict) -> Iterator[FileResult]:
+        """Parse results in ``paths`` order, as they arrive, so the writer works while the
+        parse processes do."""
         if not paths:
-            return []
+            return
         known = {p: (states[p].hash if p in states and states[p].problem is None else "")
                  for p in paths}
         args = [(str(self.root), p, known[p], self.max_bytes) for p in paths]
-        results: list[FileResult] = []
-        if len(paths) < POOL_THRESHOLD or _workers(self.cfg) == 1:
-            for i, a in enumerate(args, 1):
-                results.append(parse_one(*a))
-                self.progress("parsing", i, len(args))
-            return results
+        workers = _workers(self.cfg)
+        if len(paths) < POOL_THRESHOLD or workers == 1:
+            for a in args:
+                yield parse_one(*a)
+            return
         # spawn, not fork: the engine may hold threads and an open SQLite connection.
-        with ProcessPoolExecutor(_workers(self.cfg), mp_context=get_context("spawn")) as pool:
-            chunk = max(1, min(64, len(args) // (_workers(self.cfg) * 8)))
-            for i, res in enumerate(pool.map(_parse_star, args, chunksize=chunk), 1):
-                results.append(res)
-                self.progress("parsing", i, len(args))
-        return results
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            chunk = max(1, min(32, len(args) // (workers * 16)))
+            yield from pool.map(_parse_star, args, chunksize=chunk)
 
     def _write(self, res: FileResult, module: ws_mod.FileModule | None, namespace: str,
-               report: IndexReport) -> None:
+               report: IndexReport, quiet: bool = False) -> None:
         record = files_db.FileRecord(path=res.path, hash=res.hash, mtime_ns=res.mtime_ns,
-                                     size=res.size)
+                                     size=res.size, source=res.source)
         if module is not None:
             record.package, record.crate = module.package, module.crate
             record.module_path, record.reachable = module.module_path, module.reachable
             record.id_namespace = namespace
-        if res.problem is not None:
+        if res.problem is not None and not quiet:
             report.errors.append(asdict(res.problem))
             record.problem = res.problem.message
-        items, hashes = [], []
+        items, hashes, lexical = [], [], None
         if res.parsed is not None:
             parsed = res.parsed
             finalize(parsed, record.module_path or _fallback_module(res.path))
@@ -165,13 +200,17 @@ class StructuralIndexer:
                 _rehash_ids(parsed.items, namespace, record.module_path)
             record.line_count, record.parse_errors = parsed.line_count, parsed.error_count
             record.mod_decls = json.dumps([asdict(d) for d in parsed.mod_decls])
-            items, hashes = parsed.items, res.item_hashes or []
+            items, hashes, lexical = parsed.items, res.item_hashes or [], res.lexical_rows
             report.files_parsed += 1
             report.lines_parsed += parsed.line_count
-        _, skipped = files_db.replace_file(self.store, record, items, hashes)
+        _, skipped = files_db.replace_file(self.store, record, items, hashes, lexical)
         if skipped:
             log.warning("%s: %d items share an id with items elsewhere; kept the first",
                         res.path, skipped)
+
+
+def _placement(state: files_db.FileState) -> tuple[str, str]:
+    return state.module_path, state.id_namespace
 
 
 def _parse_star(args: tuple) -> FileResult:

@@ -127,6 +127,7 @@ def _connect(path: Path) -> apsw.Connection:
     if mode.lower() != "wal":
         log.info("journal mode is %s, not WAL", mode)
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index B-trees stay in memory
     return conn
 
 

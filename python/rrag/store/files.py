@@ -32,6 +32,7 @@ class FileRecord:
     parse_errors: int = 0
     problem: str | None = None
     mod_decls: str = "[]"  # JSON list of ModDecl fields
+    source: bytes = b""
 
 
 @dataclass(slots=True)
@@ -81,36 +82,41 @@ def delete_files(store: Store, paths: Iterable[str]) -> int:
 
 _ITEM_COLUMNS = ("id, file_id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
                  "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
-                 "generics, self_type, trait_name, content, content_hash")
-_INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 22)}) "
+                 "generics, self_type, trait_name, content_hash")
+_INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 21)}) "
                 "ON CONFLICT(id) DO NOTHING")
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values)) if values else "[]"
 
 
 def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
     return (item.id, file_id, item.kind, item.name, item.qualname, item.module_path, item.parent,
             item.start_byte, item.end_byte, item.start_line, item.end_line, item.signature,
-            item.docs, item.visibility, json.dumps(list(item.attrs)),
-            json.dumps(list(item.derives)), json.dumps(list(item.cfg)), item.generics,
-            item.self_type, item.trait_name, item.content, content_hash)
+            item.docs, item.visibility, _json_list(item.attrs), _json_list(item.derives),
+            _json_list(item.cfg), item.generics, item.self_type, item.trait_name, content_hash)
 
 
-def replace_file(store: Store, record: FileRecord, items: list[Item],
-                 content_hashes: list[str]) -> tuple[int, int]:
-    """Write one file and its items atomically. Returns (file id, items skipped as duplicates)."""
+def replace_file(store: Store, record: FileRecord, items: list[Item], content_hashes: list[str],
+                 lexical_rows: list[tuple[str, str, str, str]] | None = None) -> tuple[int, int]:
+    """Write one file, its items and their lexical rows atomically.
+    Returns (file id, items skipped because their id is already taken by another file)."""
     with store.transaction():
         store.execute(
             "INSERT INTO files(path, package, crate, module_path, id_namespace, reachable, hash, "
-            "mtime_ns, size, line_count, parse_errors, problem, mod_decls, indexed_at) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "mtime_ns, size, line_count, parse_errors, problem, mod_decls, indexed_at, source) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(path) DO UPDATE SET package = excluded.package, crate = excluded.crate, "
             "module_path = excluded.module_path, id_namespace = excluded.id_namespace, "
             "reachable = excluded.reachable, hash = excluded.hash, mtime_ns = excluded.mtime_ns, "
             "size = excluded.size, line_count = excluded.line_count, "
             "parse_errors = excluded.parse_errors, problem = excluded.problem, "
-            "mod_decls = excluded.mod_decls, indexed_at = excluded.indexed_at",
+            "mod_decls = excluded.mod_decls, indexed_at = excluded.indexed_at, "
+            "source = excluded.source",
             (record.path, record.package, record.crate, record.module_path, record.id_namespace,
              int(record.reachable), record.hash, record.mtime_ns, record.size, record.line_count,
-             record.parse_errors, record.problem, record.mod_decls, time.time()))
+             record.parse_errors, record.problem, record.mod_decls, time.time(), record.source))
         file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
         lexical.forget_file_items(store, file_id)
         store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
@@ -118,7 +124,8 @@ def replace_file(store: Store, record: FileRecord, items: list[Item],
         store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
                                          for item, h in zip(items, content_hashes)])
         inserted = store.conn.total_changes() - before
-        lexical.index_file_items(store, file_id)
+        if lexical_rows:
+            lexical.index_items(store, [(item.id, *row) for item, row in zip(items, lexical_rows)])
     return file_id, len(items) - inserted
 
 

@@ -50,7 +50,8 @@ _SELECT = ("SELECT i.id, f.path, i.kind, i.name, i.qualname, i.module_path, i.pa
 
 def _rows(store: Store, where: str, params: tuple, with_content: bool = False,
           order: str = "f.path, i.start_byte, i.end_byte DESC") -> list[ItemRow]:
-    cols = _SELECT + (", i.content" if with_content else "")
+    cols = _SELECT + (", substr(f.source, i.start_byte + 1, i.end_byte - i.start_byte)"
+                      if with_content else "")
     cur = store.execute(f"{cols} FROM items i JOIN files f ON f.id = i.file_id "
                         f"WHERE {where} ORDER BY {order}", params)
     out = []
@@ -58,8 +59,13 @@ def _rows(store: Store, where: str, params: tuple, with_content: bool = False,
         out.append(ItemRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
                            r[11], r[12], r[13], r[14], r[15], r[16], json.loads(r[17]),
                            json.loads(r[18]), json.loads(r[19]),
-                           r[20] if with_content else None))
+                           _text(r[20]) if with_content else None))
     return out
+
+
+def _text(blob: bytes | None) -> str:
+    # Byte offsets come from the raw file; invalid UTF-8 reads back as it was indexed.
+    return bytes(blob or b"").decode("utf-8", "replace")
 
 
 def list_items(store: Store, path: str | None = None) -> list[ItemRow]:

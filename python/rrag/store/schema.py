@@ -25,7 +25,10 @@ CREATE TABLE files(
     parse_errors INTEGER NOT NULL DEFAULT 0, -- ERROR/MISSING nodes tree-sitter recovered from
     problem TEXT,                            -- why the file could not be indexed, if it could not
     mod_decls TEXT NOT NULL DEFAULT '[]',    -- JSON, to rebuild the module tree without parsing
-    indexed_at REAL NOT NULL DEFAULT 0
+    indexed_at REAL NOT NULL DEFAULT 0,
+    -- The indexed bytes, stored once: item text is a byte range of it (containers would
+    -- otherwise store their children's text again, about 2.4x the source on real crates).
+    source BLOB NOT NULL DEFAULT x''
 );
 
 CREATE TABLE items(
@@ -49,8 +52,7 @@ CREATE TABLE items(
     generics TEXT NOT NULL DEFAULT '',
     self_type TEXT NOT NULL DEFAULT '',
     trait_name TEXT NOT NULL DEFAULT '',
-    content TEXT NOT NULL,
-    content_hash TEXT NOT NULL
+    content_hash TEXT NOT NULL           -- blake3 of the item's text: the embedding cache key
 );
 CREATE INDEX items_file ON items(file_id);
 CREATE INDEX items_qualname ON items(qualname);

@@ -1,0 +1,105 @@
+"""Parse layer: Rust source -> ``ParsedFile`` with tree-sitter, and the ``finalize`` step.
+
+``parse_source`` is pure and runs in worker processes: one parse, then a walk over item-level
+nodes only (``rrag.parse.extract``). Items get names relative to the file's module; once the
+crate's module tree says where the file sits, ``finalize`` (cheap, run by the single writer)
+fills qualified names, module paths, NodeIds and parent ids.
+
+Why no tree-sitter query for items: a query visits every node of the tree, function bodies
+included; on the registry sources just finding the item nodes that way costs ~40 % of a parse,
+the targeted walk finds them for ~5 % and the whole extraction stays at ~15-30 % of a parse
+(bench/parse_extract.py). The walk also sees sibling order, which attaching docs needs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+from typing import Any
+
+from .extract import Walker
+from .model import Item, ParsedFile
+from .nodeid import _h64, element_key
+from .text import SourceText, line_count
+
+_LOCAL = threading.local()
+
+
+def _parser() -> Any:
+    """One parser per thread (a tree-sitter parser is not thread-safe), built on first use:
+    worker processes pay for the grammar once, and only if they parse."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        import tree_sitter
+        import tree_sitter_rust
+
+        parser = _LOCAL.parser = tree_sitter.Parser(
+            tree_sitter.Language(tree_sitter_rust.language()))
+    return parser
+
+
+def parse_tree(source: bytes) -> Any:
+    """The raw tree-sitter tree of ``source`` (for callers that need more than items)."""
+    return _parser().parse(source)
+
+
+def count_errors(root: Any) -> int:
+    """ERROR and MISSING nodes, visiting only subtrees that contain one."""
+    if not root.has_error:
+        return 0
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        stack.extend(child for child in node.children if child.has_error)
+    return count
+
+
+def parse_source(source: bytes, rel_path: str) -> ParsedFile:
+    """Every item of one file, names relative to the file's module. Never raises on junk:
+    tree-sitter recovers what it can and ``error_count`` says how much it had to."""
+    src = SourceText(source)
+    tree = _parser().parse(source)
+    root = tree.root_node
+    lines = line_count(source)
+    file_item = Item(kind="file", name=posixpath.basename(rel_path), name_path="",
+                     module_rel="", start_byte=0, end_byte=len(source), start_line=1,
+                     end_line=max(1, lines), content=src.text, parent_index=None)
+    parsed = ParsedFile(path=rel_path, items=[file_item], line_count=lines)
+    Walker(src, parsed.items, parsed.mod_decls).walk(root, file_item)
+    parsed.error_count = count_errors(root)
+    return parsed
+
+
+def finalize(parsed: ParsedFile, module_path: str) -> None:
+    """Qualified names, module paths, ids and parent ids, once the file's module is known.
+
+    ``crate::geo::Circle::area`` for a method (self type, not the impl, in the name),
+    ``crate::geo::Shape::area`` for a trait's method, ``crate::geo::<impl Shape for Circle>``
+    for the impl itself; the file item's qualified name is its module path.
+    """
+    items = parsed.items
+    namespaces: dict[str, int] = {}
+    for item in items:
+        rel = item.module_rel
+        mod_path = f"{module_path}::{rel}" if rel else module_path
+        item.module_path = mod_path
+        index = item.parent_index
+        if item.kind == "file":
+            item.qualname = mod_path
+        else:
+            parent = items[index] if index is not None else None
+            if parent is not None and item.kind != "impl" and parent.kind in ("impl", "trait"):
+                owner = parent.self_type if parent.kind == "impl" else parent.name
+                item.qualname = f"{mod_path}::{owner}::{item.name}"
+            else:
+                item.qualname = f"{mod_path}::{item.name}"
+        namespace = namespaces.get(mod_path)
+        if namespace is None:
+            namespace = namespaces[mod_path] = _h64(mod_path) << 64
+        # Same value as NodeId.of(mod_path, item.key).hex(), without the objects.
+        key = element_key(item.kind, item.name_path, item.ordinal)
+        item.id = f"{namespace | _h64(key):032x}"
+        item.parent = items[index].id if index is not None else None
