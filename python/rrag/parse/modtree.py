@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .cargo_toml import KIND_ORDER, Package, Target
 from .cargo_toml import crate_name as _identifier
@@ -33,11 +33,14 @@ class FileModule:
     reachable: bool
 
 
-def _owner(path: str, by_dir: list[tuple[str, Package]]) -> Package | None:
-    """The package of the nearest enclosing manifest folder (``by_dir``: deepest first)."""
-    for folder, pkg in by_dir:
-        if not folder or path.startswith(folder + "/"):
-            return pkg
+def nearest(path: str, by_folder: dict[str, Any]) -> Any:
+    """The value of the deepest folder of ``by_folder`` holding ``path`` ("" is the root);
+    None if none does. Walks up the path: it costs its depth, not the number of folders."""
+    folder = path
+    while folder:
+        folder = posixpath.dirname(folder)
+        if folder in by_folder:
+            return by_folder[folder]
     return None
 
 
@@ -123,11 +126,11 @@ def assign_modules(ws: "Workspace", mod_decls: dict[str, list[ModDecl]],
                                                       mod_decls.get(path, []), file_set):
                     inner = f"{module_path}::{decl.module_rel}" if decl.module_rel else module_path
                     queue.append((child, f"{inner}::{decl.name}", by_attr, False))
-    by_dir = sorted(((p.manifest_dir, p) for p in ws.packages), key=lambda x: -len(x[0]))
+    by_dir = {p.manifest_dir: p for p in reversed(ws.packages)}
     fallback = _identifier(ws.root.name)
     for path in file_list:
         if path not in out:
-            out[path] = _guess(path, _owner(path, by_dir), folder_modules, fallback)
+            out[path] = _guess(path, nearest(path, by_dir), folder_modules, fallback)
     return out
 
 

@@ -16,8 +16,9 @@ import re
 from .model import ModDecl
 
 _MOD = re.compile(
-    rb"^[ \t]*(?:pub(?:[ \t]*\([^)\n]*\))?[ \t]+)?mod[ \t]+(?:r#)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*;",
-    re.M)
+    rb"^[ \t]*((?:#\[[^\n]*?\][ \t]*)*)(?:pub(?:[ \t]*\([^)\n]*\))?[ \t]+)?"
+    rb"mod[ \t]+((?:r#)?[A-Za-z_][A-Za-z0-9_]*)[ \t]*;", re.M)
+_SAME_LINE_ATTR = re.compile(rb"#\[(.*?)\][ \t]*(?=#\[|$)")
 _ATTR_LINE = re.compile(rb"^[ \t]*#\[(.*)\][ \t]*$", re.M)
 _PATH = re.compile(rb'^path[ \t]*=[ \t]*"([^"]*)"')
 _CFG = re.compile(rb"^cfg[ \t]*\((.*)\)$")
@@ -31,6 +32,7 @@ def scan_mod_decls(data: bytes) -> list[ModDecl]:
         start = match.start()
         line = data.count(b"\n", 0, start) + 1
         path_attr, cfg, macro_use = None, [], False
+        attrs = [m.group(1).strip() for m in _SAME_LINE_ATTR.finditer(match.group(1))]
         # Attributes on the lines right above the declaration.
         cursor = start
         while cursor > 0:
@@ -39,15 +41,16 @@ def scan_mod_decls(data: bytes) -> list[ModDecl]:
             attr = _ATTR_LINE.match(data, prev_start, prev_end)
             if not attr:
                 break
-            inner = attr.group(1).strip()
+            attrs.append(attr.group(1).strip())
+            cursor = prev_start
+        for inner in attrs:
             if m := _PATH.match(inner):
                 path_attr = m.group(1).decode("utf-8", "replace")
             elif m := _CFG.match(inner):
                 cfg.append(m.group(1).decode("utf-8", "replace"))
             elif inner == b"macro_use":
                 macro_use = True
-            cursor = prev_start
-        decls.append(ModDecl(name=match.group(1).decode(), inline=False, module_rel="",
+        decls.append(ModDecl(name=match.group(2).decode(), inline=False, module_rel="",
                              path_attr=path_attr, cfg=tuple(cfg), line=line,
                              macro_use=macro_use))
     return decls

@@ -21,7 +21,7 @@ from typing import Iterable
 from ..errors import WorkspaceError
 from .cargo_toml import Dependency, FileIndex, Package, Target, read_package
 from .model import Problem
-from .modtree import FileModule, assign_modules
+from .modtree import FileModule, assign_modules, nearest
 from .scan import MANIFEST, scan
 
 __all__ = ["Dependency", "FileModule", "Package", "Target", "Workspace", "assign_modules",
@@ -147,13 +147,7 @@ def _pseudo_crate(root: Path, files: FileIndex) -> Package:
 
 def rust_files(ws: Workspace) -> list[str]:
     """The .rs files of the workspace's packages: sorted, relative, '/' separators."""
-    owners = sorted([(p.manifest_dir, True) for p in ws.packages] +
-                    [(d, False) for d in ws.skipped_dirs], key=lambda x: -len(x[0]))
-    out = []
-    for path in ws.scanned:
-        for folder, indexed in owners:
-            if _under(path, folder):
-                if indexed:
-                    out.append(path)
-                break
-    return out
+    indexed = {d: False for d in ws.skipped_dirs}
+    indexed.update((p.manifest_dir, True) for p in ws.packages)
+    return [path for path in ws.scanned if nearest(path, indexed)]
+

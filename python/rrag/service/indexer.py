@@ -98,6 +98,9 @@ class StructuralIndexer:
             if res.unchanged:
                 touched.append((res.path, res.mtime_ns, res.size))
             else:
+                if res.parsed is not None:
+                    res.parsed.mod_decls = _merge_decls(res.parsed.mod_decls,
+                                                        guessed.get(res.path, []))
                 self._write(res, modules.get(res.path), namespaces.get(res.path, ""), report)
                 if res.parsed is not None:
                     kept[res.path] = res
@@ -207,6 +210,13 @@ class StructuralIndexer:
         if skipped:
             log.warning("%s: %d items share an id with items elsewhere; kept the first",
                         res.path, skipped)
+
+
+def _merge_decls(parsed: list[ModDecl], scanned: list[ModDecl]) -> list[ModDecl]:
+    """tree-sitter's declarations plus the ``mod x;`` lines it saw only as macro tokens:
+    ``cfg_if! { if #[cfg(unix)] { mod unix; } }`` declares real modules of the crate."""
+    seen = {(d.module_rel, d.name) for d in parsed}
+    return parsed + [d for d in scanned if (d.module_rel, d.name) not in seen]
 
 
 def _placement(state: files_db.FileState) -> tuple[str, str]:

@@ -125,7 +125,8 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
                                          for item, h in zip(items, content_hashes)])
         inserted = store.conn.total_changes() - before
         if lexical_rows:
-            lexical.index_items(store, [(item.id, *row) for item, row in zip(items, lexical_rows)])
+            lexical.index_items(store, file_id,
+                                {item.id: row for item, row in zip(items, lexical_rows)})
     return file_id, len(items) - inserted
 
 

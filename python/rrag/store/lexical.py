@@ -19,10 +19,12 @@ def fts_query(text: str) -> str:
     return " OR ".join(quoted)
 
 
-def index_items(store: Store, rows: list[tuple[str, str, str, str, str]]) -> None:
-    """``rows``: (item id, name, signature, docs, body); call inside the file's transaction."""
+def index_items(store: Store, file_id: int, rows: dict[str, tuple[str, str, str, str]]) -> None:
+    """``rows``: item id -> (name, signature, docs, body); call inside the file's transaction."""
+    rowids = store.execute("SELECT id, rowid FROM items WHERE file_id = ?", (file_id,)).fetchall()
     store.executemany("INSERT INTO items_fts(rowid, name, signature, docs, body) "
-                      "SELECT rowid, ?2, ?3, ?4, ?5 FROM items WHERE id = ?1", rows)
+                      "VALUES(?, ?, ?, ?, ?)",
+                      [(rowid, *rows[item_id]) for item_id, rowid in rowids if item_id in rows])
 
 
 def forget_file_items(store: Store, file_id: int) -> None:
