@@ -1,0 +1,126 @@
+-- rrag.ui.refactor: :'<,'>RragRefactor — the proposal as a diff, then accept or reject.
+--
+-- The request remembers the exact lines it was made for. Accepting replaces exactly those
+-- lines, in one nvim_buf_set_lines call (one undo step), and only if they are still what they
+-- were; otherwise it says so and changes nothing. Rejecting never touches the buffer.
+
+local config = require('rrag.config')
+local float = require('rrag.ui.float')
+local log = require('rrag.log')
+local rpc = require('rrag.rpc')
+
+local M = { last = nil }
+
+local function diff_lines(old, new)
+  local diff = (vim.text and vim.text.diff or vim.diff)(table.concat(old, '\n') .. '\n', table.concat(new, '\n') .. '\n',
+    { result_type = 'unified', ctxlen = 3 })
+  local lines = vim.split(diff, '\n', { plain = true })
+  if lines[#lines] == '' then table.remove(lines) end
+  return lines
+end
+
+local function same(a, b)
+  return #a == #b and table.concat(a, '\n') == table.concat(b, '\n')
+end
+
+local function split_text(text)
+  local lines = vim.split(text or '', '\n', { plain = true })
+  if #lines > 1 and lines[#lines] == '' then table.remove(lines) end
+  return lines
+end
+
+function M.accept(view)
+  if not view.result then return log.notify('rrag: the proposal has not arrived yet') end
+  if not vim.api.nvim_buf_is_valid(view.bufnr) then
+    view.float.close()
+    return log.error('rrag: the buffer of this refactor is gone; nothing was changed')
+  end
+  local now = vim.api.nvim_buf_get_lines(view.bufnr, view.first - 1, view.last, false)
+  if not same(now, view.lines) then
+    view.outcome = 'range-changed'
+    return log.notify(('rrag: lines %d-%d changed since the refactor was requested; nothing was changed (run :RragRefactor again)')
+      :format(view.first, view.last), vim.log.levels.WARN)
+  end
+  vim.api.nvim_buf_set_lines(view.bufnr, view.first - 1, view.last, false, view.replacement)
+  view.outcome = 'accepted'
+  view.float.close()
+  log.notify(('rrag: refactor applied to lines %d-%d (u undoes it)'):format(view.first, view.last))
+end
+
+function M.reject(view)
+  view.outcome = 'rejected'
+  view.float.close()
+  log.notify('rrag: refactor rejected; nothing was changed')
+end
+
+local function show(view, result)
+  view.result = result
+  view.replacement = split_text(result.replacement)
+  local check = result.check or {}
+  local keys = config.get().keymaps
+  local lines = {
+    ('Lines %d-%d: %s'):format(view.first, view.last, view.instruction),
+    result.parses and 'parse: ok' or 'parse: FAILED (the proposal is not valid Rust)',
+    not check.ran and 'cargo check: not run' or (check.ok and 'cargo check: ok' or 'cargo check: FAILED'),
+  }
+  for i, diag in ipairs(check.diagnostics or {}) do
+    if i > 10 then break end
+    table.insert(lines, '  ' .. diag:gsub('\n', ' '))
+  end
+  table.insert(lines, ('%s accept · %s reject · %s close'):format(float.keys_text(keys.accept),
+    float.keys_text(keys.reject), float.keys_text(keys.close)))
+  table.insert(lines, '')
+  local first_diff = #lines
+  if same(view.replacement, view.lines) then
+    table.insert(lines, '(the proposal is identical to the selected lines)')
+  else
+    vim.list_extend(lines, diff_lines(view.lines, view.replacement))
+  end
+  vim.bo[view.float.buf].filetype = 'diff'
+  float.set_lines(view.float, lines)
+  float.highlight(view.float, 0, 'RragHeader')
+  float.highlight(view.float, 1, result.parses and 'RragOk' or 'RragError')
+  float.highlight(view.float, 2, (check.ran and not check.ok) and 'RragError' or 'RragOk')
+  float.highlight(view.float, first_diff - 2, 'RragMeta')
+  float.set_footer(view.float, 'proposal ready')
+end
+
+--- params: path, bufnr, changedtick, selection = {first, last}, instruction.
+function M.start(params)
+  if M.last and M.last.float.valid() then M.last.float.close() end
+  local first, last = params.selection[1], params.selection[2]
+  local lines = vim.api.nvim_buf_get_lines(params.bufnr, first - 1, last, false)
+  params.original = table.concat(lines, '\n') .. '\n'
+  local handle = float.open({ title = 'rrag: refactor', footer = 'waiting for the model…' })
+  local view = { float = handle, buf = handle.buf, bufnr = params.bufnr, first = first, last = last,
+    lines = lines, instruction = params.instruction }
+  M.last = view
+  local keys = config.get().keymaps
+  float.map(handle, keys.accept, function() M.accept(view) end, 'rrag: accept the refactor')
+  float.map(handle, keys.reject, function() M.reject(view) end, 'rrag: reject the refactor')
+  view.id = rpc.request('refactor', params, {
+    guard = { bufnr = params.bufnr, first = first, last = last, lines = lines },
+    on_token = function(text) float.append(handle, text) end,
+    on_result = function(result) if handle.valid() then show(view, result) end end,
+    on_error = function(err)
+      view.error = err
+      log.error(err.text)
+      float.append(handle, '\n\n' .. err.text)
+      float.set_footer(handle, 'failed')
+    end,
+    on_cancel = function() float.set_footer(handle, 'cancelled') end,
+    on_drop = function(reason)
+      view.outcome = 'dropped'
+      handle.close()
+      log.notify(('rrag: refactor dropped, %s; nothing was changed (run :RragRefactor again)'):format(reason),
+        vim.log.levels.WARN)
+    end,
+  })
+  handle.on_close = function()
+    if rpc.is_pending(view.id) then rpc.cancel(view.id) end
+  end
+  if not view.id then handle.close() end
+  return view
+end
+
+return M

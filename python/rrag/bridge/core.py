@@ -1,0 +1,172 @@
+"""Front end (bridge): the request handlers that both transports serve.
+
+Every handler takes one request dict ``{id, path, line, selection, ...}`` from Lua and returns
+at once: work goes to the single worker thread, results come back as events (see events.py).
+A newer request of the same kind cancels the older one; a save re-index is coalesced per
+workspace. Only ``rrag_doctor`` answers synchronously, for :checkhealth.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..config import Config, load_config
+from ..errors import RragError
+from ..paths import index_db_path
+from ..service.roots import find_root
+from . import jobs
+from .doctor import doctor_report
+from .events import Emitter, clean, error_payload
+from .worker import Job, Worker, engine_factory
+
+log = logging.getLogger("rrag.bridge")
+
+METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
+           "rrag_index", "rrag_reindex", "rrag_status", "rrag_cancel", "rrag_doctor")
+SUPERSEDING = frozenset({"ask", "explain", "refactor", "context"})
+MAX_TRACKED_JOBS = 64
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class Bridge:
+    def __init__(self, nvim: Any, transport: str = "job") -> None:
+        self.transport = transport
+        self.emit = Emitter(nvim)
+        self.worker = Worker(self.emit)
+        self._jobs: dict[Any, Job] = {}
+        self._latest: dict[str, Job] = {}
+        self._reindex: dict[Path, Job] = {}
+
+    def handle(self, method: str, args: Sequence[Any]) -> Any:
+        kind = method.removeprefix("rrag_")
+        req = dict(args[0]) if args and isinstance(args[0], dict) else {}
+        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"on_{kind}", None)
+        try:
+            if handler is None or method not in METHODS:
+                raise RragError(f"unknown method {method}", "update the Lua and Python halves "
+                                "of rrag together")
+            result = handler(req)
+            return clean({"id": result.id} if isinstance(result, Job) else result)
+        except Exception as exc:  # noqa: BLE001 - the editor gets one line, never a traceback
+            error = error_payload(exc)
+            self.worker.last_errors = (self.worker.last_errors + [{"kind": kind, **error}])[-10:]
+            self.emit({"id": req.get("id"), "type": "error", "kind": kind, "error": error})
+            return {"error": error}
+
+    # -- handlers -------------------------------------------------------------------------
+    def on_setup(self, req: dict[str, Any]) -> dict[str, Any]:
+        # An empty Lua table arrives as a list; a section the user left empty means "defaults".
+        overrides = {k: (v or {}) for k, v in (req.get("engine") or {}).items()}
+        config = Config.from_dict(merge(load_config().to_dict(), overrides))
+        self.worker.set_config(config)
+        return {"config": config.to_dict()}
+
+    def on_ask(self, req: dict[str, Any]) -> Any:
+        return self._submit("ask", req, jobs.ask)
+
+    def on_explain(self, req: dict[str, Any]) -> Any:
+        return self._submit("explain", req, jobs.explain)
+
+    def on_refactor(self, req: dict[str, Any]) -> Any:
+        return self._submit("refactor", req, jobs.refactor)
+
+    def on_context(self, req: dict[str, Any]) -> Any:
+        return self._submit("context", req, jobs.context)
+
+    def on_index(self, req: dict[str, Any]) -> Any:
+        req.setdefault("embed", self.worker.config.index.embed_on_index)
+        return self._submit("index", req, jobs.index)
+
+    def on_reindex(self, req: dict[str, Any]) -> Any:
+        root = self._root(req)
+        if not index_db_path(root, self.worker.config.index.db_dir).is_file():
+            # Saving a file of a project never indexed must not start a full index by surprise.
+            self.emit({"id": req.get("id"), "type": "result", "kind": "reindex", "root": str(root),
+                       "result": {"skipped": "not indexed yet"}})
+            return {"id": req.get("id"), "skipped": True}
+        queued = self._reindex.get(root)
+        if queued is not None and not queued.started:
+            # The queued run will see this save too; end this request on the Lua side now.
+            self.emit({"id": req.get("id"), "type": "result", "kind": "reindex", "root": str(root),
+                       "result": {"skipped": f"coalesced into request {queued.id}"}})
+            return {"id": queued.id, "coalesced": True}
+        req["embed"] = self.worker.config.index.embed_on_index
+        job = self._submit("reindex", req, jobs.index, quiet=True)
+        self._reindex[root] = job
+        return {"id": job.id}
+
+    def on_status(self, req: dict[str, Any]) -> Any:
+        if self.worker.idle():
+            return self._submit("status", req, jobs.status(self.host_state))
+        # Busy (a long index): read the counts on a separate connection instead of waiting.
+        root, config = self._root(req), self.worker.config
+        threading.Thread(target=self._status_aside, args=(req.get("id"), root, config),
+                         name="rrag-status", daemon=True).start()
+        return {"id": req.get("id")}
+
+    def on_cancel(self, req: dict[str, Any]) -> dict[str, Any]:
+        wanted = req.get("id")
+        live = [j for j in self._jobs.values() if not j.done and (wanted is None or j.id == wanted)]
+        for job in live:
+            self.worker.interrupt(job)
+        return {"cancelled": len(live)}
+
+    def on_doctor(self, req: dict[str, Any]) -> dict[str, Any]:
+        report = doctor_report(self.worker.config, req.get("path"), engine_factory())
+        return report | {"host": self.host_state()}
+
+    # -- helpers --------------------------------------------------------------------------
+    def host_state(self) -> dict[str, Any]:
+        current = self.worker.current
+        return {"host": {"python": sys.executable, "pid": os.getpid(), "transport": self.transport,
+                         "jobs_queued": self.worker.pending(),
+                         "running": current.kind if current and current.kind != "status" else "",
+                         "errors": list(self.worker.last_errors)}}
+
+    def _root(self, req: dict[str, Any]) -> Path:
+        if req.get("root"):
+            return Path(req["root"]).expanduser().resolve()
+        return find_root(req.get("path") or os.getcwd())
+
+    def _submit(self, kind: str, req: dict[str, Any], run: Callable[..., Any],
+                quiet: bool = False) -> Job:
+        job = Job(id=req.get("id"), kind=kind, root=self._root(req), run=partial(run, self.emit),
+                  params=req, quiet=quiet)
+        if kind in SUPERSEDING:
+            previous = self._latest.get(kind)
+            if previous is not None and not previous.done:
+                self.worker.interrupt(previous)
+            self._latest[kind] = job
+        if len(self._jobs) > MAX_TRACKED_JOBS:
+            self._jobs = {k: j for k, j in self._jobs.items() if not j.done}
+        self._jobs[job.id] = job
+        self.worker.submit(job)
+        return job
+
+    def _status_aside(self, request_id: Any, root: Path, config: Config) -> None:
+        try:
+            engine = engine_factory()(root, config)
+            try:
+                result = jobs.engine_status(engine) | self.host_state()
+            finally:
+                engine.close()
+            self.emit({"id": request_id, "type": "result", "kind": "status", "root": str(root),
+                       "result": result})
+        except Exception as exc:  # noqa: BLE001
+            self.emit({"id": request_id, "type": "error", "kind": "status",
+                       "error": error_payload(exc)})

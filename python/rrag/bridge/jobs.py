@@ -1,0 +1,86 @@
+"""Front end (bridge): what each request does on the worker thread.
+
+Each function takes ``(emit, engine, job)`` and returns the plain result dict that becomes the
+``result`` event; tokens stream through a ``TokenStream`` while the engine works. Requests carry
+absolute file paths and 1-based inclusive lines, exactly what the engine accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .events import Event, ProgressForwarder, TokenStream
+from .worker import Cancelled, Job
+
+Emit = Callable[[Event], None]
+
+
+def _selection(params: dict[str, Any]) -> tuple[int, int] | None:
+    sel = params.get("selection")
+    if not sel:
+        return None
+    start, end = int(sel[0]), int(sel[1])
+    return (min(start, end), max(start, end))
+
+
+def _line(params: dict[str, Any]) -> int | None:
+    line = params.get("line")
+    return int(line) if line else None
+
+
+def _streaming(emit: Emit, job: Job, call: Callable[[TokenStream], Any]) -> Any:
+    stream = TokenStream(emit, job.id)
+    try:
+        return call(stream)
+    finally:
+        stream.flush()
+
+
+def ask(emit: Emit, engine: Any, job: Job) -> Any:
+    p = job.params
+    return _streaming(emit, job, lambda tokens: engine.ask(
+        p["question"], p.get("path"), _line(p), _selection(p), on_token=tokens,
+        cancel=job.cancel, pinned=list(p.get("pinned") or []),
+        excluded=list(p.get("excluded") or [])))
+
+
+def explain(emit: Emit, engine: Any, job: Job) -> Any:
+    p = job.params
+    return _streaming(emit, job, lambda tokens: engine.explain(
+        p["path"], _line(p), _selection(p), on_token=tokens, cancel=job.cancel))
+
+
+def refactor(emit: Emit, engine: Any, job: Job) -> Any:
+    p = job.params
+    start, end = _selection(p) or (int(p["line"]), int(p["line"]))
+    return _streaming(emit, job, lambda tokens: engine.refactor(
+        p["path"], start, end, p["instruction"], on_token=tokens, cancel=job.cancel,
+        original=p.get("original")))
+
+
+def context(emit: Emit, engine: Any, job: Job) -> Any:
+    p = job.params
+    return engine.context(
+        p["path"], int(p.get("line") or 1), query=p.get("query") or None,
+        budget=p.get("budget") or None, task=p.get("task") or "ask",
+        pinned=list(p.get("pinned") or []), excluded=list(p.get("excluded") or []),
+        selection=_selection(p))
+
+
+def index(emit: Emit, engine: Any, job: Job) -> Any:
+    progress = ProgressForwarder(emit, job.id, str(job.root), job.cancel, Cancelled)
+    report = engine.index(embed=bool(job.params.get("embed", True)), progress=progress)
+    return {"report": report.to_json() if hasattr(report, "to_json") else report,
+            "stats": engine.stats()}
+
+
+def status(bridge_state: Callable[[], dict[str, Any]]) -> Callable[[Emit, Any, Job], Any]:
+    def run(emit: Emit, engine: Any, job: Job) -> Any:
+        return engine_status(engine) | bridge_state()
+    return run
+
+
+def engine_status(engine: Any) -> dict[str, Any]:
+    # status() is the engine's full report (queue, model, errors); stats() its index counts.
+    method = getattr(engine, "status", None)
+    return dict(method() if callable(method) else engine.stats())

@@ -1,0 +1,147 @@
+"""Front end (bridge): the one worker thread that owns every engine.
+
+SQLite connections, the embedding model and the llama.cpp worker are not safe to share across
+threads, and concurrent async calls into pynvim are not serialized (pynvim#441); so handlers
+only enqueue ``Job``s and this single thread runs them in order, creating each workspace's
+``Engine`` on first use and keeping it alive. The RPC thread stays free to answer the editor.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config import Config
+from ..service.engine import Engine
+from .events import Event, error_payload
+
+log = logging.getLogger("rrag.bridge")
+
+ENGINE_FACTORY_ENV = "RRAG_ENGINE_FACTORY"  # "module:callable", for fast UI tests only
+
+
+class Cancelled(Exception):
+    """Raised inside a job (from a progress or token callback) when its request was cancelled."""
+
+
+@dataclass
+class Job:
+    id: Any
+    kind: str
+    root: Path
+    run: Callable[[Any, "Job"], Any]  # (engine, job) -> result
+    params: dict[str, Any] = field(default_factory=dict)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    quiet: bool = False  # background re-index on save: no start/end notifications
+    started: bool = False
+    done: bool = False
+
+
+def engine_factory() -> Callable[[Path, Config], Any]:
+    spec = os.environ.get(ENGINE_FACTORY_ENV, "")
+    if not spec:
+        return Engine
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr or "Engine")  # type: ignore[no-any-return]
+
+
+class Worker:
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.queue: queue.Queue[Job | None] = queue.Queue()
+        self.config = Config()
+        self.current: Job | None = None
+        self.last_errors: list[dict[str, Any]] = []
+        self._engines: dict[Path, Any] = {}  # touched only on the worker thread
+        self._config_generation = 0
+        self._engine_generation = 0
+        self._thread = threading.Thread(target=self._loop, name="rrag-worker", daemon=True)
+        self._thread.start()
+
+    # -- called from the RPC thread -----------------------------------------------------------
+    def submit(self, job: Job) -> None:
+        self.queue.put(job)
+
+    def set_config(self, config: Config) -> None:
+        self.config = config
+        self._config_generation += 1  # engines are rebuilt on the worker thread
+
+    def pending(self) -> int:
+        return self.queue.qsize()
+
+    def idle(self) -> bool:
+        return self.current is None and self.queue.empty()
+
+    def interrupt(self, job: Job) -> None:
+        """Cancel ``job``; if it is running, also ask its engine to stop the model now."""
+        job.cancel.set()
+        if self.current is job:
+            engine = self._engines.get(job.root)
+            stop = getattr(engine, "cancel", None)
+            if callable(stop):
+                try:
+                    stop()
+                except Exception:  # noqa: BLE001 - the event alone still stops the job
+                    log.warning("engine.cancel() failed", exc_info=True)
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+    # -- the worker thread --------------------------------------------------------------------
+    def engine(self, root: Path) -> Any:
+        if self._engine_generation != self._config_generation:
+            self._close_engines()
+            self._engine_generation = self._config_generation
+        engine = self._engines.get(root)
+        if engine is None:
+            engine = engine_factory()(root, self.config)
+            self._engines[root] = engine
+        return engine
+
+    def _close_engines(self) -> None:
+        for engine in self._engines.values():
+            try:
+                engine.close()
+            except Exception:  # noqa: BLE001 - closing must not stop the worker
+                log.warning("closing an engine failed", exc_info=True)
+        self._engines.clear()
+
+    def _loop(self) -> None:
+        while True:
+            job = self.queue.get()
+            if job is None:
+                self._close_engines()
+                return
+            job.started = True
+            if job.cancel.is_set():
+                job.done = True
+                self.emit({"id": job.id, "type": "cancelled", "kind": job.kind})
+                continue
+            self.current = job
+            try:
+                result = job.run(self.engine(job.root), job)
+            except Cancelled:
+                self.emit({"id": job.id, "type": "cancelled", "kind": job.kind})
+            except Exception as exc:  # noqa: BLE001 - every failure becomes an event
+                self._record_error(job, exc)
+            else:
+                if job.cancel.is_set():
+                    self.emit({"id": job.id, "type": "cancelled", "kind": job.kind})
+                else:
+                    self.emit({"id": job.id, "type": "result", "kind": job.kind,
+                               "root": str(job.root), "quiet": job.quiet, "result": result})
+            finally:
+                self.current = None
+                job.done = True
+
+    def _record_error(self, job: Job, exc: BaseException) -> None:
+        error = error_payload(exc)
+        self.last_errors = (self.last_errors + [{"kind": job.kind, **error}])[-10:]
+        self.emit({"id": job.id, "type": "error", "kind": job.kind, "root": str(job.root),
+                   "error": error})

@@ -1,0 +1,116 @@
+"""A small, fast stand-in for ``rrag.service.engine.Engine``, used ONLY by the UI-mechanics tests
+(stale results, refactor accept/reject/edited range, pin/exclude, cancellation) so they do not
+wait on the model. The bridge loads it when RRAG_ENGINE_FACTORY=fake_engine:FakeEngine. Every
+command is also tested end to end against the real engine (test_e2e_real.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ANSWER = "The `area` method computes **pi r squared** for a `Circle`.\n\nIt is used by `total_area`."
+SOURCES = [{"path": "src/shapes.rs", "name": "geo::shapes::Circle::area", "start_line": 7,
+            "end_line": 11},
+           {"path": "src/lib.rs", "name": "geo::total_area", "start_line": 3, "end_line": 5}]
+ITEMS = [
+    {"id": "a" * 32, "path": "src/shapes.rs", "name": "geo::shapes::Circle::area", "kind": "method",
+     "start_line": 7, "end_line": 11, "mode": "full", "why": "cursor item", "tokens": 40},
+    {"id": "b" * 32, "path": "src/shapes.rs", "name": "geo::shapes::Circle", "kind": "struct",
+     "start_line": 2, "end_line": 4, "mode": "full", "why": "self type of the cursor item",
+     "tokens": 20},
+    {"id": "c" * 32, "path": "src/lib.rs", "name": "geo::total_area", "kind": "function",
+     "start_line": 3, "end_line": 5, "mode": "signature", "why": "calls the cursor item",
+     "tokens": 12},
+]
+
+
+class _Report:
+    def __init__(self, files: int) -> None:
+        self.files = files
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files_parsed": self.files, "files_unchanged": 0, "files_removed": 0, "items": 3,
+                "edges": 2, "errors": [], "seconds": 0.01}
+
+
+class FakeEngine:
+    def __init__(self, root: Path, config: Any = None) -> None:
+        self.root = Path(root)
+        self.config = config
+        self.calls: list[str] = []
+
+    def close(self) -> None:
+        pass
+
+    def cancel(self) -> None:
+        pass
+
+    def _wait(self, flag: str, cancel: threading.Event, timeout: float = 20.0) -> None:
+        """Block until the test creates ``<root>/<flag>`` (or the request is cancelled)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not cancel.is_set():
+            if (self.root / flag).exists():
+                return
+            time.sleep(0.02)
+
+    def _stream(self, text: str, on_token: Callable[[str], None], cancel: threading.Event) -> str:
+        out = []
+        for word in text.split(" "):
+            if cancel.is_set():
+                break
+            piece = word if not out else " " + word
+            out.append(piece)
+            on_token(piece)
+            time.sleep(0.01)
+        return "".join(out)
+
+    def ask(self, question: str, path: str | None, line: int | None,
+            selection: tuple[int, int] | None, on_token: Callable[[str], None],
+            cancel: threading.Event, pinned: list[str] = [], excluded: list[str] = []) -> dict:
+        if "slow" in question:
+            self._wait("release-ask", cancel)
+        text = self._stream(f"Q: {question}\n\n{ANSWER}\n\npinned={sorted(pinned)}", on_token,
+                            cancel)
+        return {"text": text, "sources": SOURCES, "ttft_s": 0.01, "tokens_per_s": 99.0}
+
+    def explain(self, path: str, line: int | None, selection: tuple[int, int] | None,
+                on_token: Callable[[str], None], cancel: threading.Event) -> dict:
+        text = self._stream(f"Explaining {Path(path).name}:{line} {selection}. {ANSWER}",
+                            on_token, cancel)
+        return {"text": text, "sources": SOURCES[:1], "ttft_s": 0.01, "tokens_per_s": 99.0}
+
+    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
+                 on_token: Callable[[str], None], cancel: threading.Event,
+                 original: str | None = None) -> dict:
+        if "wait" in instruction:
+            self._wait("release-refactor", cancel)
+        original = original or ""
+        replacement = original.replace("let mut a", "let mut area").replace("    a\n", "    area\n")
+        replacement = replacement.replace("a = std", "area = std")
+        on_token("```rust\n" + replacement + "```")
+        return {"path": path, "start_line": start_line, "end_line": end_line,
+                "original": original, "replacement": replacement, "parses": True,
+                "check": {"ran": True, "ok": True, "diagnostics": []}}
+
+    def context(self, path: str, line: int, query: str | None = None, budget: int | None = None,
+                task: str = "ask", pinned: list[str] = [], excluded: list[str] = [],
+                selection: tuple[int, int] | None = None) -> dict:
+        items = [dict(i) for i in ITEMS if i["id"] not in excluded]
+        tokens = sum(i["tokens"] for i in items)
+        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "..."}
+
+    def index(self, embed: bool = True, progress: Callable[[str, int, int], None] = lambda *a: None):
+        total = 40 if (self.root / "slow-index").exists() else 4
+        for i in range(1, total + 1):
+            progress("parsing", i, total)
+            time.sleep(0.05)
+        return _Report(total)
+
+    def stats(self) -> dict[str, Any]:
+        return {"root": str(self.root), "db": str(self.root / "fake.sqlite"), "files": 2,
+                "items": 3, "edges": 2, "vectors": 0}
+
+    def status(self) -> dict[str, Any]:
+        return self.stats() | {"queue": 0, "model": "fake", "last_errors": []}

@@ -1,0 +1,179 @@
+"""The bridge without an editor: token batching, payload cleaning, error mapping, the single
+worker thread (engines created and used on it only), supersession, cancellation and save
+coalescing. A recording stand-in for pynvim's Nvim replaces the editor here; the real editor
+path is tests/nvim."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rrag.bridge import Bridge
+from rrag.bridge.events import TokenStream, clean, error_payload
+from rrag.errors import ModelError
+
+THREADS: list[int] = []
+
+
+class RecordingEngine:
+    """Records which thread builds and uses it; ``ask`` blocks while the question says so."""
+
+    release = threading.Event()
+
+    def __init__(self, root: Path, config: Any = None) -> None:
+        THREADS.append(threading.get_ident())
+        self.root = root
+
+    def ask(self, question, path, line, selection, on_token, cancel, pinned=[], excluded=[]):
+        THREADS.append(threading.get_ident())
+        if question == "block":
+            while not cancel.is_set() and not self.release.is_set():
+                time.sleep(0.005)
+        if question == "fail":
+            raise ModelError("model file missing", "set llm.model_path")
+        for word in ("a", "b", "c"):
+            on_token(word)
+        return {"text": "abc", "sources": [], "ttft_s": None}
+
+    def index(self, embed=True, progress=lambda *a: None):
+        for i in range(1, 4):
+            progress("parsing", i, 3)
+        return {"files_parsed": 3}
+
+    def stats(self):
+        return {"files": 3}
+
+    def status(self):
+        return {"files": 3, "queue": 0, "model": "m", "last_errors": []}
+
+    def close(self):
+        pass
+
+
+class FakeNvim:
+    """Collects what the bridge would send to Lua; async_call runs the callback at once."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.lock = threading.Lock()
+
+    def async_call(self, fn, *args):
+        fn(*args)
+
+    def exec_lua(self, code, payload, async_=False):
+        assert async_ and code == "require('rrag.rpc')._on_event(...)"
+        with self.lock:
+            self.events.append(payload)
+
+    def wait(self, pred, timeout=5.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                found = [e for e in self.events if pred(e)]
+            if found:
+                return found
+            time.sleep(0.005)
+        raise AssertionError(f"no such event in {self.events}")
+
+
+@pytest.fixture
+def bridge(monkeypatch, tmp_path):
+    monkeypatch.setenv("RRAG_ENGINE_FACTORY", f"{__name__}:RecordingEngine")
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n')
+    RecordingEngine.release.clear()
+    THREADS.clear()
+    nvim = FakeNvim()
+    b = Bridge(nvim)
+    b.nvim = nvim
+    yield b
+    RecordingEngine.release.set()
+    b.worker.stop()
+
+
+def test_token_stream_batches_and_loses_nothing():
+    sent: list[dict] = []
+    stream = TokenStream(sent.append, 7, interval=0.05)
+    for i in range(200):
+        stream(f"{i} ")
+    stream.flush()
+    assert "".join(e["text"] for e in sent) == "".join(f"{i} " for i in range(200))
+    assert len(sent) < 20 and all(e["id"] == 7 and e["type"] == "token" for e in sent)
+
+
+def test_clean_drops_none_and_lists_tuples():
+    assert clean({"a": None, "b": (1, 2), "c": {"d": None, "e": [None, 1]}}) == {
+        "b": [1, 2], "c": {"e": [None, 1]}}
+
+
+def test_error_payload_maps_rrag_errors_and_hides_tracebacks(monkeypatch, tmp_path):
+    err = error_payload(ModelError("model file missing", "set llm.model_path"))
+    assert err == {"code": "model", "message": "rrag: model file missing",
+                   "hint": "set llm.model_path",
+                   "text": "rrag: model file missing (set llm.model_path)"}
+    monkeypatch.setenv("RRAG_CACHE_DIR", str(tmp_path))
+    try:
+        raise KeyError("boom")
+    except KeyError as exc:
+        internal = error_payload(exc)
+    assert internal["code"] == "internal" and "\n" not in internal["text"]
+    assert internal["text"].startswith("rrag: internal error: KeyError")
+    assert "KeyError" in (tmp_path / "rrag.log").read_text()
+
+
+def test_requests_run_on_one_worker_thread_and_stream(bridge, tmp_path):
+    main = threading.get_ident()
+    for i in (1, 2):
+        bridge.handle("rrag_ask", [{"id": i, "question": "q", "path": str(tmp_path / "a.rs")}])
+    results = bridge.nvim.wait(lambda e: e["type"] == "result" and e["id"] == 2)
+    assert results[0]["result"]["text"] == "abc" and "ttft_s" not in results[0]["result"]
+    assert results[0]["root"] == str(tmp_path.resolve())
+    assert len(set(THREADS)) == 1 and main not in THREADS  # built and used on the worker only
+    tokens = [e for e in bridge.nvim.events if e["type"] == "token" and e["id"] == 2]
+    assert "".join(t["text"] for t in tokens) == "abc"
+
+
+def test_a_newer_request_of_the_same_kind_cancels_the_older(bridge, tmp_path):
+    bridge.handle("rrag_ask", [{"id": 1, "question": "block", "root": str(tmp_path)}])
+    bridge.handle("rrag_ask", [{"id": 2, "question": "q", "root": str(tmp_path)}])
+    bridge.nvim.wait(lambda e: e["type"] == "cancelled" and e["id"] == 1)
+    bridge.nvim.wait(lambda e: e["type"] == "result" and e["id"] == 2)
+    assert not [e for e in bridge.nvim.events if e["type"] == "result" and e["id"] == 1]
+
+
+def test_cancel_all_and_errors_as_events(bridge, tmp_path):
+    bridge.handle("rrag_ask", [{"id": 1, "question": "block", "root": str(tmp_path)}])
+    assert bridge.handle("rrag_cancel", [{}]) == {"cancelled": 1}
+    bridge.nvim.wait(lambda e: e["type"] == "cancelled" and e["id"] == 1)
+    bridge.handle("rrag_ask", [{"id": 3, "question": "fail", "root": str(tmp_path)}])
+    err = bridge.nvim.wait(lambda e: e["type"] == "error" and e["id"] == 3)[0]["error"]
+    assert err["code"] == "model" and err["text"].startswith("rrag: model file missing")
+    assert bridge.host_state()["host"]["errors"][-1]["code"] == "model"
+
+
+def test_handler_errors_and_unknown_methods_never_raise(bridge, tmp_path):
+    out = bridge.handle("rrag_ask", [{"id": 4, "question": "q", "path": "/no/such/dir/x.rs"}])
+    assert out["error"]["code"] == "workspace"
+    assert bridge.handle("rrag_frobnicate", [{"id": 5}])["error"]["message"].startswith("rrag:")
+    assert bridge.handle("rrag_setup", [{"engine": {"llm": {"n_ctx": "big"}}}])["error"][
+        "text"] == "rrag: llm.n_ctx: expected int, got 'big'"
+
+
+def test_index_progress_and_save_coalescing(bridge, tmp_path, monkeypatch):
+    bridge.handle("rrag_index", [{"id": 1, "root": str(tmp_path)}])
+    progress = bridge.nvim.wait(lambda e: e["type"] == "progress" and e["done"] == 3)
+    assert progress[0]["phase"] == "parsing" and progress[0]["total"] == 3
+    bridge.nvim.wait(lambda e: e["type"] == "result" and e["id"] == 1)
+    # Saves of a never-indexed workspace are skipped; of an indexed one, coalesced while queued.
+    skipped = bridge.handle("rrag_reindex", [{"id": 2, "path": str(tmp_path / "a.rs")}])
+    assert skipped["skipped"] is True
+    monkeypatch.setattr("rrag.bridge.core.index_db_path", lambda root, d="": tmp_path / "Cargo.toml")
+    bridge.handle("rrag_ask", [{"id": 3, "question": "block", "root": str(tmp_path)}])
+    first = bridge.handle("rrag_reindex", [{"id": 4, "path": str(tmp_path / "a.rs")}])
+    second = bridge.handle("rrag_reindex", [{"id": 5, "path": str(tmp_path / "b.rs")}])
+    assert first == {"id": 4} and second == {"id": 4, "coalesced": True}
+    RecordingEngine.release.set()
+    bridge.nvim.wait(lambda e: e["type"] == "result" and e["id"] == 4)
