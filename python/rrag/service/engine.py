@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..config import Config
-from ..errors import WorkspaceError
+from ..errors import RragError, WorkspaceError
+from ..parse.workspace import discover
 from ..paths import index_db_path
 from ..store import Store, open_store
 from ..store import files as files_db
 from ..store import items as items_db
+from .assist import Assistant
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
 
@@ -35,6 +37,8 @@ class Engine:
         self.config = config or Config()
         self.db_path = db_path or index_db_path(self.root, self.config.index.db_dir)
         self._store: Store | None = None
+        self._crates: list[tuple[str, str]] | None = None
+        self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates)
 
     @property
     def store(self) -> Store:
@@ -45,6 +49,7 @@ class Engine:
         return self._store
 
     def close(self) -> None:
+        self.assistant.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -62,6 +67,48 @@ class Engine:
         report.errors = notices + report.errors
         self.store.notices.clear()  # reported once
         return report
+
+    def crates(self) -> list[tuple[str, str]]:
+        """(crate, version) of the workspace's packages, for the model's system prompt."""
+        if self._crates is None:
+            try:
+                ws = discover(self.root)
+                self._crates = [(p.crate, p.version) for p in ws.packages]
+            except RragError:
+                self._crates = []
+        return self._crates
+
+    # Model-facing operations (see service.assist); paths may be absolute or root-relative.
+    def search(self, query: str, k: int = 10) -> list[dict[str, Any]]:
+        return self.assistant.search(query, k)
+
+    def context(self, path: str | None, line: int | None, query: str | None = None,
+                budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
+                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None) -> dict:
+        rel = _rel(self.root, path) if path else None
+        return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
+                                      selection).to_json()
+
+    def ask(self, question: str, path: str | None = None, line: int | None = None,
+            selection: tuple[int, int] | None = None, on_token: Any = None, cancel: Any = None,
+            pinned: Sequence[str] = (), excluded: Sequence[str] = ()) -> dict[str, Any]:
+        rel = _rel(self.root, path) if path else None
+        return self.assistant.ask(question, rel, line, selection, on_token, cancel, pinned,
+                                  excluded)
+
+    def explain(self, path: str, line: int | None = None,
+                selection: tuple[int, int] | None = None, on_token: Any = None,
+                cancel: Any = None) -> dict[str, Any]:
+        return self.assistant.explain(_rel(self.root, path), line, selection, on_token, cancel)
+
+    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
+                 on_token: Any = None, cancel: Any = None,
+                 original: str | None = None) -> dict[str, Any]:
+        return self.assistant.refactor(_rel(self.root, path), start_line, end_line, instruction,
+                                       on_token, cancel, original)
+
+    def cancel(self) -> None:
+        self.assistant.cancel()
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
         return items_db.list_items(self.store, _rel(self.root, path) if path else None)

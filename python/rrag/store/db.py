@@ -200,11 +200,10 @@ def open_store(path: Path) -> Store:
             with contextlib.suppress(Exception):
                 conn.close()  # type: ignore[possibly-undefined]
             aside = _move_aside(path)
-            reason = ("was written by a newer rrag" if isinstance(exc, _UnknownSchema)
-                      else "was corrupt")
-            notices.append(f"rrag: the index {path} {reason}; moved it to {aside.name} "
-                           "and rebuilt it (run the index again to fill it)")
-            log.warning(notices[-1])
+            reason = ("has a schema this rrag does not know (another rrag version wrote it)"
+                      if isinstance(exc, _UnknownSchema) else "was corrupt")
+            notices.append(f"rrag: the index {path} {reason}; moved it to {aside.name} and "
+                           "started a new one (it fills on the next index run)")
         except apsw.FullError as exc:
             raise StoreError(f"the disk holding the index is full ({path})",
                              "free some space and run the index again") from exc

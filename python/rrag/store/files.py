@@ -99,7 +99,8 @@ def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
 
 
 def replace_file(store: Store, record: FileRecord, items: list[Item], content_hashes: list[str],
-                 lexical_rows: list[tuple[str, str, str, str]] | None = None) -> tuple[int, int]:
+                 lexical_rows: list[tuple[str, str, str, str]] | None = None,
+                 refs: list | None = None) -> tuple[int, int]:
     """Write one file, its items and their lexical rows atomically.
     Returns (file id, items skipped because their id is already taken by another file)."""
     with store.transaction():
@@ -127,6 +128,8 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
         if lexical_rows:
             lexical.index_items(store, file_id,
                                 {item.id: row for item, row in zip(items, lexical_rows)})
+        store.execute("INSERT INTO file_refs(file_id, refs) VALUES(?, ?) ON CONFLICT(file_id) "
+                      "DO UPDATE SET refs = excluded.refs", (file_id, json.dumps(refs or [])))
     return file_id, len(items) - inserted
 
 

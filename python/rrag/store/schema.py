@@ -61,18 +61,40 @@ CREATE INDEX items_parent ON items(parent);
 """
 
 # Lexical index: contentless FTS5 keyed by items.rowid (the text lives in files.source);
-# detail=column keeps per-column BM25 weights without positions (measured: a third of the
-# write cost of full detail; we never run phrase queries);
+# full detail: bm25() needs the position lists (with detail=column it returns 0 for every row);
 # '_' is a token character so identifiers stay whole, their parts are added by store.lexical.
 M002_LEXICAL = """
 CREATE VIRTUAL TABLE items_fts USING fts5(
     name, signature, docs, body,
     tokenize = "unicode61 tokenchars '_'",
-    content = '', contentless_delete = 1, detail = column
+    content = '', contentless_delete = 1
 );
+"""
+
+# The code graph: each file's raw references (JSON, written with the file) and the resolved
+# edges, one row per usage location; target NULL = unresolved (target_path as written after
+# import resolution, candidates a JSON list when ambiguous).
+M003_GRAPH = """
+CREATE TABLE file_refs(
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    refs TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE edges(
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT,
+    target_path TEXT NOT NULL,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    candidates TEXT
+);
+CREATE INDEX edges_source ON edges(source, kind);
+CREATE INDEX edges_target ON edges(target, kind);
 """
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
-    ("m002_lexical", M002_LEXICAL),
+    ("m002_lexical_fts", M002_LEXICAL),
+    ("m003_graph", M003_GRAPH),
 ]

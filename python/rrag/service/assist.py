@@ -1,0 +1,161 @@
+"""Service layer: search, context, ask, explain and refactor — the model-facing operations.
+
+Glue between the rank layer (what goes into the prompt), the llm layer (the backend, prompts,
+response checks) and the store. The budget for the context is the request's budget, or the
+model's context minus the prompt's fixed part minus the tokens reserved for the answer. The
+backend starts lazily (the embedded one in its own process) and is reused across requests so
+llama.cpp can reuse its KV cache for a shared prefix.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..config import Config
+from ..errors import NotFound, RragError
+from ..llm import prompts
+from ..llm.backends import Backend, make_backend
+from ..llm.response import cargo_check, check_dict, extract_code, parses
+from ..rank import candidates as cands
+from ..rank.context import ContextPack, pack
+from ..store import Store
+from ..store import items as items_db
+from ..store import lexical
+
+TokenFn = Callable[[str], None]
+
+
+class Assistant:
+    def __init__(self, root: Path, config: Config, store: Callable[[], Store],
+                 crates: Callable[[], list[tuple[str, str]]]) -> None:
+        self.root = root
+        self.config = config
+        self._store = store
+        self._crates = crates
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+
+    # -- model -----------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = make_backend(self.config.llm)
+            return self._backend
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        many = getattr(self.backend, "count_tokens_many", None)
+        if many is not None:
+            return list(many(list(texts)))
+        return [self.backend.count_tokens(t) for t in texts]
+
+    def cancel(self) -> None:
+        if self._backend is not None:
+            self._backend.cancel()
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    # -- retrieval -------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10) -> list[dict[str, Any]]:
+        store = self._store()
+        hits = lexical.search(store, query, k=max(k * 3, 30))
+        rows = {r.id: r for r in items_db.get_items(store, [h[0] for h in hits])}
+        out = []
+        for item_id, score in hits:
+            row = rows.get(item_id)
+            if row is None or row.kind == "file":
+                continue
+            out.append({"path": row.path, "name": row.qualname, "kind": row.kind,
+                        "start_line": row.start_line, "end_line": row.end_line,
+                        "score": round(score, 4), "id": row.id})
+            if len(out) >= k:
+                break
+        return out
+
+    def context(self, path: str | None, line: int | None, query: str | None = None,
+                budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
+                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None) -> ContextPack:
+        budget = self.config.context.budget if budget is None else int(budget)
+        ranked = cands.gather(self._store(), self.config.context, path, line, query, selection,
+                              pinned, excluded)
+        return pack(ranked, budget, self.count_many)
+
+    def _budget_for(self, parts: prompts.PromptParts) -> int:
+        fixed = self.count_many([parts.text()])[0]
+        llm = self.config.llm
+        n_ctx = llm.n_ctx or 2048
+        return max(0, min(self.config.context.budget, n_ctx - fixed - llm.max_answer_tokens - 32))
+
+    def _run(self, task: str, on_token: TokenFn | None, cancel: threading.Event | None,
+             path: str | None, line: int | None, selection: tuple[int, int] | None,
+             query: str, pinned: Sequence[str] = (), excluded: Sequence[str] = (),
+             **fields: str) -> tuple[str, ContextPack, Any]:
+        crates = self._crates()
+        budget = self._budget_for(prompts.overhead(task, crates, **fields))
+        ctx = self.context(path, line, query, budget, task, pinned, excluded, selection)
+        parts = prompts.build(task, ctx.prompt, crates, **fields)
+        done = self.backend.generate(parts.messages(), on_token=on_token, cancel_event=cancel)
+        return done.text, ctx, done
+
+    @staticmethod
+    def _answer(text: str, ctx: ContextPack, done: Any) -> dict[str, Any]:
+        sources = [{"path": p.candidate.path, "name": p.candidate.name,
+                    "start_line": p.candidate.start_line, "end_line": p.candidate.end_line,
+                    "why": p.candidate.why} for p in ctx.items]
+        return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
+                "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
+                "finish_reason": done.finish_reason}
+
+    def ask(self, question: str, path: str | None = None, line: int | None = None,
+            selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,
+            cancel: threading.Event | None = None, pinned: Sequence[str] = (),
+            excluded: Sequence[str] = ()) -> dict[str, Any]:
+        if not question.strip():
+            raise RragError("the question is empty", "type a question after :RragAsk")
+        text, ctx, done = self._run("ask", on_token, cancel, path, line, selection, question,
+                                    pinned, excluded, question=question)
+        return self._answer(text, ctx, done)
+
+    def _code(self, path: str, start: int, end: int) -> str:
+        file = self.root / path
+        try:
+            lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            raise NotFound(f"cannot read {path}: {exc.strerror}", "save the buffer first") from exc
+        return "\n".join(lines[start - 1:end])
+
+    def _item_span(self, path: str, line: int) -> tuple[int, int]:
+        rows = [r for r in items_db.items_at(self._store(), path, line) if r.kind != "file"]
+        if not rows:
+            return line, line
+        return rows[0].start_line, rows[0].end_line
+
+    def explain(self, path: str, line: int | None = None,
+                selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,
+                cancel: threading.Event | None = None) -> dict[str, Any]:
+        start, end = selection or self._item_span(path, line or 1)
+        code = self._code(path, start, end)
+        text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
+                                    code[:200], code=code, where=f"{path}:{start}-{end}")
+        return self._answer(text, ctx, done)
+
+    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
+                 on_token: TokenFn | None = None, cancel: threading.Event | None = None,
+                 original: str | None = None) -> dict[str, Any]:
+        code = self._code(path, start_line, end_line) if original is None else original
+        text, ctx, done = self._run("refactor", on_token, cancel, path, start_line,
+                                    (start_line, end_line), instruction, code=code,
+                                    instruction=instruction, where=f"{path}:{start_line}-{end_line}")
+        replacement = extract_code(text)
+        ok = parses(replacement)
+        check = cargo_check(self.root, path, start_line, end_line, replacement) if ok else None
+        return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
+                "replacement": replacement, "parses": ok,
+                "check": check_dict(check) if check else {"ran": False, "ok": False,
+                                                          "diagnostics": ["does not parse"]},
+                "sources": self._answer(text, ctx, done)["sources"]}

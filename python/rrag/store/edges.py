@@ -1,0 +1,142 @@
+"""Store layer: the code graph's tables — raw references per file and the resolved edges.
+
+Edges are one row per usage location (kind, source item id, target item id or NULL when the
+target is outside the index or undecidable, the target path as written after import
+resolution, the file and line of the usage). Graph walks are recursive CTEs over the
+``edges_source`` / ``edges_target`` indexes, so a neighbourhood or path query touches only the
+rows it reaches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+from .db import Store
+
+
+@dataclass(slots=True)
+class GraphItem:
+    id: str
+    path: str
+    kind: str
+    name: str
+    qualname: str
+    module_path: str
+    parent: str | None
+    start_line: int
+    end_line: int
+    self_type: str
+    trait_name: str
+    derives: list[str]
+    generics: str
+    crate: str
+    package: str
+
+
+def graph_items(store: Store) -> list[GraphItem]:
+    cur = store.execute(
+        "SELECT i.id, f.path, i.kind, i.name, i.qualname, i.module_path, i.parent, "
+        "i.start_line, i.end_line, i.self_type, i.trait_name, i.derives, i.generics, f.crate, "
+        "f.package FROM items i JOIN files f ON f.id = i.file_id ORDER BY f.path, i.start_byte")
+    return [GraphItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                      json.loads(r[11]), r[12], r[13], r[14]) for r in cur]
+
+
+def all_refs(store: Store) -> dict[str, list[list]]:
+    """path -> the raw references stored with that file."""
+    cur = store.execute("SELECT f.path, r.refs FROM file_refs r JOIN files f ON f.id = r.file_id")
+    return {path: json.loads(refs) for path, refs in cur}
+
+
+EdgeRow = tuple[str, str, str | None, str, str, int, str | None]
+_INSERT = ("INSERT INTO edges(kind, source, target, target_path, path, line, candidates) "
+           "VALUES(?, ?, ?, ?, ?, ?, ?)")
+
+
+def replace_edges(store: Store, rows: Iterable[EdgeRow]) -> None:
+    with store.transaction():
+        store.execute("DELETE FROM edges")
+        store.executemany(_INSERT, rows)
+
+
+def edge_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM edges WHERE target IS NOT NULL OR "
+                         "candidates IS NULL") or 0)
+
+
+_EDGE_SELECT = ("SELECT e.kind, coalesce(s.qualname, e.source), coalesce(t.qualname, "
+                "e.target_path), e.path, e.line, e.source, e.target, e.candidates FROM edges e "
+                "LEFT JOIN items s ON s.id = e.source LEFT JOIN items t ON t.id = e.target")
+
+
+def _edge_dicts(cur: Iterable) -> list[dict]:
+    out = []
+    for kind, src, dst, path, line, sid, tid, cands in cur:
+        edge = {"type": kind, "source": src, "target": dst, "path": path, "line": line,
+                "source_id": sid, "target_id": tid}
+        if cands:
+            edge["candidates"] = json.loads(cands)
+        out.append(edge)
+    return out
+
+
+def list_edges(store: Store, kind: str | None = None) -> list[dict]:
+    where = "WHERE e.kind = ?" if kind else ""
+    return _edge_dicts(store.execute(
+        f"{_EDGE_SELECT} {where} ORDER BY e.path, e.line, e.kind, e.id",
+        (kind,) if kind else None))
+
+
+def _kinds_clause(kinds: list[str] | None, alias: str) -> tuple[str, list]:
+    if not kinds:
+        return "", []
+    return f" AND {alias}.kind IN ({', '.join('?' * len(kinds))})", list(kinds)
+
+
+def neighbors(store: Store, center: str, depth: int, kinds: list[str] | None) -> tuple[
+        dict[str, int], list[dict]]:
+    """Items within ``depth`` steps of ``center`` (either direction) and the edges among them."""
+    clause, params = _kinds_clause(kinds, "e")
+    sql = (
+        "WITH RECURSIVE reach(id, depth) AS (SELECT ?, 0 UNION "
+        "SELECT CASE WHEN e.source = r.id THEN e.target ELSE e.source END, r.depth + 1 "
+        "FROM reach r JOIN edges e ON (e.source = r.id OR e.target = r.id) "
+        f"WHERE r.depth < ? AND e.target IS NOT NULL{clause}) "
+        "SELECT id, min(depth) FROM reach GROUP BY id")
+    nodes = {row[0]: row[1] for row in store.execute(sql, [center, depth, *params])}
+    ids = list(nodes)
+    marks = ", ".join("?" * len(ids))
+    edges = _edge_dicts(store.execute(
+        f"{_EDGE_SELECT} WHERE e.source IN ({marks}) AND e.target IN ({marks}){clause} "
+        "ORDER BY e.path, e.line, e.id", [*ids, *ids, *params]))
+    return nodes, edges
+
+
+def shortest_path(store: Store, start: str, goal: str, max_depth: int) -> list[str]:
+    """Item ids of one shortest directed path from ``start`` to ``goal`` (empty: none)."""
+    sql = (
+        "WITH RECURSIVE walk(id, depth, trail) AS (SELECT ?, 0, ? UNION "
+        "SELECT e.target, w.depth + 1, w.trail || ',' || e.target FROM walk w "
+        "JOIN edges e ON e.source = w.id WHERE w.depth < ? AND e.target IS NOT NULL "
+        "AND instr(w.trail, e.target) = 0 AND w.id != ?) "
+        "SELECT trail FROM walk WHERE id = ? ORDER BY depth LIMIT 1")
+    trail = store.one(sql, (start, start, max_depth, goal, goal))
+    return trail.split(",") if trail else []
+
+
+def edges_between(store: Store, pairs: list[tuple[str, str]]) -> list[dict]:
+    out: list[dict] = []
+    for src, dst in pairs:
+        rows = _edge_dicts(store.execute(
+            f"{_EDGE_SELECT} WHERE e.source = ? AND e.target = ? ORDER BY e.line LIMIT 1",
+            (src, dst)))
+        out.extend(rows)
+    return out
+
+
+def all_resolved_pairs(store: Store) -> list[tuple[str, str, str]]:
+    """(source, target, kind) of every resolved edge, for whole-graph measures."""
+    return list(store.execute("SELECT DISTINCT source, target, kind FROM edges "
+                              "WHERE target IS NOT NULL"))
