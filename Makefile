@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.rrag-setup-done
 
-.PHONY: run test setup bench clean lint
+.PHONY: run test setup ref bench clean lint
 
 setup: $(STAMP)
 
@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml scripts/setup.sh scripts/setup-system.sh scripts/model-
 	touch $@
 
 ## make test: set everything up on a fresh machine and run the whole suite.
-test: setup
+test: setup ref
 	$(PY) -m pytest -q tests
+
+# The reference environment (torch + sentence-transformers) that the embedding tests compare
+# against; kept out of .venv so torch never becomes a runtime dependency.
+ref:
+	PYTHON=$(PYTHON) ./scripts/setup-ref-env.sh
 
 ## make run: set up, index the example project and open it in Neovim with the plugin.
 run: setup

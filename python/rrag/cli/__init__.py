@@ -19,7 +19,8 @@ from pathlib import Path
 from ..errors import RragError
 from ..paths import cache_home
 
-SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd")
+SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd", "search_cmd",
+               "ask_cmd", "graph_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -152,10 +152,9 @@ class Assistant:
                                     (start_line, end_line), instruction, code=code,
                                     instruction=instruction, where=f"{path}:{start_line}-{end_line}")
         replacement = extract_code(text)
-        ok = parses(replacement)
-        check = cargo_check(self.root, path, start_line, end_line, replacement) if ok else None
+        # cargo check runs even when tree-sitter finds errors: its diagnostics say what is
+        # wrong in words the user (and a retry) can act on.
+        check = cargo_check(self.root, path, start_line, end_line, replacement)
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
-                "replacement": replacement, "parses": ok,
-                "check": check_dict(check) if check else {"ran": False, "ok": False,
-                                                          "diagnostics": ["does not parse"]},
-                "sources": self._answer(text, ctx, done)["sources"]}
+                "replacement": replacement, "parses": parses(replacement),
+                "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"]}

@@ -1,0 +1,98 @@
+"""Front end: ``rrag ask``, ``rrag explain`` and ``rrag refactor`` — the model's answers.
+
+Answers stream to stdout as they are generated; sources follow. ``refactor --json`` prints the
+proposal object (original, replacement, parse and cargo check results); nothing is written to
+the user's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import RragError
+from .common import add_json, add_root, emit_json, engine_for
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    a = sub.add_parser("ask", help="ask a question about the code")
+    a.add_argument("question")
+    add_root(a)
+    a.add_argument("--file")
+    a.add_argument("--line", type=int)
+    add_json(a)
+    a.set_defaults(run=run_ask)
+
+    e = sub.add_parser("explain", help="explain the item at a line or a range")
+    add_root(e)
+    e.add_argument("--file", required=True)
+    e.add_argument("--line", type=int)
+    e.add_argument("--range", help="A:B, 1-based inclusive lines")
+    add_json(e)
+    e.set_defaults(run=run_explain)
+
+    r = sub.add_parser("refactor", help="propose a rewrite of a range (never applied here)")
+    add_root(r)
+    r.add_argument("--file", required=True)
+    r.add_argument("--range", required=True, help="A:B, 1-based inclusive lines")
+    r.add_argument("instruction")
+    add_json(r)
+    r.set_defaults(run=run_refactor)
+
+
+def _range(text: str) -> tuple[int, int]:
+    try:
+        start, end = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise RragError(f"bad --range {text!r}", "write it as START:END, e.g. 12:30") from None
+    if start < 1 or end < start:
+        raise RragError(f"bad --range {text!r}", "START must be >= 1 and END >= START")
+    return start, end
+
+
+def _streamer(enabled: bool):
+    def write(token: str) -> None:
+        sys.stdout.write(token)
+        sys.stdout.flush()
+    return write if enabled else None
+
+
+def _print_sources(result: dict) -> None:
+    print("\n\nsources:")
+    for s in result["sources"]:
+        print(f"  {s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    with engine_for(args) as engine:
+        result = engine.ask(args.question, args.file, args.line,
+                            on_token=_streamer(not args.json))
+    emit_json(result) if args.json else _print_sources(result)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if args.line is None and args.range is None:
+        raise RragError("explain needs --line N or --range A:B")
+    selection = _range(args.range) if args.range else None
+    with engine_for(args) as engine:
+        result = engine.explain(args.file, args.line, selection,
+                                on_token=_streamer(not args.json))
+    emit_json(result) if args.json else _print_sources(result)
+    return 0
+
+
+def run_refactor(args: argparse.Namespace) -> int:
+    start, end = _range(args.range)
+    with engine_for(args) as engine:
+        result = engine.refactor(args.file, start, end, args.instruction,
+                                 on_token=_streamer(not args.json))
+    if args.json:
+        emit_json(result)
+    else:
+        check = result["check"]
+        print(f"\n\nparses: {result['parses']}; cargo check: "
+              f"{'ok' if check['ok'] else 'failed' if check['ran'] else 'not run'}")
+        for line in check["diagnostics"]:
+            print(f"  {line}")
+    return 0

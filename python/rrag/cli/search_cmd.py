@@ -1,0 +1,52 @@
+"""Front end: ``rrag search`` and ``rrag context`` — retrieval without the model's answer."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_json, add_root, emit_json, engine_for
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="hybrid search over the index")
+    p.add_argument("query")
+    add_root(p)
+    p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    add_json(p)
+    p.set_defaults(run=run_search)
+
+    c = sub.add_parser("context", help="the context the model would get for a cursor")
+    add_root(c)
+    c.add_argument("--file", required=True)
+    c.add_argument("--line", type=int, required=True)
+    c.add_argument("--query", default=None)
+    c.add_argument("--budget", type=int, default=2048)
+    c.add_argument("--task", default="ask", choices=("ask", "explain", "refactor", "generate"))
+    add_json(c)
+    c.set_defaults(run=run_context)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    with engine_for(args) as engine:
+        results = engine.search(args.query, args.k)
+    if args.json:
+        emit_json({"results": results})
+    else:
+        for r in results:
+            print(f"{r['score']:.3f}\t{r['path']}:{r['start_line']}-{r['end_line']}\t"
+                  f"{r['kind']}\t{r['name']}")
+    return 0
+
+
+def run_context(args: argparse.Namespace) -> int:
+    with engine_for(args) as engine:
+        pack = engine.context(args.file, args.line, query=args.query, budget=args.budget,
+                              task=args.task)
+    if args.json:
+        emit_json(pack)
+    else:
+        for item in pack["items"]:
+            print(f"{item['tokens']:>5} {item['mode']:<9} {item['path']}:{item['start_line']}-"
+                  f"{item['end_line']} {item['name']}  ({item['why']})")
+        print(f"{pack['tokens']}/{pack['budget']} tokens")
+    return 0

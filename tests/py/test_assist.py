@@ -1,0 +1,94 @@
+"""Context packing and the model-facing commands, end to end with the real default model
+(SmolLM2-135M in the llama.cpp worker) on the example project."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, rrag, rrag_json
+from rrag.service.engine import Engine
+
+EXAMPLE = REPO / "examples" / "simple_app"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws") / "simple_app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
+    eng = Engine(root, db_path=tmp_path_factory.mktemp("db") / "index.sqlite")
+    eng.index(embed=False)
+    yield eng
+    eng.close()
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), budget=st.integers(min_value=0, max_value=1500))
+def test_context_never_exceeds_the_budget_in_the_models_tokens(engine, data, budget):
+    files = sorted({r.path for r in engine.items()})
+    path = data.draw(st.sampled_from(files))
+    lines = (engine.root / path).read_text().count("\n") + 1
+    line = data.draw(st.integers(min_value=1, max_value=lines))
+    query = data.draw(st.sampled_from([None, "area of a shape", "stock level", "macro"]))
+    pack = engine.context(path, line, query=query, budget=budget)
+    exact = engine.assistant.count_many([pack["prompt"]])[0]
+    assert pack["tokens"] == exact <= budget
+    for item in pack["items"]:
+        assert item["mode"] in ("full", "signature", "summary") and item["why"]
+        assert f"{item['path']}:{item['start_line']}-{item['end_line']}" in pack["prompt"]
+
+
+def test_context_at_cursor_puts_the_enclosing_item_first(engine):
+    rows = [r for r in engine.items("src/geometry/shapes.rs") if r.kind == "method"]
+    target = rows[0]
+    pack = engine.context("src/geometry/shapes.rs", target.start_line + 1, budget=2048)
+    assert pack["items"][0]["name"] == target.qualname
+    assert pack["items"][0]["mode"] == "full"
+    assert pack["prompt"].rstrip().endswith(pack["prompt"].rstrip().splitlines()[-1])
+
+
+def test_search_and_context_cli_shapes(tmp_path):
+    root = tmp_path / "simple_app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
+    out = rrag_json("search", "inventory stock", "--root", str(root), "-k", "5")
+    assert 0 < len(out["results"]) <= 5
+    assert set(out["results"][0]) >= {"path", "name", "kind", "start_line", "end_line", "score"}
+    scores = [r["score"] for r in out["results"]]
+    assert scores == sorted(scores, reverse=True)
+    ctx = rrag_json("context", "--root", str(root), "--file", "src/inventory/stock.rs",
+                    "--line", "20", "--budget", "256")
+    assert ctx["budget"] == 256 and 0 < ctx["tokens"] <= 256
+    assert ctx["items"] and ctx["prompt"]
+
+
+@pytest.mark.slow
+def test_ask_explain_refactor_stream_with_sources_through_the_cli(tmp_path):
+    root = tmp_path / "simple_app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
+    asked = rrag("ask", "what does Stock do?", "--root", str(root), "--file",
+                 "src/inventory/stock.rs", "--line", "20")
+    answer, _, sources = asked.stdout.partition("\n\nsources:\n")
+    assert answer.strip(), "the model produced no text"
+    assert "src/inventory/stock.rs:" in sources
+
+    explained = rrag_json("explain", "--root", str(root), "--file", "src/geometry/shapes.rs",
+                          "--line", "20")
+    assert explained["text"].strip() and explained["sources"]
+    assert explained["ttft_s"] > 0 and explained["tokens_per_s"] > 0
+
+    before = (root / "src/geometry/shapes.rs").read_text()
+    proposal = rrag_json("refactor", "--root", str(root), "--file", "src/geometry/shapes.rs",
+                         "--range", "18:21", "rename the parameters to be clearer")
+    assert set(proposal) >= {"path", "start_line", "end_line", "original", "replacement",
+                             "parses", "check"}
+    assert (proposal["start_line"], proposal["end_line"]) == (18, 21)
+    assert proposal["original"] == "\n".join(before.splitlines()[17:21])
+    assert isinstance(proposal["parses"], bool)
+    assert proposal["check"]["ran"] is True and isinstance(proposal["check"]["ok"], bool)
+    if not proposal["check"]["ok"]:
+        assert proposal["check"]["diagnostics"], "a failed check must say why"
+    assert (root / "src/geometry/shapes.rs").read_text() == before, "refactor must not write"
