@@ -87,3 +87,28 @@ def test_all_registry_sources_match_the_independent_walk(regex_dir):
             differing[str(path)] = (sorted(expected - got)[:3], sorted(got - expected)[:3])
     assert checked > 1000
     assert not differing, dict(list(differing.items())[:5])
+
+
+def test_rrag_items_cli_matches_the_independent_walk(regex_dir, tmp_path):
+    """The acceptance check as a user runs it: `rrag index` then `rrag items --json`."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    rrag_bin = str(Path(sys.executable).parent / "rrag")
+    subprocess.run([rrag_bin, "index", "--no-embed", "--root", str(regex_dir)], env=env,
+                   check=True, capture_output=True)
+    out = subprocess.run([rrag_bin, "items", "--json", "--root", str(regex_dir)], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    items = json.loads(out)["items"]
+    found = Counter((i["path"], i["kind"], i["name"], i["start_line"], i["end_line"])
+                    for i in items)
+    expected = expected_items(regex_dir)
+    assert found == expected, (f"missing {sorted(expected - found)[:10]}\n"
+                               f"extra {sorted(found - expected)[:10]}")
+    ids = [i["id"] for i in items]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
+    by_id = {i["id"]: i for i in items}
+    assert all(i["parent"] is None or i["parent"] in by_id for i in items)
