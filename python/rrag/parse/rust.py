@@ -19,6 +19,7 @@ from typing import Any
 
 from .extract import Walker
 from .model import Item, ParsedFile
+from .refs import extract_refs
 from .nodeid import _h64, element_key
 from .text import SourceText, line_count
 
@@ -70,6 +71,7 @@ def parse_source(source: bytes, rel_path: str) -> ParsedFile:
     parsed = ParsedFile(path=rel_path, items=[file_item], line_count=lines)
     Walker(src, parsed.items, parsed.mod_decls).walk(root, file_item)
     parsed.error_count = count_errors(root)
+    parsed.refs = extract_refs(root, parsed.items)
     return parsed
 
 

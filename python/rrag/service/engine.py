@@ -20,6 +20,8 @@ from ..paths import index_db_path
 from ..store import Store, open_store
 from ..store import files as files_db
 from ..store import items as items_db
+from ..store import edges as edges_db
+from .graph_ops import GraphOps
 from .assist import Assistant
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
@@ -78,13 +80,21 @@ class Engine:
                 self._crates = []
         return self._crates
 
+    def ensure_indexed(self) -> None:
+        """A workspace asked about before it was ever indexed gets its structural index now
+        (seconds), rather than an empty answer."""
+        if files_db.file_counts(self.store)["files"] == 0:
+            self.index(embed=False)
+
     # Model-facing operations (see service.assist); paths may be absolute or root-relative.
     def search(self, query: str, k: int = 10) -> list[dict[str, Any]]:
+        self.ensure_indexed()
         return self.assistant.search(query, k)
 
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None) -> dict:
+        self.ensure_indexed()
         rel = _rel(self.root, path) if path else None
         return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
                                       selection).to_json()
@@ -92,6 +102,7 @@ class Engine:
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: Any = None, cancel: Any = None,
             pinned: Sequence[str] = (), excluded: Sequence[str] = ()) -> dict[str, Any]:
+        self.ensure_indexed()
         rel = _rel(self.root, path) if path else None
         return self.assistant.ask(question, rel, line, selection, on_token, cancel, pinned,
                                   excluded)
@@ -99,16 +110,32 @@ class Engine:
     def explain(self, path: str, line: int | None = None,
                 selection: tuple[int, int] | None = None, on_token: Any = None,
                 cancel: Any = None) -> dict[str, Any]:
+        self.ensure_indexed()
         return self.assistant.explain(_rel(self.root, path), line, selection, on_token, cancel)
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Any = None, cancel: Any = None,
                  original: str | None = None) -> dict[str, Any]:
+        self.ensure_indexed()
         return self.assistant.refactor(_rel(self.root, path), start_line, end_line, instruction,
                                        on_token, cancel, original)
 
     def cancel(self) -> None:
         self.assistant.cancel()
+
+    @property
+    def graph(self) -> GraphOps:
+        return GraphOps(self.store)
+
+    def graph_edges(self, kind: str | None = None) -> list[dict]:
+        return self.graph.edges(kind)
+
+    def graph_neighbors(self, name: str, depth: int = 1,
+                        kinds: list[str] | None = None) -> dict[str, Any]:
+        return self.graph.neighbors(name, depth, kinds)
+
+    def graph_path(self, source: str, target: str, max_depth: int = 6) -> dict[str, Any]:
+        return self.graph.path(source, target, max_depth)
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
         return items_db.list_items(self.store, _rel(self.root, path) if path else None)
@@ -121,7 +148,7 @@ class Engine:
             "files": counts["files"],
             "lines": counts["lines"],
             "items": items_db.item_count(self.store),
-            "edges": 0,
+            "edges": edges_db.edge_count(self.store),
             "vectors": 0,
             "kinds": items_db.kind_counts(self.store),
             "files_with_syntax_errors": counts["files_with_syntax_errors"],

@@ -30,6 +30,8 @@ from ..parse.task import FileResult, parse_one
 from ..store import Store
 from ..store import files as files_db
 from ..store import items as items_db
+from ..store import edges as edges_db
+from ..graph import build
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.index")
@@ -66,6 +68,7 @@ class StructuralIndexer:
         self.cfg = cfg
         self.progress = progress
         self.max_bytes = cfg.max_file_kb * 1024
+        self._changed_crates: set[str] = set()
 
     def run(self) -> IndexReport:
         started = time.monotonic()
@@ -108,6 +111,14 @@ class StructuralIndexer:
         files_db.touch_files(self.store, touched)
         report.files_unchanged = len(current) - len(work) + len(touched)
         self._correct_guess(workspace, current, states, kept, modules, namespaces, report)
+        removed_crates = {states[p].crate for p in set(states) - set(current)}
+        if not edges_db.has_edges(self.store) or not states:
+            build.rebuild(self.store, workspace)
+        elif self._changed_crates or removed_crates:
+            # Resolution reads stored references only, of the changed crates and their users;
+            # a run that changed nothing skips it.
+            build.rebuild(self.store, workspace, self._changed_crates | removed_crates)
+        report.edges = edges_db.edge_count(self.store)
         report.items = items_db.item_count(self.store)
         report.seconds = round(time.monotonic() - started, 3)
         return report
@@ -206,7 +217,11 @@ class StructuralIndexer:
             items, hashes, lexical = parsed.items, res.item_hashes or [], res.lexical_rows
             report.files_parsed += 1
             report.lines_parsed += parsed.line_count
-        _, skipped = files_db.replace_file(self.store, record, items, hashes, lexical)
+        refs = None
+        if res.parsed is not None:
+            refs = [(r[0], items[r[1]].id, *r[2:]) for r in res.parsed.refs]
+        self._changed_crates.add(record.crate)
+        _, skipped = files_db.replace_file(self.store, record, items, hashes, lexical, refs)
         if skipped:
             log.warning("%s: %d items share an id with items elsewhere; kept the first",
                         res.path, skipped)

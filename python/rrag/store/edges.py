@@ -35,18 +35,28 @@ class GraphItem:
     package: str
 
 
-def graph_items(store: Store) -> list[GraphItem]:
+def _in_crates(crates: set[str] | None) -> tuple[str, list]:
+    if crates is None:
+        return "", []
+    return f"WHERE f.crate IN ({', '.join('?' * len(crates))})", sorted(crates)
+
+
+def graph_items(store: Store, crates: set[str] | None = None) -> list[GraphItem]:
+    where, params = _in_crates(crates)
     cur = store.execute(
         "SELECT i.id, f.path, i.kind, i.name, i.qualname, i.module_path, i.parent, "
         "i.start_line, i.end_line, i.self_type, i.trait_name, i.derives, i.generics, f.crate, "
-        "f.package FROM items i JOIN files f ON f.id = i.file_id ORDER BY f.path, i.start_byte")
+        f"f.package FROM items i JOIN files f ON f.id = i.file_id {where} "
+        "ORDER BY f.path, i.start_byte", params)
     return [GraphItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
                       json.loads(r[11]), r[12], r[13], r[14]) for r in cur]
 
 
-def all_refs(store: Store) -> dict[str, list[list]]:
+def all_refs(store: Store, crates: set[str] | None = None) -> dict[str, list[list]]:
     """path -> the raw references stored with that file."""
-    cur = store.execute("SELECT f.path, r.refs FROM file_refs r JOIN files f ON f.id = r.file_id")
+    where, params = _in_crates(crates)
+    cur = store.execute("SELECT f.path, r.refs FROM file_refs r JOIN files f ON f.id = r.file_id "
+                        f"{where} ORDER BY f.path", params)
     return {path: json.loads(refs) for path, refs in cur}
 
 
@@ -59,11 +69,42 @@ def replace_edges(store: Store, rows: Iterable[EdgeRow]) -> None:
     with store.transaction():
         store.execute("DELETE FROM edges")
         store.executemany(_INSERT, rows)
+        store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
+                      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+def replace_crate_edges(store: Store, crates: set[str], rows: Iterable[EdgeRow]) -> None:
+    """Replace the edges whose source belongs to one of ``crates`` (or to a file that is gone)."""
+    marks = ", ".join("?" * len(crates))
+    with store.transaction():
+        store.execute(
+            "DELETE FROM edges WHERE source NOT IN (SELECT id FROM items) OR source IN ("
+            f"SELECT i.id FROM items i JOIN files f ON f.id = i.file_id WHERE f.crate IN ({marks}))",
+            sorted(crates))
+        store.executemany(_INSERT, rows)
+        store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
+                      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+def generation(store: Store) -> str:
+    """Bumped by every edge rebuild: the key of caches derived from the edges."""
+    return str(store.one("SELECT value FROM meta WHERE key = 'edges_generation'") or "0")
+
+
+def has_edges(store: Store) -> bool:
+    """False for an index that has references but never resolved them (an older index)."""
+    return store.one("SELECT 1 FROM edges LIMIT 1") is not None or \
+        store.one("SELECT 1 FROM file_refs WHERE refs != '[]' LIMIT 1") is None
 
 
 def edge_count(store: Store) -> int:
-    return int(store.one("SELECT count(*) FROM edges WHERE target IS NOT NULL OR "
-                         "candidates IS NULL") or 0)
+    return int(store.one("SELECT count(*) FROM edges") or 0)
+
+
+def kind_counts(store: Store) -> dict[str, dict[str, int]]:
+    """Per edge kind: all usages and the resolved ones."""
+    return {kind: {"edges": total, "resolved": resolved} for kind, total, resolved in
+            store.execute("SELECT kind, count(*), count(target) FROM edges GROUP BY kind")}
 
 
 _EDGE_SELECT = ("SELECT e.kind, coalesce(s.qualname, e.source), coalesce(t.qualname, "
@@ -115,15 +156,27 @@ def neighbors(store: Store, center: str, depth: int, kinds: list[str] | None) ->
 
 
 def shortest_path(store: Store, start: str, goal: str, max_depth: int) -> list[str]:
-    """Item ids of one shortest directed path from ``start`` to ``goal`` (empty: none)."""
+    """Item ids of one shortest directed path from ``start`` to ``goal`` (empty: none).
+    The CTE keeps (node, depth) pairs, not whole trails, so it stays linear in the graph; the
+    path is then read backwards level by level."""
     sql = (
-        "WITH RECURSIVE walk(id, depth, trail) AS (SELECT ?, 0, ? UNION "
-        "SELECT e.target, w.depth + 1, w.trail || ',' || e.target FROM walk w "
-        "JOIN edges e ON e.source = w.id WHERE w.depth < ? AND e.target IS NOT NULL "
-        "AND instr(w.trail, e.target) = 0 AND w.id != ?) "
-        "SELECT trail FROM walk WHERE id = ? ORDER BY depth LIMIT 1")
-    trail = store.one(sql, (start, start, max_depth, goal, goal))
-    return trail.split(",") if trail else []
+        "WITH RECURSIVE reach(id, depth) AS (SELECT ?, 0 UNION "
+        "SELECT e.target, r.depth + 1 FROM reach r JOIN edges e ON e.source = r.id "
+        "WHERE r.depth < ? AND e.target IS NOT NULL AND r.id != ?) "
+        "SELECT id, min(depth) FROM reach GROUP BY id")
+    depth_of = {row[0]: row[1] for row in store.execute(sql, (start, max_depth, goal))}
+    if goal not in depth_of:
+        return []
+    path = [goal]
+    current = goal
+    for level in range(depth_of[goal] - 1, -1, -1):
+        for (src,) in store.execute("SELECT DISTINCT source FROM edges WHERE target = ?",
+                                    (current,)):
+            if depth_of.get(src) == level:
+                current = src
+                break
+        path.append(current)
+    return path[::-1]
 
 
 def edges_between(store: Store, pairs: list[tuple[str, str]]) -> list[dict]:

@@ -1,0 +1,186 @@
+"""Graph layer: the resolution pass — stored items and raw references -> the edge table.
+
+Run by the indexer after the files of a run are written, and only when something changed.
+It reads every file's stored references (no re-parse), builds the symbol tables once and
+resolves each reference in one linear pass; the edges are written with one ``executemany``.
+Edges that come from items rather than references (contains, implements, derives) and from
+manifests (depends) are added here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from ..parse.workspace import Workspace
+from ..store import Store
+from ..store import edges as edges_db
+from ..store.edges import EdgeRow, GraphItem
+from .resolve import Resolver
+from .symbols import MODULE_KINDS, Symbols
+
+
+def externs_of(workspace: Workspace | None) -> dict[str, set[str]]:
+    """crate -> crates its code may name: itself, its package's lib, its dependencies."""
+    out: dict[str, set[str]] = {}
+    for pkg in workspace.packages if workspace is not None else ():
+        deps = {d.name.replace("-", "_") for d in pkg.dependencies} | {pkg.crate}
+        for target in pkg.targets:
+            out.setdefault(target.crate, set()).update(deps | {target.crate})
+        out.setdefault(pkg.crate, set()).update(deps)
+    return out
+
+
+def _closure(start: set[str], links: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in links.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
+                workspace: Workspace | None = None,
+                only: set[str] | None = None) -> list[EdgeRow]:
+    """Edges of every file, or only of the files of the crates in ``only``."""
+    externs = externs_of(workspace)
+    by_id = {it.id: it for it in items}
+    uses: list[tuple[GraphItem, str, str]] = []
+    fields: dict[str, dict[str, str]] = defaultdict(dict)
+    for file_refs in refs.values():
+        for ref in file_refs:
+            owner = by_id.get(ref[1])
+            if owner is None:
+                continue
+            if ref[0] == "use":
+                uses.append((owner, ref[2], ref[3]))
+            elif ref[0] == "field":
+                fields[owner.id][ref[2]] = ref[3]
+    symbols = Symbols(items, uses, externs)
+    resolver = Resolver(symbols, items, fields)
+    rows: list[EdgeRow] = []
+    mine = items if only is None else [it for it in items if it.crate in only]
+    rows += _item_edges(mine, symbols, resolver)
+    macros = _macro_table(items)
+    crate_of = {it.path: it.crate for it in items if it.kind == "file"}
+    for path, file_refs in refs.items():
+        if only is not None and crate_of.get(path) not in only:
+            continue
+        for ref in file_refs:
+            owner = by_id.get(ref[1])
+            if owner is None:
+                continue
+            if ref[0] == "macro":
+                rows.append(_macro_edge(owner, ref[2], ref[4], path, macros, externs))
+                continue
+            row = resolver.edge(ref, owner, path)
+            if row is not None:
+                rows.append(row)
+    if workspace is not None:
+        rows += _depends(workspace, symbols, only)
+    return rows
+
+
+def _item_edges(items: list[GraphItem], symbols: Symbols, resolver: Resolver) -> list[EdgeRow]:
+    rows: list[EdgeRow] = []
+    by_id = symbols.by_id
+    # A file's items hang off the `mod x;` declaration that names the module.
+    container = {}
+    for it in items:
+        if it.kind == "file" and "::" in it.qualname:
+            decl = symbols.modules.get(it.qualname)
+            if decl is not None and decl.kind == "module":
+                container[it.id] = decl
+    for it in items:
+        if it.kind == "file" or not it.parent:
+            continue
+        parent = container.get(it.parent) or by_id.get(it.parent)
+        if parent is None or (parent.kind == "file" and "::" in parent.qualname):
+            continue
+        rows.append(("contains", parent.id, it.id, it.qualname, it.path, it.start_line, None))
+        if it.kind == "impl" and it.trait_name:
+            source = resolver.impl_target.get(it.id, it)
+            target, written = symbols.resolve(symbols.home(it), it.trait_name)
+            rows.append(resolver._row("implements", source, target, written, it.path,
+                                      it.start_line))
+        for derive in it.derives:
+            target, written = symbols.resolve(symbols.home(it), derive)
+            if target is not None and target.kind in MODULE_KINDS:
+                target = None
+            rows.append(resolver._row("implements", it, target, written, it.path,
+                                      it.start_line))
+    return rows
+
+
+def _macro_table(items: list[GraphItem]) -> dict[str, list[GraphItem]]:
+    table: dict[str, list[GraphItem]] = defaultdict(list)
+    for it in items:
+        if it.kind == "macro":
+            table[it.name].append(it)
+    return table
+
+
+def _macro_edge(owner: GraphItem, written: str, line: int, path: str,
+                macros: dict[str, list[GraphItem]], externs: dict[str, set[str]]) -> EdgeRow:
+    """macro_rules! scoping, approximated: a definition of the owner's crate wins (textual
+    and #[macro_use] scope), else one #[macro_export]ed from another crate."""
+    name = written.rsplit("::", 1)[-1]
+    crate = owner.module_path.split("::")[0]
+    found = macros.get(name, [])
+    local = [m for m in found if m.crate == crate]
+    allowed = externs.get(owner.crate)
+    pick = local or [m for m in found if allowed is None or m.crate in allowed]
+    if len(pick) == 1:
+        target = pick[0]
+        return ("invokes_macro", owner.id, target.id, target.qualname, path, line, None)
+    return ("invokes_macro", owner.id, None, written, path, line, None)
+
+
+def _depends(workspace: Workspace, symbols: Symbols, only: set[str] | None) -> list[EdgeRow]:
+    rows: list[EdgeRow] = []
+    for pkg in workspace.packages:
+        if only is not None and pkg.crate not in only:
+            continue
+        source = symbols.modules.get(pkg.crate)
+        if source is None:
+            continue
+        manifest = f"{pkg.manifest_dir}/Cargo.toml" if pkg.manifest_dir else "Cargo.toml"
+        try:
+            text = (Path(workspace.root) / manifest).read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        for dep in pkg.dependencies:
+            crate = dep.name.replace("-", "_")
+            target = symbols.modules.get(crate)
+            match = re.search(rf"^\s*{re.escape(dep.name)}\s*[=.]", text, re.M)
+            line = text.count("\n", 0, match.start()) + 1 if match else 1
+            rows.append(("depends", source.id, target.id if target else None,
+                         target.qualname if target else crate, manifest, line, None))
+    return rows
+
+
+def rebuild(store: Store, workspace: Workspace | None, changed: set[str] | None = None) -> int:
+    """Re-resolve stored references and replace their edges; returns the rows written.
+
+    ``changed``: the crates whose files changed (None: everything). Only those crates and the
+    crates that depend on them, transitively, are re-resolved; symbol tables load just them and
+    what they can see (their dependencies, transitively). Other crates' edges stay as they are:
+    their resolution cannot have moved, since it never looks outside their dependencies."""
+    if changed is None:
+        rows = build_edges(edges_db.graph_items(store), edges_db.all_refs(store), workspace)
+        edges_db.replace_edges(store, rows)
+        return len(rows)
+    externs = externs_of(workspace)
+    users: dict[str, set[str]] = defaultdict(set)
+    for crate, deps in externs.items():
+        for dep in deps:
+            users[dep].add(crate)
+    affected = _closure(set(changed), users)
+    visible = _closure(affected, externs)
+    rows = build_edges(edges_db.graph_items(store, visible), edges_db.all_refs(store, visible),
+                       workspace, only=affected)
+    edges_db.replace_crate_edges(store, affected, rows)
+    return len(rows)

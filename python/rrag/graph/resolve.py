@@ -1,0 +1,212 @@
+"""Graph layer: raw references -> typed edges (calls, uses_type, imports, bounds, macros...).
+
+Works on the symbol tables of ``rrag.graph.symbols``. Associated items are indexed by the
+*resolved* self type of each impl, so ``Type::assoc()``, ``Self::x()`` and method calls on a
+receiver of known type (``self``, ``self.field``, typed parameters, annotated locals,
+constructor results, all recorded by the extractor) find the right method even when two types
+share a method name. An undecidable call is kept with its candidates (target NULL), never
+guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+from ..store.edges import EdgeRow, GraphItem
+from .symbols import MODULE_KINDS, TYPE_KINDS, Symbols
+
+CALLABLE = frozenset(("function", "method"))
+_GENERIC_NAME = re.compile(r"(?:^|[<,])\s*(?:const\s+)?([A-Za-z_]\w*)")
+# Constructors of the prelude's enums are calls to variants, not to functions.
+_VARIANTS = frozenset(("Some", "Ok", "Err", "None"))
+
+
+def generic_names(generics: str) -> set[str]:
+    depth, top, buf = 0, [], ""
+    for ch in generics:
+        if ch == "<":
+            depth += 1
+            if depth == 1:
+                continue
+        elif ch == ">":
+            depth -= 1
+        if depth == 1 and ch == ",":
+            top.append(buf)
+            buf = ""
+        elif depth >= 1:
+            buf += ch
+    top.append(buf)
+    out = set()
+    for part in top:
+        part = part.strip().removeprefix("const ").strip()
+        if part and not part.startswith("'"):
+            out.add(re.split(r"[\s:=]", part, maxsplit=1)[0])
+    return out
+
+
+class Resolver:
+    def __init__(self, symbols: Symbols, items: list[GraphItem],
+                 fields: dict[str, dict[str, str]]) -> None:
+        self.s = symbols
+        self.items = items
+        self.by_name: dict[str, list[GraphItem]] = defaultdict(list)
+        for it in items:
+            if it.kind == "method" or it.kind == "function":
+                self.by_name[it.name].append(it)
+        self.traits_of: dict[str, list[GraphItem]] = defaultdict(list)
+        self.impl_target: dict[str, GraphItem] = {}
+        assoc: dict[str, dict[str, list[GraphItem]]] = defaultdict(dict)
+        children: dict[str, list[GraphItem]] = defaultdict(list)
+        for it in items:
+            if it.parent:
+                children[it.parent].append(it)
+        for it in items:
+            if it.kind == "trait":
+                for child in children[it.id]:
+                    assoc[it.id].setdefault(child.name, []).append(child)
+        symbols.assoc = assoc
+        for it in items:
+            if it.kind != "impl":
+                continue
+            target, _ = symbols.resolve(symbols.home(it), it.self_type)
+            if target is None or target.kind not in TYPE_KINDS:
+                continue
+            self.impl_target[it.id] = target
+            for child in children[it.id]:
+                assoc[target.id].setdefault(child.name, []).append(child)
+            if it.trait_name:
+                trait, _ = symbols.resolve(symbols.home(it), it.trait_name)
+                if trait is not None and trait.kind == "trait":
+                    self.traits_of[target.id].append(trait)
+        # Field types of each struct: name -> resolved type item.
+        self.field_types: dict[str, dict[str, GraphItem]] = defaultdict(dict)
+        for struct_id, names in fields.items():
+            struct = symbols.by_id.get(struct_id)
+            if struct is None:
+                continue
+            for name, written in names.items():
+                target, _ = symbols.resolve(symbols.home(struct), written)
+                if target is not None:
+                    self.field_types[struct_id][name] = target
+
+    # -- helpers -----------------------------------------------------------------------
+    def self_type(self, owner: GraphItem) -> GraphItem | None:
+        cur: GraphItem | None = owner
+        while cur is not None:
+            if cur.kind == "impl":
+                return self.impl_target.get(cur.id)
+            if cur.kind == "trait":
+                return cur
+            cur = self.s.by_id.get(cur.parent) if cur.parent else None
+        return None
+
+    def generics_in_scope(self, owner: GraphItem) -> set[str]:
+        names: set[str] = set()
+        cur: GraphItem | None = owner
+        while cur is not None and cur.kind not in MODULE_KINDS:
+            if cur.generics:
+                names |= generic_names(cur.generics)
+            cur = self.s.by_id.get(cur.parent) if cur.parent else None
+        return names
+
+    def method_of(self, type_item: GraphItem, name: str) -> list[GraphItem]:
+        found = self.s.members(type_item).get(name, [])
+        found = [f for f in found if f.kind in CALLABLE]
+        if found:
+            return found
+        out: list[GraphItem] = []
+        for trait in self.traits_of.get(type_item.id, []):
+            out += [m for m in self.s.members(trait).get(name, []) if m.kind in CALLABLE]
+        return out
+
+    # -- one reference -> at most one edge ------------------------------------------------
+    def edge(self, ref: list, owner: GraphItem, path: str) -> EdgeRow | None:
+        kind, _, a, b, line = ref[:5]
+        module = self.s.scope(owner)
+        if kind == "call":
+            return self._call(owner, a, path, line)
+        if kind == "mcall":
+            return self._method_call(owner, a, b, path, line)
+        if kind in ("type", "bound", "super"):
+            if a.split("::")[0] in self.generics_in_scope(owner):
+                return None
+            if a.startswith("Self::"):
+                return None
+            target, written = self.s.resolve(module, a)
+            edge_kind = {"type": "uses_type", "bound": "trait_bound", "super": "inherits"}[kind]
+            if target is not None and target.kind in MODULE_KINDS:
+                return None
+            return self._row(edge_kind, owner, target, written, path, line)
+        if kind == "use":
+            target, written = self.s.resolve(module, a[:-3] if a.endswith("::*") else
+                                             a[:-6] if a.endswith("::self") else a)
+            return self._row("imports", owner, target, written, path, line)
+        return None
+
+    def _row(self, kind: str, owner: GraphItem, target: GraphItem | None, written: str,
+             path: str, line: int, candidates: list[str] | None = None) -> EdgeRow:
+        if target is not None:
+            return (kind, owner.id, target.id, target.qualname, path, line, None)
+        return (kind, owner.id, None, written, path, line,
+                json.dumps(candidates) if candidates else None)
+
+    def _call(self, owner: GraphItem, callee: str, path: str, line: int) -> EdgeRow | None:
+        callee = re.sub(r"::<.*$", "", callee)
+        if callee in _VARIANTS:
+            return None
+        if callee.startswith("Self::"):
+            self_type = self.self_type(owner)
+            if self_type is None:
+                return None
+            found = self.method_of(self_type, callee[6:])
+            if len(found) == 1:
+                return self._row("calls", owner, found[0], "", path, line)
+            return self._row("calls", owner, None, f"{self_type.qualname}::{callee[6:]}", path,
+                             line, [f.qualname for f in found])
+        head, _, last = callee.rpartition("::")
+        if head:
+            prefix, prefix_written = self.s.resolve(self.s.scope(owner), head)
+            if prefix is not None and prefix.kind in TYPE_KINDS:
+                found = self.method_of(prefix, last)
+                if len(found) == 1:
+                    return self._row("calls", owner, found[0], "", path, line)
+                if prefix.kind == "enum" and not found:
+                    return None  # a variant constructor
+                return self._row("calls", owner, None, f"{prefix.qualname}::{last}", path, line,
+                                 [f.qualname for f in found])
+        target, written = self.s.resolve(self.s.scope(owner), callee)
+        if target is not None:
+            if target.kind not in CALLABLE:
+                return None  # tuple-struct constructors and the like
+            return self._row("calls", owner, target, "", path, line)
+        if not head and last[:1].isupper():
+            return None
+        return self._row("calls", owner, None, written, path, line)
+
+    def _method_call(self, owner: GraphItem, receiver: str, name: str, path: str,
+                     line: int) -> EdgeRow | None:
+        recv_type: GraphItem | None = None
+        if receiver == "Self" or receiver.startswith("Self."):
+            recv_type = self.self_type(owner)
+            if recv_type is not None and receiver.startswith("Self."):
+                recv_type = self.field_types.get(recv_type.id, {}).get(receiver[5:])
+        elif receiver and receiver.split("::")[0] not in self.generics_in_scope(owner):
+            target, _ = self.s.resolve(self.s.scope(owner), receiver)
+            recv_type = target if target is not None and target.kind in TYPE_KINDS else None
+        if recv_type is not None:
+            found = self.method_of(recv_type, name)
+            if len(found) == 1:
+                return self._row("calls", owner, found[0], "", path, line)
+            if found:
+                return self._row("calls", owner, None, f"{recv_type.qualname}::{name}", path,
+                                 line, [f.qualname for f in found])
+            return None  # a method from outside the index (std trait, deref target)
+        allowed = self.s.externs.get(owner.crate)
+        candidates = [m for m in self.by_name.get(name, []) if m.kind == "method"
+                      and (m.crate == owner.crate or allowed is None or m.crate in allowed)]
+        if not candidates:
+            return None
+        return self._row("calls", owner, None, name, path, line,
+                         sorted(c.qualname for c in candidates))
