@@ -120,3 +120,20 @@ def test_make_backend_follows_llm_backend():
     assert isinstance(make_backend(LlmConfig()), Backend)
     with pytest.raises(ConfigError, match="llm.backend"):
         make_backend(LlmConfig(backend="ollama-native"))
+
+
+@pytest.mark.slow
+def test_the_engines_end_to_end_path_through_the_server(server_url, tmp_path):
+    """The same ask/explain/refactor end-to-end test as the embedded backend's, with
+    llm.backend = "openai" pointing at the loopback server."""
+    import shutil
+
+    from conftest import REPO
+    from test_assist import run_cli_end_to_end
+
+    root = tmp_path / "simple_app"
+    shutil.copytree(REPO / "examples" / "simple_app", root,
+                    ignore=shutil.ignore_patterns("target"))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[llm]\nbackend = "openai"\nserver_url = "{server_url}"\nn_ctx = 2048\n')
+    run_cli_end_to_end(root, env={"RRAG_CONFIG": str(config)}, backend="openai")

@@ -109,7 +109,7 @@ class Assistant:
                     "why": p.candidate.why} for p in ctx.items]
         return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
-                "finish_reason": done.finish_reason}
+                "finish_reason": done.finish_reason, "backend": done.backend}
 
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from ..config import Config
 from ..errors import RragError, WorkspaceError
+from ..parse.cargo_lock import dependency_versions
 from ..parse.workspace import discover
 from ..paths import index_db_path
 from ..store import Store, open_store
@@ -71,13 +72,20 @@ class Engine:
         return report
 
     def crates(self) -> list[tuple[str, str]]:
-        """(crate, version) of the workspace's packages, for the model's system prompt."""
+        """(crate, version) of the workspace's packages and their direct dependencies at the
+        versions Cargo.lock pins, for the model's system prompt."""
         if self._crates is None:
             try:
                 ws = discover(self.root)
-                self._crates = [(p.crate, p.version) for p in ws.packages]
             except RragError:
                 self._crates = []
+                return self._crates
+            own = [(p.crate, p.version) for p in ws.packages]
+            names = {p.name for p in ws.packages}
+            deps = [(d.package or d.name, d.req) for p in ws.packages for d in p.dependencies
+                    if (d.package or d.name) not in names]
+            self._crates = own + dependency_versions(
+                self.root, [p.manifest_dir for p in ws.packages], deps)
         return self._crates
 
     def ensure_indexed(self) -> None:
