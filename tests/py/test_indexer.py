@@ -184,3 +184,16 @@ def test_errors_are_one_line_rrag_messages(tmp_path):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rrag: "), proc.stderr
+
+
+def test_an_index_from_another_parser_version_is_reparsed_once(tmp_path):
+    import apsw
+
+    root = make_crate(tmp_path / "tiny")
+    db = Path(rrag_json("index", "--no-embed", "--root", str(root))["db"])
+    conn = apsw.Connection(str(db))
+    conn.execute("UPDATE meta SET value = 'older' WHERE key = 'parse_version'")
+    assert conn.changes() == 1
+    conn.close()
+    assert rrag_json("index", "--no-embed", "--root", str(root))["files_parsed"] == 3
+    assert rrag_json("index", "--no-embed", "--root", str(root))["files_parsed"] == 0

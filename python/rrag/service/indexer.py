@@ -26,7 +26,7 @@ from ..parse.model import ModDecl, Problem
 from ..parse.nodeid import NodeId
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
-from ..parse.task import FileResult, parse_one
+from ..parse.task import PARSE_VERSION, FileResult, parse_one
 from ..store import Store
 from ..store import files as files_db
 from ..store import items as items_db
@@ -78,6 +78,8 @@ class StructuralIndexer:
         current = ws_mod.rust_files(workspace)
         states = files_db.file_states(self.store)
         report.files_removed = files_db.delete_files(self.store, sorted(set(states) - set(current)))
+        if self.store.meta("parse_version") != PARSE_VERSION:
+            states = {}  # built by another parser version: everything is parsed again
 
         to_read = self._changed_by_stat(current, states)
         reading = set(to_read)
@@ -111,6 +113,8 @@ class StructuralIndexer:
         files_db.touch_files(self.store, touched)
         report.files_unchanged = len(current) - len(work) + len(touched)
         self._correct_guess(workspace, current, states, kept, modules, namespaces, report)
+        if self.store.meta("parse_version") != PARSE_VERSION:
+            self.store.set_meta("parse_version", PARSE_VERSION)
         removed_crates = {states[p].crate for p in set(states) - set(current)}
         if not edges_db.has_edges(self.store) or not states:
             build.rebuild(self.store, workspace)
