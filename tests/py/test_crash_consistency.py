@@ -30,6 +30,27 @@ def _count_files(db: Path) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _snapshot(root: Path, env: dict) -> tuple:
     items = rrag_json("items", "--root", str(root), env=env)["items"]
     stats = rrag_json("stats", "--root", str(root), env=env)
@@ -57,9 +78,15 @@ def test_kill_during_index_then_reindex_equals_clean(tmp_path):
             break
         time.sleep(0.005)
     assert proc.poll() is None, "the index finished before it could be killed"
+    children = _children(proc.pid)
+    assert children, "the index should be running its parse processes"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = _count_files(db)
+    deadline = time.monotonic() + 10
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _alive(c)], "parse processes outlived the killed index"
 
     conn = apsw.Connection(str(db))
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -9,10 +9,13 @@ moved) is re-parsed even though its bytes did not change.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
 import stat
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -195,7 +198,8 @@ class StructuralIndexer:
                 yield parse_one(*a)
             return
         # spawn, not fork: the engine may hold threads and an open SQLite connection.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             chunk = max(1, min(32, len(args) // (workers * 16)))
             yield from pool.map(_parse_star, args, chunksize=chunk)
 
@@ -240,6 +244,18 @@ def _merge_decls(parsed: list[ModDecl], scanned: list[ModDecl]) -> list[ModDecl]
 
 def _placement(state: files_db.FileState) -> tuple[str, str]:
     return state.module_path, state.id_namespace
+
+
+def _die_with_parent(parent: int) -> None:
+    """Parse processes end when the indexer is killed (kill -9 included) instead of lingering
+    as orphans: Linux delivers SIGTERM to a child whose parent dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
 
 
 def _parse_star(args: tuple) -> FileResult:
