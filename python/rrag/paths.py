@@ -56,3 +56,17 @@ def models_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "rrag" / "models"
+
+
+def installed_package_dir(module: str) -> Path | None:
+    """The folder of an installed package, found without importing it (the model packages
+    import things we do not install, and importing is not needed to read their files)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])

