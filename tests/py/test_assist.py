@@ -100,3 +100,15 @@ def test_ask_explain_refactor_stream_with_sources_through_the_cli(tmp_path):
     root = tmp_path / "simple_app"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
     run_cli_end_to_end(root)
+
+
+@pytest.mark.slow
+def test_generate_streams_code_with_its_context_and_parse_check(engine):
+    streamed: list[str] = []
+    before = {p: (engine.root / p).read_text() for p in ("src/inventory/stock.rs",)}
+    result = engine.generate("write a function that returns the total stock count",
+                             "src/inventory/stock.rs", 20, on_token=streamed.append)
+    assert streamed and "".join(streamed) == result["text"]
+    assert result["sources"] and isinstance(result["parses"], bool)
+    assert result["code"] and result["code"] in result["text"]
+    assert {p: (engine.root / p).read_text() for p in before} == before

@@ -144,6 +144,16 @@ class Assistant:
                                     code[:200], code=code, where=f"{path}:{start}-{end}")
         return self._answer(text, ctx, done)
 
+    def generate(self, instruction: str, path: str | None = None, line: int | None = None,
+                 on_token: TokenFn | None = None,
+                 cancel: threading.Event | None = None) -> dict[str, Any]:
+        """New code for a request, with the cursor's surroundings and the question's matches as
+        context; the code is extracted and parse-checked, never inserted here."""
+        text, ctx, done = self._run("generate", on_token, cancel, path, line, None, instruction,
+                                    instruction=instruction)
+        code = extract_code(text)
+        return self._answer(text, ctx, done) | {"code": code, "parses": parses(code)}
+
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: TokenFn | None = None, cancel: threading.Event | None = None,
                  original: str | None = None) -> dict[str, Any]:

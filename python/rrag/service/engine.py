@@ -123,6 +123,12 @@ class Engine:
         self.ensure_indexed()
         return self.assistant.explain(_rel(self.root, path), line, selection, on_token, cancel)
 
+    def generate(self, instruction: str, path: str | None = None, line: int | None = None,
+                 on_token: Any = None, cancel: Any = None) -> dict[str, Any]:
+        self.ensure_indexed()
+        rel = _rel(self.root, path) if path else None
+        return self.assistant.generate(instruction, rel, line, on_token, cancel)
+
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Any = None, cancel: Any = None,
                  original: str | None = None) -> dict[str, Any]:
