@@ -197,3 +197,21 @@ def test_an_index_from_another_parser_version_is_reparsed_once(tmp_path):
     conn.close()
     assert rrag_json("index", "--no-embed", "--root", str(root))["files_parsed"] == 3
     assert rrag_json("index", "--no-embed", "--root", str(root))["files_parsed"] == 0
+
+
+def test_cfg_alternatives_on_one_module_path_get_distinct_ids(tmp_path):
+    root = make_crate(tmp_path / "tiny")
+    (root / "src" / "lib.rs").write_text(LIB + '#[cfg(unix)]\nmod sys;\n'
+                                         '#[cfg(windows)]\n#[path = "sys_win.rs"]\nmod sys;\n')
+    (root / "src" / "sys.rs").write_text("pub fn open() {}\n")
+    (root / "src" / "sys_win.rs").write_text("pub fn open() {}\n")
+    rrag_json("index", "--no-embed", "--root", str(root))
+    items = rrag_json("items", "--root", str(root))["items"]
+    opens = [i for i in items if i["name"] == "tiny::sys::open"]
+    assert sorted(i["path"] for i in opens) == ["src/sys.rs", "src/sys_win.rs"]
+    assert len({i["id"] for i in opens}) == 2
+    assert len({i["id"] for i in items}) == len(items)
+    # The plain namespace goes to the first file by path, deterministically.
+    from rrag.parse.nodeid import NodeId
+    plain = NodeId.of("tiny::sys", "function:open").hex()
+    assert [i["path"] for i in opens if i["id"] == plain] == ["src/sys.rs"]

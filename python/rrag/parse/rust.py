@@ -75,7 +75,7 @@ def parse_source(source: bytes, rel_path: str) -> ParsedFile:
     return parsed
 
 
-def finalize(parsed: ParsedFile, module_path: str) -> None:
+def finalize(parsed: ParsedFile, module_path: str, id_namespace: str | None = None) -> None:
     """Qualified names, module paths, ids and parent ids, once the file's module is known.
 
     ``crate::geo::Circle::area`` for a method (self type, not the impl, in the name),
@@ -100,7 +100,10 @@ def finalize(parsed: ParsedFile, module_path: str) -> None:
                 item.qualname = f"{mod_path}::{item.name}"
         namespace = namespaces.get(mod_path)
         if namespace is None:
-            namespace = namespaces[mod_path] = _h64(mod_path) << 64
+            # ids hash the module path, or a salted stand-in when two files share one
+            # (see the indexer's _id_namespaces); qualified names keep the real path.
+            hashed = mod_path if id_namespace is None else id_namespace + mod_path[len(module_path):]
+            namespace = namespaces[mod_path] = _h64(hashed) << 64
         # Same value as NodeId.of(mod_path, item.key).hex(), without the objects.
         key = element_key(item.kind, item.name_path, item.ordinal)
         item.id = f"{namespace | _h64(key):032x}"

@@ -21,12 +21,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from ..config import IndexConfig
 from ..parse import workspace as ws_mod
 from ..parse.model import ModDecl, Problem
-from ..parse.nodeid import NodeId
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
 from ..parse.task import PARSE_VERSION, FileResult, parse_one
@@ -217,9 +216,7 @@ class StructuralIndexer:
         items, hashes, lexical = [], [], None
         if res.parsed is not None:
             parsed = res.parsed
-            finalize(parsed, record.module_path or _fallback_module(res.path))
-            if namespace and namespace != record.module_path:
-                _rehash_ids(parsed.items, namespace, record.module_path)
+            finalize(parsed, record.module_path or _fallback_module(res.path), namespace or None)
             record.line_count, record.parse_errors = parsed.line_count, parsed.error_count
             record.mod_decls = json.dumps([asdict(d) for d in parsed.mod_decls])
             items, hashes, lexical = parsed.items, res.item_hashes or [], res.lexical_rows
@@ -288,16 +285,3 @@ def _id_namespaces(modules: dict[str, ws_mod.FileModule]) -> dict[str, str]:
         for other in paths[1:]:
             out[other] = f"{module_path}@{other}"
     return out
-
-
-def _rehash_ids(items: Iterable, namespace: str, module_path: str) -> None:
-    items = list(items)
-    remap: dict[str, str] = {}
-    for item in items:
-        ns = namespace + item.module_path[len(module_path):]
-        new = NodeId.of(ns, item.key).hex()
-        remap[item.id] = new
-        item.id = new
-    for item in items:
-        if item.parent is not None:
-            item.parent = remap.get(item.parent, item.parent)
