@@ -39,10 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool) -> Path | None:
+def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="rrag: %(message)s", stream=sys.stderr)
-    return None
 
 
 def _log_crash() -> Path | None:

@@ -25,7 +25,7 @@ from typing import Iterator
 
 from ..config import IndexConfig
 from ..parse import workspace as ws_mod
-from ..parse.model import ModDecl, Problem
+from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
 from ..parse.task import PARSE_VERSION, FileResult, parse_one
