@@ -12,6 +12,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query")
     add_root(p)
     p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("--mode", choices=("hybrid", "lexical", "vector"), default="hybrid",
+                   help="BM25 and vectors fused (default), or one of them alone")
+    p.add_argument("--kind", action="append", default=[],
+                   help="only items of this kind (repeatable): function, struct, trait...")
+    p.add_argument("--crate", action="append", default=[], help="only items of this crate")
+    p.add_argument("--path", default="", help="only items under this path prefix")
     add_json(p)
     p.set_defaults(run=run_search)
 
@@ -28,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        results = engine.search(args.query, args.k)
+        results = engine.search(args.query, args.k, args.mode, args.kind, args.crate,
+                                args.path)
     if args.json:
         emit_json({"results": results})
     else:

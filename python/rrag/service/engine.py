@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..config import Config
 from ..errors import RragError, WorkspaceError
@@ -22,6 +22,10 @@ from ..store import Store, open_store
 from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
+from ..store import vectors as vec_db
+from ..embed.model import Embedder, load_embedder
+from .embedding import EmbedPipeline, EmbedReport
+from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
 from .indexer import IndexReport, StructuralIndexer
@@ -42,7 +46,11 @@ class Engine:
         self._store: Store | None = None
         self._crates: list[tuple[str, str]] | None = None
         self.last_errors: list[dict] = []  # problems of the latest index run, for :RragStatus
+        self._embedder: Embedder | None = None
+        self.searcher = Searcher(lambda: self.store, lambda: self.embedder)
         self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates)
+        # The ranker asks for vector neighbours of a question through this hook.
+        self.assistant.semantic_hits = self.searcher.semantic_hits  # type: ignore[attr-defined]
 
     @property
     def store(self) -> Store:
@@ -52,8 +60,18 @@ class Engine:
                 log.warning(notice)
         return self._store
 
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use (a second or so for the default)."""
+        if self._embedder is None:
+            self._embedder = load_embedder(self.config.embed)
+        return self._embedder
+
     def close(self) -> None:
         self.assistant.close()
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -65,13 +83,27 @@ class Engine:
         self.close()
 
     # -- operations ----------------------------------------------------------------------
-    def index(self, embed: bool = True, progress: ProgressFn = no_progress) -> IndexReport:
+    def index(self, embed: bool = True, progress: ProgressFn = no_progress,
+              focus: Sequence[str] = ()) -> IndexReport:
+        """The structural index, then (``embed``) every queued item's vectors, the items of
+        ``focus`` files (open in the editor, just saved) first."""
         report = StructuralIndexer(self.root, self.store, self.config.index, progress).run()
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
         self.store.notices.clear()  # reported once
         self.last_errors = report.errors[-20:]
+        if embed:
+            report.embedding = self.embed_pending(progress, focus=focus).to_json()
         return report
+
+    def embed_pending(self, progress: ProgressFn = no_progress,
+                      should_stop: Callable[[], bool] = lambda: False,
+                      focus: Sequence[str] = ()) -> EmbedReport:
+        """Drain the embedding queue (resumable: stop any time, call again later)."""
+        if focus:
+            vec_db.prioritize_paths(self.store, [_rel(self.root, p) for p in focus])
+        return EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
+                             progress).run(should_stop)
 
     def crates(self) -> list[tuple[str, str]]:
         """(crate, version) of the workspace's packages and their direct dependencies at the
@@ -97,9 +129,11 @@ class Engine:
             self.index(embed=False)
 
     # Model-facing operations (see service.assist); paths may be absolute or root-relative.
-    def search(self, query: str, k: int = 10) -> list[dict[str, Any]]:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               kinds: Sequence[str] = (), crates: Sequence[str] = (),
+               path_prefix: str = "") -> list[dict[str, Any]]:
         self.ensure_indexed()
-        return self.assistant.search(query, k)
+        return self.searcher.search(query, k, mode, kinds, crates, path_prefix)
 
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
@@ -177,7 +211,9 @@ class Engine:
             "lines": counts["lines"],
             "items": items_db.item_count(self.store),
             "edges": edges_db.edge_count(self.store),
-            "vectors": 0,
+            "vectors": vec_db.vector_count(self.store),
+            "embedded_items": vec_db.embedded_item_count(self.store),
+            "embed_pending": vec_db.pending_count(self.store),
             "kinds": items_db.kind_counts(self.store),
             "files_with_syntax_errors": counts["files_with_syntax_errors"],
             "problems": files_db.problems(self.store),

@@ -53,6 +53,7 @@ class IndexReport:
     lines_parsed: int = 0
     errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    embedding: dict | None = None  # the embedding run's report, when vectors were built
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -193,3 +193,21 @@ def all_resolved_pairs(store: Store) -> list[tuple[str, str, str]]:
     """(source, target, kind) of every resolved edge, for whole-graph measures."""
     return list(store.execute("SELECT DISTINCT source, target, kind FROM edges "
                               "WHERE target IS NOT NULL"))
+
+
+def linked(store: Store, ids: list[str], kinds: list[str] | None = None) -> dict[str, list[str]]:
+    """One step from each id through resolved edges, either direction: id -> linked item ids."""
+    out: dict[str, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    clause, params = _kinds_clause(kinds, "e")
+    marks = ", ".join("?" * len(ids))
+    cur = store.execute(
+        f"SELECT e.source, e.target FROM edges e WHERE e.target IS NOT NULL AND "
+        f"(e.source IN ({marks}) OR e.target IN ({marks})){clause}", [*ids, *ids, *params])
+    for source, target in cur:
+        if source in out:
+            out[source].append(target)
+        if target in out:
+            out[target].append(source)
+    return out

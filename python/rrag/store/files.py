@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..parse.model import Item
-from . import lexical
+from . import lexical, vectors
 from .db import Store
 
 
@@ -75,6 +75,8 @@ def delete_files(store: Store, paths: Iterable[str]) -> int:
             if file_id is None:
                 continue
             lexical.forget_file_items(store, file_id)
+            vectors.forget_items(store, [r[0] for r in store.execute(
+                "SELECT id FROM items WHERE file_id = ?", (file_id,))])
             store.execute("DELETE FROM files WHERE id = ?", (file_id,))
             count += 1
     return count
@@ -100,8 +102,10 @@ def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
 
 def replace_file(store: Store, record: FileRecord, items: list[Item], content_hashes: list[str],
                  lexical_rows: list[tuple[str, str, str, str]] | None = None,
-                 refs: list | None = None) -> tuple[int, int]:
-    """Write one file, its items and their lexical rows atomically.
+                 refs: list | None = None,
+                 embed_priority: int | None = vectors.PRIORITY_WORKSPACE) -> tuple[int, int]:
+    """Write one file, its items, their lexical rows and their place in the embedding queue
+    atomically (``embed_priority`` None: not queued).
     Returns (file id, items skipped because their id is already taken by another file)."""
     with store.transaction():
         store.execute(
@@ -120,6 +124,8 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
              record.parse_errors, record.problem, record.mod_decls, time.time(), record.source))
         file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
         lexical.forget_file_items(store, file_id)
+        old_ids = {r[0] for r in store.execute("SELECT id FROM items WHERE file_id = ?",
+                                               (file_id,))}
         store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
         before = store.conn.total_changes()
         store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
@@ -128,6 +134,9 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
         if lexical_rows:
             lexical.index_items(store, file_id,
                                 {item.id: row for item, row in zip(items, lexical_rows)})
+        vectors.forget_items(store, old_ids - {item.id for item in items})
+        if embed_priority is not None:
+            vectors.enqueue_file_items(store, file_id, embed_priority)
         store.execute("INSERT INTO file_refs(file_id, refs) VALUES(?, ?) ON CONFLICT(file_id) "
                       "DO UPDATE SET refs = excluded.refs", (file_id, json.dumps(refs or [])))
     return file_id, len(items) - inserted

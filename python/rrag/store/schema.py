@@ -93,8 +93,34 @@ CREATE INDEX edges_source ON edges(source, kind);
 CREATE INDEX edges_target ON edges(target, kind);
 """
 
+# Vectors: a content-addressed cache of embedded texts (``vectors``: one row per distinct text
+# of the current model, its vector in the sqlite-vec table created by ``store.vectors`` once the
+# model's dimension is known), which items use which vectors (``item_chunks``: one row per
+# window), and the persistent work queue (``embed_queue``) that survives a crash.
+M004_VECTORS = """
+CREATE TABLE vectors(
+    id INTEGER PRIMARY KEY,              -- the rowid of the vector in vec_chunks
+    text_hash TEXT NOT NULL UNIQUE       -- blake3 of model key + embedded text
+);
+CREATE TABLE item_chunks(
+    item_id TEXT NOT NULL,
+    window INTEGER NOT NULL,
+    vector_id INTEGER NOT NULL,
+    PRIMARY KEY(item_id, window)
+) WITHOUT ROWID;
+CREATE INDEX item_chunks_vector ON item_chunks(vector_id);
+CREATE TABLE embed_queue(
+    seq INTEGER PRIMARY KEY,             -- FIFO order inside a priority
+    item_id TEXT NOT NULL UNIQUE,
+    priority INTEGER NOT NULL            -- 0 open/saved files, 1 workspace, 2-3 dependencies
+);
+CREATE INDEX embed_queue_order ON embed_queue(priority, seq);
+INSERT INTO embed_queue(item_id, priority) SELECT id, 1 FROM items;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
     ("m002_lexical_fts", M002_LEXICAL),
     ("m003_graph", M003_GRAPH),
+    ("m004_vectors", M004_VECTORS),
 ]

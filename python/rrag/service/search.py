@@ -1,0 +1,82 @@
+"""Service layer: ``rrag search`` — BM25, vector KNN and the hybrid of both, with filters.
+
+Vectors are used when the index has any (``rrag index`` fills them; ``--no-embed`` does not), and
+the embedding model is loaded only then, so a structural-only index answers from BM25 without
+paying for the model. Filters (kind, crate, path prefix) apply before ranks are fused; retrieval
+over-fetches so a selective filter still returns ``k`` results when there are that many.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..embed.model import Embedder
+from ..rank.hybrid import HybridWeights, fuse, normalised
+from ..store import Store
+from ..store import edges as edges_db
+from ..store import items as items_db
+from ..store import lexical
+from ..store import vectors as vec_db
+
+MODES = ("hybrid", "lexical", "vector")
+FETCH = 60  # candidates per retriever before fusion (at least 3k)
+# Containment is left out: a module "contains" every hit in it and would float to the top.
+GRAPH_KINDS = ["calls", "uses_type", "implements", "trait_bound"]
+
+
+class Searcher:
+    def __init__(self, store: Callable[[], Store], embedder: Callable[[], Embedder],
+                 weights: HybridWeights = HybridWeights()) -> None:
+        self._store = store
+        self._embedder = embedder
+        self.weights = weights
+
+    def has_vectors(self) -> bool:
+        store = self._store()
+        return vec_db.has_space(store) and vec_db.vector_count(store) > 0
+
+    def semantic_hits(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(item id, cosine similarity) nearest to ``query``; [] without vectors."""
+        if not query.strip() or not self.has_vectors():
+            return []
+        vector = self._embedder().embed([query])[0]
+        return vec_db.knn(self._store(), vector, k * 3)[:k]
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               kinds: Sequence[str] = (), crates: Sequence[str] = (),
+               path_prefix: str = "", graph: bool = True) -> list[dict[str, Any]]:
+        store = self._store()
+        fetch = max(FETCH, 3 * k)
+        filtered = bool(kinds or crates or path_prefix)
+        if filtered:
+            fetch *= 4
+        lex = lexical.search(store, query, k=fetch) if mode in ("hybrid", "lexical") else []
+        vec = self.semantic_hits(query, fetch) if mode in ("hybrid", "vector") else []
+        rows = {r.id: r for r in items_db.get_items(store, list({i for i, _ in [*lex, *vec]}))}
+        # A file's BM25 row is its whole text: it matches everything a little. Its vector is an
+        # outline (the multi-level embedding) and may stand for the file.
+        lex = [(i, s) for i, s in lex if i in rows and rows[i].kind != "file"]
+
+        def keep(item_id: str) -> bool:
+            row = rows.get(item_id)
+            if row is None:
+                return False
+            return ((not kinds or row.kind in kinds) and (not crates or row.crate in crates)
+                    and row.path.startswith(path_prefix))
+
+        def neighbours(ids: list[str]) -> dict[str, list[str]]:
+            links = edges_db.linked(store, ids, GRAPH_KINDS)
+            missing = {t for ts in links.values() for t in ts if t not in rows}
+            rows.update({r.id: r for r in items_db.get_items(store, list(missing))})
+            return links
+
+        use_graph = graph and mode == "hybrid" and self.weights.graph > 0
+        fused = fuse(lex, vec, self.weights, neighbours if use_graph else None, keep)
+        out = []
+        for result, score in normalised(fused[:k], self.weights):
+            row = rows[result.id]
+            out.append({"path": row.path, "name": row.qualname, "kind": row.kind,
+                        "start_line": row.start_line, "end_line": row.end_line,
+                        "score": round(score, 4), "id": row.id, "crate": row.crate,
+                        "why": result.components})
+        return out

@@ -1,0 +1,210 @@
+"""Store layer: vectors in sqlite-vec, the content-addressed embedding cache and the work queue.
+
+A vector belongs to a *text*, not to an item: ``vectors.text_hash`` is blake3 of the model key
+and the exact embedded text, so an item whose text did not change (a re-index, a file moved
+without changing its module path, the same code in two places) reuses the stored vector and the
+model never sees it again. ``item_chunks`` maps each item window to its vector. The queue of
+items still to embed is a table, written in the same transaction as the items (see
+``files.replace_file``), so a kill while embedding resumes where it stopped: every batch of
+finished items is committed together with its queue rows' removal.
+
+The vector table (``vec_chunks``, vec0, cosine distance) is created once the model's dimension
+is known; a different model empties the cache and queues every item again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .db import Store
+
+VEC_TABLE = "vec_chunks"
+
+# Queue priorities: lower first.
+PRIORITY_FOCUS = 0  # files open in the editor or just saved
+PRIORITY_WORKSPACE = 1
+PRIORITY_DEPENDENCY = 2  # public API of dependencies
+PRIORITY_DEPENDENCY_PRIVATE = 3
+
+
+@dataclass(slots=True)
+class QueuedItem:
+    id: str
+    priority: int
+    kind: str
+    qualname: str
+    signature: str
+    docs: str
+    crate: str
+    content: str
+
+
+def ensure_space(store: Store, model_key: str, dims: int) -> bool:
+    """Make ``vec_chunks`` hold ``dims``-dimensional vectors of ``model_key``. Returns True when
+    the stored vectors were of another model and everything was queued again."""
+    current = store.meta("embed_model")
+    exists = store.one("SELECT count(*) FROM sqlite_master WHERE name = ?", (VEC_TABLE,))
+    if current == model_key and exists:
+        return False
+    with store.transaction():
+        store.execute(f"DROP TABLE IF EXISTS {VEC_TABLE}")
+        store.execute(f"CREATE VIRTUAL TABLE {VEC_TABLE} USING vec0("
+                      f"embedding float[{int(dims)}] distance_metric=cosine)")
+        store.execute("DELETE FROM vectors")
+        store.execute("DELETE FROM item_chunks")
+        store.execute("INSERT INTO embed_queue(item_id, priority) SELECT id, ? FROM items "
+                      "WHERE true ON CONFLICT(item_id) DO NOTHING", (PRIORITY_WORKSPACE,))
+        store.set_meta("embed_model", model_key)
+        store.set_meta("embed_dims", str(int(dims)))
+    return current is not None
+
+
+def has_space(store: Store) -> bool:
+    return bool(store.one("SELECT count(*) FROM sqlite_master WHERE name = ?", (VEC_TABLE,)))
+
+
+# -- the queue (written inside the file's transaction by files.replace_file) ------------------
+def enqueue_file_items(store: Store, file_id: int, priority: int) -> None:
+    store.execute("INSERT INTO embed_queue(item_id, priority) SELECT id, ? FROM items "
+                  "WHERE file_id = ? ON CONFLICT(item_id) DO UPDATE SET "
+                  "priority = min(priority, excluded.priority)", (priority, file_id))
+
+
+def forget_items(store: Store, item_ids: Iterable[str]) -> None:
+    """Items that no longer exist lose their windows (their vectors stay as cache until
+    ``prune``) and their queue rows."""
+    ids = list(item_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        store.execute(f"DELETE FROM item_chunks WHERE item_id IN ({marks})", chunk)
+        store.execute(f"DELETE FROM embed_queue WHERE item_id IN ({marks})", chunk)
+
+
+def prioritize_paths(store: Store, paths: Sequence[str], priority: int = PRIORITY_FOCUS) -> int:
+    """Queued items of these files move to the front."""
+    if not paths:
+        return 0
+    before = store.conn.total_changes()
+    with store.transaction():
+        store.execute(
+            f"UPDATE embed_queue SET priority = ? WHERE priority > ? AND item_id IN "
+            f"(SELECT i.id FROM items i JOIN files f ON f.id = i.file_id WHERE f.path IN "
+            f"({','.join('?' * len(paths))}))", (priority, priority, *paths))
+    return store.conn.total_changes() - before
+
+
+def pending_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM embed_queue") or 0)
+
+
+def next_batch(store: Store, limit: int) -> list[QueuedItem]:
+    """The most urgent queued items with their text; queue rows of deleted items are dropped."""
+    store.execute("DELETE FROM embed_queue WHERE item_id NOT IN (SELECT id FROM items)")
+    cur = store.execute(
+        "SELECT i.id, q.priority, i.kind, i.qualname, i.signature, i.docs, f.crate, "
+        "substr(f.source, i.start_byte + 1, i.end_byte - i.start_byte) "
+        "FROM embed_queue q JOIN items i ON i.id = q.item_id JOIN files f ON f.id = i.file_id "
+        "ORDER BY q.priority, q.seq LIMIT ?", (limit,))
+    return [QueuedItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                       bytes(r[7] or b"").decode("utf-8", "replace")) for r in cur]
+
+
+def child_signatures(store: Store, parent_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Signatures of the direct children of each parent, in source order (container outlines)."""
+    out: dict[str, list[str]] = {p: [] for p in parent_ids}
+    for start in range(0, len(parent_ids), 500):
+        chunk = list(parent_ids[start:start + 500])
+        cur = store.execute(
+            f"SELECT parent, kind, name, signature FROM items WHERE parent IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY start_byte", chunk)
+        for parent, kind, name, signature in cur:
+            out[parent].append(signature or f"{kind} {name}")
+    return out
+
+
+# -- the cache and the writes --------------------------------------------------------------
+def known_vectors(store: Store, hashes: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = list(hashes[start:start + 500])
+        cur = store.execute(f"SELECT text_hash, id FROM vectors WHERE text_hash IN "
+                            f"({','.join('?' * len(chunk))})", chunk)
+        out.update({h: int(i) for h, i in cur})
+    return out
+
+
+def write_batch(store: Store, windows: dict[str, list[str]],
+                new_vectors: dict[str, np.ndarray]) -> None:
+    """One transaction: the new vectors, each item's windows (text hashes, in order) and the
+    removal of those items from the queue."""
+    with store.transaction():
+        ids = known_vectors(store, list(new_vectors))
+        for text_hash, vector in new_vectors.items():
+            if text_hash in ids:
+                continue
+            store.execute("INSERT INTO vectors(text_hash) VALUES(?)", (text_hash,))
+            vector_id = store.conn.last_insert_rowid()
+            store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) VALUES(?, ?)",
+                          (vector_id, np.ascontiguousarray(vector, dtype=np.float32).tobytes()))
+            ids[text_hash] = vector_id
+        needed = [h for hashes in windows.values() for h in hashes if h not in ids]
+        ids.update(known_vectors(store, needed))
+        for item_id, hashes in windows.items():
+            store.execute("DELETE FROM item_chunks WHERE item_id = ?", (item_id,))
+            store.executemany("INSERT INTO item_chunks(item_id, window, vector_id) "
+                              "VALUES(?, ?, ?)",
+                              [(item_id, n, ids[h]) for n, h in enumerate(hashes)])
+            store.execute("DELETE FROM embed_queue WHERE item_id = ?", (item_id,))
+
+
+def prune(store: Store) -> int:
+    """Drop cached vectors no item uses any more (after a complete run, so that moved items of
+    the same run found their vectors first)."""
+    with store.transaction():
+        orphans = [r[0] for r in store.execute(
+            "SELECT id FROM vectors WHERE id NOT IN (SELECT vector_id FROM item_chunks)")]
+        for start in range(0, len(orphans), 500):
+            chunk = orphans[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            store.execute(f"DELETE FROM {VEC_TABLE} WHERE rowid IN ({marks})", chunk)
+            store.execute(f"DELETE FROM vectors WHERE id IN ({marks})", chunk)
+    return len(orphans)
+
+
+def vector_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM vectors") or 0)
+
+
+def embedded_item_count(store: Store) -> int:
+    return int(store.one("SELECT count(DISTINCT item_id) FROM item_chunks") or 0)
+
+
+# -- search -------------------------------------------------------------------------------
+def knn(store: Store, query: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """Items nearest to ``query`` (best window per item): (item id, cosine similarity)."""
+    if not has_space(store) or k <= 0:
+        return []
+    cur = store.execute(
+        f"WITH near AS (SELECT rowid, distance FROM {VEC_TABLE} WHERE embedding MATCH ? "
+        f"AND k = ?) SELECT c.item_id, min(near.distance) FROM near "
+        f"JOIN item_chunks c ON c.vector_id = near.rowid GROUP BY c.item_id "
+        f"ORDER BY min(near.distance)",
+        (np.ascontiguousarray(query, dtype=np.float32).tobytes(), int(k)))
+    return [(item_id, 1.0 - float(distance)) for item_id, distance in cur]
+
+
+def item_vectors(store: Store, item_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """The first window's vector of each item (for similarity between items)."""
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(item_ids), 500):
+        chunk = list(item_ids[start:start + 500])
+        cur = store.execute(
+            f"SELECT c.item_id, v.embedding FROM item_chunks c JOIN {VEC_TABLE} v "
+            f"ON v.rowid = c.vector_id WHERE c.window = 0 AND c.item_id IN "
+            f"({','.join('?' * len(chunk))})", chunk)
+        out.update({i: np.frombuffer(blob, dtype=np.float32) for i, blob in cur})
+    return out
