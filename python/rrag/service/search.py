@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..embed.model import Embedder
+from ..parse.tokens import IDENTIFIER
 from ..rank.hybrid import HybridWeights, fuse, normalised
 from ..store import Store
 from ..store import edges as edges_db
@@ -19,7 +20,7 @@ from ..store import lexical
 from ..store import vectors as vec_db
 
 MODES = ("hybrid", "lexical", "vector")
-FETCH = 60  # candidates per retriever before fusion (at least 3k)
+FETCH = 100  # candidates per retriever before fusion (at least 3k)
 # Containment is left out: a module "contains" every hit in it and would float to the top.
 GRAPH_KINDS = ["calls", "uses_type", "implements", "trait_bound"]
 
@@ -56,6 +57,7 @@ class Searcher:
         # A file's BM25 row is its whole text: it matches everything a little. Its vector is an
         # outline (the multi-level embedding) and may stand for the file.
         lex = [(i, s) for i, s in lex if i in rows and rows[i].kind != "file"]
+        lex = _exact_names_first(lex, rows, query)
 
         def keep(item_id: str) -> bool:
             row = rows.get(item_id)
@@ -73,10 +75,22 @@ class Searcher:
         use_graph = graph and mode == "hybrid" and self.weights.graph > 0
         fused = fuse(lex, vec, self.weights, neighbours if use_graph else None, keep)
         out = []
-        for result, score in normalised(fused[:k], self.weights):
+        for result, score in normalised(fused[:k]):
             row = rows[result.id]
             out.append({"path": row.path, "name": row.qualname, "kind": row.kind,
                         "start_line": row.start_line, "end_line": row.end_line,
                         "score": round(score, 4), "id": row.id, "crate": row.crate,
                         "why": result.components})
         return out
+
+
+EXACT_NAME_BOOST = 2.0
+
+
+def _exact_names_first(hits: list[tuple[str, float]], rows: dict,
+                       query: str) -> list[tuple[str, float]]:
+    """An item named exactly like an identifier of the query (``StockError``) beats the impls
+    and callers that mention it: BM25 alone prefers the shortest text containing the word."""
+    words = {w.lower() for w in IDENTIFIER.findall(query)}
+    boosted = [(i, s * EXACT_NAME_BOOST if rows[i].name.lower() in words else s) for i, s in hits]
+    return sorted(boosted, key=lambda h: -h[1])
