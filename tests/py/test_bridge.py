@@ -177,3 +177,40 @@ def test_index_progress_and_save_coalescing(bridge, tmp_path, monkeypatch):
     assert first == {"id": 4} and second == {"id": 4, "coalesced": True}
     RecordingEngine.release.set()
     bridge.nvim.wait(lambda e: e["type"] == "result" and e["id"] == 4)
+
+
+@pytest.mark.slow
+def test_vectors_fill_in_the_background_between_requests(monkeypatch, tmp_path):
+    """Real engine: :RragIndex answers after the structural index; the vectors fill in
+    afterwards, small batches at a time, and a request arriving meanwhile is served first."""
+    import shutil
+
+    monkeypatch.delenv("RRAG_ENGINE_FACTORY", raising=False)
+    root = tmp_path / "simple_app"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "simple_app", root,
+                    ignore=shutil.ignore_patterns("target"))
+    nvim = FakeNvim()
+    b = Bridge(nvim)
+    try:
+        b.handle("rrag_index", [{"id": 1, "root": str(root),
+                                 "path": str(root / "src" / "report.rs")}])
+        result = nvim.wait(lambda e: e["type"] == "result" and e["id"] == 1, 60)[0]["result"]
+        assert result["stats"]["items"] > 100
+        assert result["stats"]["vectors"] == 0  # answered before any vector was computed
+        time.sleep(0.5)  # let the background batches start
+        started = time.monotonic()
+        b.handle("rrag_status", [{"id": 2, "root": str(root)}])
+        status = nvim.wait(lambda e: e["type"] == "result" and e["id"] == 2, 30)[0]["result"]
+        assert time.monotonic() - started < 3.0  # one small batch at most, not the whole run
+        assert 0 < status["embedded_items"] < status["items"], status
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            b.handle("rrag_status", [{"id": 3, "root": str(root)}])
+            done = nvim.wait(lambda e: e["type"] == "result" and e["id"] == 3, 30)[0]["result"]
+            nvim.events.clear()
+            if done["embed_pending"] == 0:
+                break
+            time.sleep(1)
+        assert done["embed_pending"] == 0 and done["embedded_items"] == done["items"]
+    finally:
+        b.worker.stop()

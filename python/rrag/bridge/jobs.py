@@ -68,8 +68,12 @@ def context(emit: Emit, engine: Any, job: Job) -> Any:
 
 
 def index(emit: Emit, engine: Any, job: Job) -> Any:
+    """The structural index now (seconds); the vectors fill in afterwards, between requests
+    (``Worker.embed_later``), the saved or current file first."""
     progress = ProgressForwarder(emit, job.id, str(job.root), job.cancel, Cancelled)
-    report = engine.index(embed=bool(job.params.get("embed", True)), progress=progress)
+    report = engine.index(embed=False, progress=progress)
+    if job.params.get("embed", True) and job.embed_later is not None:
+        job.embed_later(job.root, [job.params["path"]] if job.params.get("path") else [])
     return {"report": report.to_json() if hasattr(report, "to_json") else report,
             "stats": engine.stats()}
 

@@ -26,6 +26,10 @@ log = logging.getLogger("rrag.bridge")
 ENGINE_FACTORY_ENV = "RRAG_ENGINE_FACTORY"  # "module:callable", for fast UI tests only
 
 
+# Items per background embedding batch: a request arriving mid-batch waits for it (~0.5 s).
+EDITOR_EMBED_BATCH = 16
+
+
 class Cancelled(Exception):
     """Raised inside a job (from a progress or token callback) when its request was cancelled."""
 
@@ -39,6 +43,7 @@ class Job:
     params: dict[str, Any] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
     quiet: bool = False  # background re-index on save: no start/end notifications
+    embed_later: Callable[[Path, list[str]], None] | None = None  # set by the worker
     started: bool = False
     done: bool = False
 
@@ -59,6 +64,9 @@ class Worker:
         self.current: Job | None = None
         self.last_errors: list[dict[str, Any]] = []
         self._engines: dict[Path, Any] = {}  # touched only on the worker thread
+        # Workspaces whose vectors are still filling, with the files to embed first: worked on
+        # between requests, one small batch at a time, never ahead of a waiting request.
+        self._embedding: dict[Path, list[str]] = {}
         self._config_generation = 0
         self._engine_generation = 0
         self._thread = threading.Thread(target=self._loop, name="rrag-worker", daemon=True)
@@ -66,6 +74,7 @@ class Worker:
 
     # -- called from the RPC thread -----------------------------------------------------------
     def submit(self, job: Job) -> None:
+        job.embed_later = self.embed_later
         self.queue.put(job)
 
     def set_config(self, config: Config) -> None:
@@ -112,9 +121,39 @@ class Worker:
                 log.warning("closing an engine failed", exc_info=True)
         self._engines.clear()
 
+    def embed_later(self, root: Path, focus: list[str]) -> None:
+        """(worker thread) Fill ``root``'s vectors when no request is waiting."""
+        self._embedding[root] = focus + self._embedding.get(root, [])
+
+    def _next_job(self) -> Job | None:
+        while self._embedding:
+            try:
+                return self.queue.get(timeout=0.05)
+            except queue.Empty:
+                self._embed_step()
+        return self.queue.get()
+
+    def _embed_step(self) -> None:
+        root, focus = next(iter(self._embedding.items()))
+        self._embedding[root] = []
+        try:
+            engine = self.engine(root)
+            run = getattr(engine, "embed_pending", None)
+            if not callable(run):
+                self._embedding.pop(root, None)
+                return
+            report = run(should_stop=lambda: not self.queue.empty(), focus=focus,
+                         batch_items=EDITOR_EMBED_BATCH)
+        except Exception as exc:  # noqa: BLE001 - shown in :RragStatus, retried on next save
+            self._embedding.pop(root, None)
+            self._record_error(Job(None, "embed", root, lambda e, j: None), exc)
+            return
+        if report.pending == 0:
+            self._embedding.pop(root, None)
+
     def _loop(self) -> None:
         while True:
-            job = self.queue.get()
+            job = self._next_job()
             if job is None:
                 self._close_engines()
                 return

@@ -98,12 +98,12 @@ class Engine:
 
     def embed_pending(self, progress: ProgressFn = no_progress,
                       should_stop: Callable[[], bool] = lambda: False,
-                      focus: Sequence[str] = ()) -> EmbedReport:
+                      focus: Sequence[str] = (), batch_items: int = 64) -> EmbedReport:
         """Drain the embedding queue (resumable: stop any time, call again later)."""
         if focus:
             vec_db.prioritize_paths(self.store, [_rel(self.root, p) for p in focus])
         return EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
-                             progress).run(should_stop)
+                             progress).run(should_stop, batch_items)
 
     def crates(self) -> list[tuple[str, str]]:
         """(crate, version) of the workspace's packages and their direct dependencies at the
