@@ -268,3 +268,17 @@ def test_gguf_worker_crash_costs_one_request(minilm_gguf, chunks):
         assert np.allclose(before, after, atol=1e-5)
     finally:
         gguf.close()
+
+
+def test_huge_attention_scores_stay_finite(embedder):
+    """regex-syntax's Unicode tables (long runs of numeric tuples) drive some attention scores
+    near exp's float32 limit: the softmax must fall back to the stable form, never give NaN."""
+    from conftest import registry_crate
+
+    table = (registry_crate("regex-syntax") / "src" / "unicode_tables" / "age.rs").read_text()
+    start = table.index("pub const V11_0")
+    texts = embedder.windows("const regex_syntax::unicode_tables::age::V11_0\n"
+                             + table[start:start + 1200])
+    vectors = embedder.embed(texts)
+    assert np.isfinite(vectors).all()
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

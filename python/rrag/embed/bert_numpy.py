@@ -29,6 +29,9 @@ _C = tuple(np.float32(0.5 * c) for c in
            (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
 _NEG_HALF = np.float32(-0.5)
 _SAFE_TOTAL = np.float32(1e-20)  # softmax denominators below this lose float32 precision
+# ...and above this, exps @ values can overflow float32 even though the sum itself did not
+# (seen on regex-syntax's Unicode tables: scores near 88 give exps near 1e38).
+_MAX_TOTAL = np.float32(1e30)
 
 
 def layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray], eps: float) -> np.ndarray:
@@ -128,12 +131,13 @@ class BertEncoder:
         v = qkv[:, 2 * hidden:].reshape(n, heads, dim).transpose(1, 0, 2)
         scores = np.matmul(q, k)
         # BERT scores nearly always stay inside exp's float32 range, so the usual max subtraction
-        # (two passes over L*L per head) is skipped; a sequence with a row that overflowed or
-        # came near underflow (lost precision) is redone the stable way.
+        # (two passes over L*L per head) is skipped; a sequence with a row that overflowed, came
+        # near overflow or near underflow (lost precision) is redone the stable way.
         with np.errstate(over="ignore", under="ignore"):
             exps = np.exp(scores, out=scores)
         total = exps.sum(axis=2, keepdims=True)
-        if not (np.isfinite(total).all() and total.min() > _SAFE_TOTAL):
+        if not (np.isfinite(total).all() and total.min() > _SAFE_TOTAL
+                and total.max() < _MAX_TOTAL):
             scores = np.matmul(q, k)
             scores -= scores.max(axis=2, keepdims=True)
             exps = np.exp(scores, out=scores)

@@ -100,7 +100,15 @@ class EmbedPipeline:
         new_vectors: dict[str, np.ndarray] = {}
         if todo:
             vectors = self.embedder.embed([texts[h] for h in todo])
-            new_vectors = dict(zip(todo, vectors))
+            finite = np.isfinite(vectors).all(axis=1)
+            if not finite.all():
+                # Never cache a broken vector: it would poison every later search. The item
+                # keeps its other windows; the text is retried on its next change.
+                log.warning("rrag: %d texts gave non-finite vectors and were skipped",
+                            int((~finite).sum()))
+                bad = {h for h, ok in zip(todo, finite) if not ok}
+                windows = {i: [h for h in hs if h not in bad] for i, hs in windows.items()}
+            new_vectors = {h: v for h, v, ok in zip(todo, vectors, finite) if ok}
             report.tokens += sum(min(n, self.embedder.max_tokens)
                                  for n in count([texts[h] for h in todo]))
         vec_db.write_batch(self.store, windows, new_vectors)
