@@ -179,3 +179,28 @@ def test_focus_files_are_embedded_first(tmp_path):
         report_items = {i.id for i in items_db.list_items(engine.store, "src/report.rs")}
         embedded = {r[0] for r in engine.store.execute("SELECT item_id FROM item_chunks")}
         assert report_items and report_items <= embedded
+
+
+def test_two_stage_knn_matches_exact_scoring(tmp_path):
+    """Above EXACT_BELOW vectors, KNN scans sign bits in sqlite-vec and re-scores the candidates
+    exactly: a slightly perturbed stored vector must come back first with its exact cosine."""
+    from rrag.store import open_store
+    from rrag.store import vectors as vec_db
+
+    rng = np.random.default_rng(7)
+    n, d = vec_db.EXACT_BELOW + 2000, 64
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    store = open_store(tmp_path / "knn.sqlite")
+    vec_db.ensure_space(store, "test-model", d)
+    vec_db.write_batch(store, {}, {f"t{i}": x[i] for i in range(n)})
+    ids = {int(r[0]): int(r[1][1:]) for r in store.execute("SELECT id, text_hash FROM vectors")}
+    for row in rng.integers(0, n, 20):
+        q = x[row] + 0.05 * rng.standard_normal(d).astype(np.float32)
+        q /= np.linalg.norm(q)
+        found = vec_db.nearest_vectors(store, q, 10)
+        assert ids[found[0][0]] == row
+        exact = x @ q
+        assert all(abs(sim - exact[ids[v]]) < 1e-5 for v, sim in found)
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    store.close()

@@ -94,13 +94,15 @@ CREATE INDEX edges_target ON edges(target, kind);
 """
 
 # Vectors: a content-addressed cache of embedded texts (``vectors``: one row per distinct text
-# of the current model, its vector in the sqlite-vec table created by ``store.vectors`` once the
-# model's dimension is known), which items use which vectors (``item_chunks``: one row per
-# window), and the persistent work queue (``embed_queue``) that survives a crash.
+# of the current model with its float32 vector; the sign-quantized copy KNN scans lives in the
+# sqlite-vec table created by ``store.vectors`` once the model's dimension is known), which items
+# use which vectors (``item_chunks``: one row per window), and the persistent work queue
+# (``embed_queue``) that survives a crash.
 M004_VECTORS = """
 CREATE TABLE vectors(
-    id INTEGER PRIMARY KEY,              -- the rowid of the vector in vec_chunks
-    text_hash TEXT NOT NULL UNIQUE       -- blake3 of model key + embedded text
+    id INTEGER PRIMARY KEY,              -- also the rowid of its bit vector in vec_chunks
+    text_hash TEXT NOT NULL UNIQUE,      -- blake3 of model key + embedded text
+    embedding BLOB NOT NULL              -- float32, L2-normalised: exact re-scoring
 );
 CREATE TABLE item_chunks(
     item_id TEXT NOT NULL,
@@ -118,9 +120,20 @@ CREATE INDEX embed_queue_order ON embed_queue(priority, seq);
 INSERT INTO embed_queue(item_id, priority) SELECT id, 1 FROM items;
 """
 
+# Dependencies (issue 8): a dependency's rows are imported from its shared cache database and
+# tagged with the cache key they came from (NULL: a workspace file), the locked version and the
+# path relative to the dependency's root (``files.path`` keeps a unique internal key).
+M005_DEPENDENCIES = """
+ALTER TABLE files ADD COLUMN dep_key TEXT;
+ALTER TABLE files ADD COLUMN dep_version TEXT;
+ALTER TABLE files ADD COLUMN dep_path TEXT;
+CREATE INDEX files_dep_key ON files(dep_key);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
     ("m002_lexical_fts", M002_LEXICAL),
     ("m003_graph", M003_GRAPH),
     ("m004_vectors", M004_VECTORS),
+    ("m005_dependencies", M005_DEPENDENCIES),
 ]

@@ -8,8 +8,12 @@ items still to embed is a table, written in the same transaction as the items (s
 ``files.replace_file``), so a kill while embedding resumes where it stopped: every batch of
 finished items is committed together with its queue rows' removal.
 
-The vector table (``vec_chunks``, vec0, cosine distance) is created once the model's dimension
-is known; a different model empties the cache and queues every item again.
+Search is two-stage (measured in bench/knn_latency.py on 100k vectors, 384 dims): sqlite-vec
+scans sign-quantized vectors (``vec_chunks``, vec0 ``bit[dims]``, hamming distance, 48 bytes a
+vector) for ``k * OVERSAMPLE`` candidates, then their float32 vectors (``vectors.embedding``) are
+re-scored exactly. vec0's exact float32 scan took 80 ms (10.8x a numpy matrix product), int8 51
+ms; bit + re-scoring of 10x candidates 15 ms with recall@10 0.99 against exact. Small indexes
+are scored exactly. A different model empties the cache and queues every item again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import numpy as np
 from .db import Store
 
 VEC_TABLE = "vec_chunks"
+OVERSAMPLE = 10  # bit-vector candidates per wanted neighbour, re-scored exactly
+EXACT_BELOW = 4096  # with fewer vectors, score every one exactly (a few ms)
 
 # Queue priorities: lower first.
 PRIORITY_FOCUS = 0  # files open in the editor or just saved
@@ -52,7 +58,7 @@ def ensure_space(store: Store, model_key: str, dims: int) -> bool:
     with store.transaction():
         store.execute(f"DROP TABLE IF EXISTS {VEC_TABLE}")
         store.execute(f"CREATE VIRTUAL TABLE {VEC_TABLE} USING vec0("
-                      f"embedding float[{int(dims)}] distance_metric=cosine)")
+                      f"embedding bit[{int(dims)}])")
         store.execute("DELETE FROM vectors")
         store.execute("DELETE FROM item_chunks")
         store.execute("INSERT INTO embed_queue(item_id, priority) SELECT id, ? FROM items "
@@ -146,10 +152,12 @@ def write_batch(store: Store, windows: dict[str, list[str]],
         for text_hash, vector in new_vectors.items():
             if text_hash in ids:
                 continue
-            store.execute("INSERT INTO vectors(text_hash) VALUES(?)", (text_hash,))
+            blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+            store.execute("INSERT INTO vectors(text_hash, embedding) VALUES(?, ?)",
+                          (text_hash, blob))
             vector_id = store.conn.last_insert_rowid()
-            store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) VALUES(?, ?)",
-                          (vector_id, np.ascontiguousarray(vector, dtype=np.float32).tobytes()))
+            store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) "
+                          f"VALUES(?, vec_quantize_binary(?))", (vector_id, blob))
             ids[text_hash] = vector_id
         needed = [h for hashes in windows.values() for h in hashes if h not in ids]
         ids.update(known_vectors(store, needed))
@@ -184,17 +192,42 @@ def embedded_item_count(store: Store) -> int:
 
 
 # -- search -------------------------------------------------------------------------------
-def knn(store: Store, query: np.ndarray, k: int) -> list[tuple[str, float]]:
-    """Items nearest to ``query`` (best window per item): (item id, cosine similarity)."""
+def nearest_vectors(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(vector id, cosine similarity) of the ``k`` nearest stored vectors, best first."""
     if not has_space(store) or k <= 0:
         return []
-    cur = store.execute(
-        f"WITH near AS (SELECT rowid, distance FROM {VEC_TABLE} WHERE embedding MATCH ? "
-        f"AND k = ?) SELECT c.item_id, min(near.distance) FROM near "
-        f"JOIN item_chunks c ON c.vector_id = near.rowid GROUP BY c.item_id "
-        f"ORDER BY min(near.distance)",
-        (np.ascontiguousarray(query, dtype=np.float32).tobytes(), int(k)))
-    return [(item_id, 1.0 - float(distance)) for item_id, distance in cur]
+    q = np.ascontiguousarray(query, dtype=np.float32)
+    size = int(store.one("SELECT max(id) FROM vectors") or 0)  # O(1); >= the row count
+    if size <= max(EXACT_BELOW, k * OVERSAMPLE):
+        rows = store.execute("SELECT id, embedding FROM vectors").fetchall()
+    else:
+        candidates = [r[0] for r in store.execute(
+            f"SELECT rowid FROM {VEC_TABLE} WHERE embedding MATCH vec_quantize_binary(?) "
+            f"AND k = ?", (q.tobytes(), k * OVERSAMPLE))]
+        rows = store.execute(f"SELECT id, embedding FROM vectors WHERE id IN "
+                             f"({','.join('?' * len(candidates))})", candidates).fetchall()
+    if not rows:
+        return []
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+    sims = matrix.reshape(len(rows), -1) @ q
+    top = np.argsort(-sims)[:k]
+    return [(int(rows[i][0]), float(sims[i])) for i in top]
+
+
+def knn(store: Store, query: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """Items nearest to ``query`` (best window per item): (item id, cosine similarity)."""
+    near = nearest_vectors(store, query, k)
+    if not near:
+        return []
+    sims = dict(near)
+    best: dict[str, float] = {}
+    for start in range(0, len(near), 500):
+        chunk = [v for v, _ in near[start:start + 500]]
+        cur = store.execute(f"SELECT item_id, vector_id FROM item_chunks WHERE vector_id IN "
+                            f"({','.join('?' * len(chunk))})", chunk)
+        for item_id, vector_id in cur:
+            best[item_id] = max(best.get(item_id, -2.0), sims[vector_id])
+    return sorted(best.items(), key=lambda x: -x[1])
 
 
 def item_vectors(store: Store, item_ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -203,8 +236,8 @@ def item_vectors(store: Store, item_ids: Sequence[str]) -> dict[str, np.ndarray]
     for start in range(0, len(item_ids), 500):
         chunk = list(item_ids[start:start + 500])
         cur = store.execute(
-            f"SELECT c.item_id, v.embedding FROM item_chunks c JOIN {VEC_TABLE} v "
-            f"ON v.rowid = c.vector_id WHERE c.window = 0 AND c.item_id IN "
+            f"SELECT c.item_id, v.embedding FROM item_chunks c JOIN vectors v "
+            f"ON v.id = c.vector_id WHERE c.window = 0 AND c.item_id IN "
             f"({','.join('?' * len(chunk))})", chunk)
         out.update({i: np.frombuffer(blob, dtype=np.float32) for i, blob in cur})
     return out
