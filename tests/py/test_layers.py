@@ -17,7 +17,7 @@ LAYERS = {
     "rank": 4,
     "llm": 5,
     "service": 6,
-    "cli": 7, "bridge": 7, "host": 7, "__main__": 7,
+    "cli": 7, "bridge": 7, "host": 7, "vimhost": 7, "__main__": 7,
 }
 
 

@@ -44,9 +44,11 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 class Bridge:
-    def __init__(self, nvim: Any, transport: str = "job") -> None:
+    def __init__(self, nvim: Any, transport: str = "job",
+                 emit: Callable[[dict[str, Any]], None] | None = None) -> None:
+        # ``emit`` replaces the Neovim delivery for other editors (rrag.vimhost: JSON on stdout).
         self.transport = transport
-        self.emit = Emitter(nvim)
+        self.emit = emit or Emitter(nvim)
         self.worker = Worker(self.emit)
         self._jobs: dict[Any, Job] = {}
         self._latest: dict[str, Job] = {}

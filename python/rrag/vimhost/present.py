@@ -1,0 +1,143 @@
+"""Front end (vimhost): the text the Vim front end shows, shaped once, in Python.
+
+Vim script only displays lines and applies a replacement: the answer with its sources, the
+refactor preview (check lines and a unified diff of the exact lines the request was made for),
+the status report and the one-line index summary are built here from the engine's results, so
+the two front ends share the engine's data and Vim script stays free of formatting logic.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+MAX_REMEMBERED = 64
+MAX_DIAGNOSTICS = 10
+STATUS_ORDER = ("root", "db", "files", "items", "edges", "vectors", "embed_pending", "queue",
+                "model", "schema_version", "db_bytes")
+
+
+def split_text(text: str | None) -> list[str]:
+    """Lines of a text; a final newline does not make an extra empty line."""
+    lines = (text or "").split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def answer_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """The final answer: its text, a ``## Sources`` list and where each source line points."""
+    lines = split_text(result.get("text")) + ["", "## Sources"]
+    sources = []
+    for src in result.get("sources") or []:
+        start = int(src.get("start_line") or 1)
+        end = int(src.get("end_line") or start)
+        lines.append(f"- {src.get('path', '?')}:{start}-{end}  {src.get('name') or ''}".rstrip())
+        path = Path(str(src.get("path", "")))
+        absolute = path if path.is_absolute() or not root else Path(root) / path
+        sources.append({"lnum": len(lines), "path": str(absolute), "line": start,
+                        "text": f"{src.get('name') or ''} ({src.get('why') or 'context'})"})
+    if not sources:
+        lines.append("(none)")
+    meta = []
+    if result.get("ttft_s") is not None:
+        meta.append(f"{float(result['ttft_s']):.1f} s to first token")
+    if result.get("tokens_per_s") is not None:
+        meta.append(f"{float(result['tokens_per_s']):.0f} tok/s")
+    return {"lines": lines, "sources": sources, "meta": " · ".join(meta) or "done"}
+
+
+def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The preview of a proposal against the lines the request was made for (``params``)."""
+    first, last = (int(x) for x in params.get("selection") or (1, 1))
+    original = [str(line) for line in params.get("lines") or []]
+    replacement = split_text(result.get("replacement"))
+    check = result.get("check") or {}
+    parses = bool(result.get("parses"))
+    lines = [f"Lines {first}-{last}: {params.get('instruction', '')}",
+             "parse: ok" if parses else "parse: FAILED (the proposal is not valid Rust)",
+             "cargo check: not run" if not check.get("ran")
+             else ("cargo check: ok" if check.get("ok") else "cargo check: FAILED")]
+    lines += ["  " + " ".join(str(d).split()) for d in (check.get("diagnostics") or [])
+              [:MAX_DIAGNOSTICS]]
+    lines += ["a accept · r reject · q close", ""]
+    diff_start = len(lines) + 1
+    if replacement == original:
+        lines.append("(the proposal is identical to the selected lines)")
+    else:
+        lines += [line.rstrip("\n") for line in difflib.unified_diff(
+            original, replacement, f"a/lines {first}-{last}", "b/proposal", n=3, lineterm="")]
+    return {"preview": lines, "diff_start": diff_start, "replacement": replacement,
+            "original": original, "first": first, "last": last, "parses": parses,
+            "identical": replacement == original}
+
+
+def status_lines(result: dict[str, Any]) -> list[str]:
+    host = result.get("host") or {}
+    lines = [f"{key:<15} {result[key]}" for key in STATUS_ORDER if result.get(key) is not None]
+    lines.append(f"{'host':<15} {host.get('python', '?')} ({host.get('transport', '?')}, "
+                 f"pid {host.get('pid', '?')})")
+    running = f", running: {host['running']}" if host.get("running") else ""
+    lines.append(f"{'jobs':<15} {host.get('jobs_queued', 0)} queued{running}")
+    lines += ["", "Last errors:"]
+    errors = list(result.get("last_errors") or []) + list(host.get("errors") or [])
+    for err in errors:
+        text = err.get("text") or err.get("message") if isinstance(err, dict) else None
+        lines.append("  " + " ".join(str(text or err).split()))
+    if not errors:
+        lines.append("  (none)")
+    return lines
+
+
+def index_summary(result: dict[str, Any], root: str | None) -> str:
+    if result.get("skipped"):
+        return f"rrag: re-index skipped: {result['skipped']}"
+    report, stats = result.get("report") or {}, result.get("stats") or {}
+    problems = len(report.get("errors") or [])
+    tail = f" ({problems} problems, see :RragStatus)" if problems else ""
+    return (f"rrag: indexed {root or stats.get('root', '?')}: "
+            f"{report.get('files_parsed', 0)} files parsed, "
+            f"{report.get('files_unchanged', 0)} unchanged, {report.get('files_removed', 0)} "
+            f"removed; {stats.get('items', report.get('items', 0))} items, "
+            f"{stats.get('vectors', 0)} vectors in {float(report.get('seconds') or 0):.1f} s{tail}")
+
+
+def progress_text(event: dict[str, Any]) -> str:
+    total = int(event.get("total") or 0)
+    counts = f" {event.get('done', 0)}/{total}" if total > 0 else ""
+    return f"rrag: {event.get('phase') or 'indexing'}{counts}"
+
+
+class Shaper:
+    """Adds the display fields to events, using the request each one answers."""
+
+    def __init__(self) -> None:
+        self._requests: dict[Any, dict[str, Any]] = {}
+
+    def remember(self, method: str, params: dict[str, Any]) -> None:
+        if method == "refactor" and params.get("lines") and not params.get("original"):
+            params["original"] = "\n".join(params["lines"]) + "\n"
+        if params.get("id") is None:
+            return
+        if len(self._requests) >= MAX_REMEMBERED:
+            self._requests.pop(next(iter(self._requests)))
+        self._requests[params["id"]] = params
+
+    def shape(self, event: dict[str, Any]) -> dict[str, Any]:
+        kind, etype = event.get("kind"), event.get("type")
+        if etype == "progress":
+            return event | {"text": progress_text(event)}
+        if etype != "result" or not isinstance(event.get("result"), dict):
+            return event
+        result, root = event["result"], event.get("root")
+        params = self._requests.pop(event.get("id"), {})
+        if kind in ("ask", "explain"):
+            return event | {"view": answer_view(result, root)}
+        if kind == "refactor":
+            return event | {"view": refactor_view(result, params)}
+        if kind == "status":
+            return event | {"view": {"lines": status_lines(result)}}
+        if kind in ("index", "reindex"):
+            return event | {"view": {"summary": index_summary(result, root)}}
+        return event

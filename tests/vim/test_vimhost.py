@@ -1,0 +1,105 @@
+"""The Vim host (``python -m rrag.vimhost``) over a real pipe, and the text it shapes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rrag.vimhost.present import answer_view, refactor_view, split_text, status_lines
+
+from .vim_driver import REPO
+
+
+def test_refactor_view_diffs_exactly_the_requested_lines():
+    params = {"selection": [22, 24], "instruction": "rename",
+              "lines": ["pub fn f(value: f32) -> bool {", "    value < 0.0", "}"]}
+    result = {"replacement": "pub fn f(x: f32) -> bool {\n    x < 0.0\n}\n", "parses": True,
+              "check": {"ran": True, "ok": False, "diagnostics": ["error[E0425]:\n nope"]}}
+    view = refactor_view(result, params)
+    assert view["replacement"] == ["pub fn f(x: f32) -> bool {", "    x < 0.0", "}"]
+    assert (view["first"], view["last"], view["identical"]) == (22, 24, False)
+    preview = view["preview"]
+    assert preview[:4] == ["Lines 22-24: rename", "parse: ok", "cargo check: FAILED",
+                           "  error[E0425]: nope"]
+    diff = preview[view["diff_start"] - 1:]
+    assert diff[:3] == ["--- a/lines 22-24", "+++ b/proposal", "@@ -1,3 +1,3 @@"]
+    assert "-    value < 0.0" in diff and "+    x < 0.0" in diff and " }" in diff
+    same = refactor_view({"replacement": "\n".join(params["lines"]), "parses": True}, params)
+    assert same["identical"] and same["preview"][-1].startswith("(the proposal is identical")
+
+
+def test_answer_view_lists_sources_with_absolute_paths(tmp_path):
+    view = answer_view({"text": "It checks.\n", "ttft_s": 0.25, "tokens_per_s": 41.6,
+                        "sources": [{"path": "src/a.rs", "name": "f", "start_line": 3,
+                                     "end_line": 9, "why": "cursor"}]}, str(tmp_path))
+    assert view["lines"] == ["It checks.", "", "## Sources", "- src/a.rs:3-9  f"]
+    assert view["sources"] == [{"lnum": 4, "path": str(tmp_path / "src/a.rs"), "line": 3,
+                                "text": "f (cursor)"}]
+    assert view["meta"] == "0.2 s to first token · 42 tok/s"
+    assert answer_view({"text": ""}, None)["lines"][-1] == "(none)"
+    assert split_text("a\n") == ["a"] and split_text("") == [""]
+
+
+def test_status_lines_show_counts_host_and_errors():
+    lines = status_lines({"items": 5, "files": 2, "last_errors": [{"text": "rrag: boom"}],
+                          "host": {"python": "/py", "transport": "vim-job", "pid": 7,
+                                   "jobs_queued": 1, "running": "ask"}})
+    assert lines[0].split() == ["files", "2"] and lines[1].split() == ["items", "5"]
+    assert "host            /py (vim-job, pid 7)" in lines
+    assert "jobs            1 queued, running: ask" in lines
+    assert lines[-1] == "  rrag: boom"
+
+
+def host(tmp_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
+    return subprocess.Popen([sys.executable, "-m", "rrag.vimhost"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=tmp_path)
+
+
+def send(proc: subprocess.Popen, method: str, params: dict) -> None:
+    proc.stdin.write(json.dumps({"method": method, "params": params}) + "\n")
+    proc.stdin.flush()
+
+
+def read_until(proc: subprocess.Popen, done) -> list[dict]:
+    events = []
+    while True:
+        line = proc.stdout.readline()
+        assert line, f"the host ended early: {proc.stderr.read()}"
+        events.append(json.loads(line))  # every stdout line is one JSON object
+        if done(events[-1]):
+            return events
+
+
+def test_host_indexes_reports_status_and_exits_on_eof(tmp_path, workspace):
+    proc = host(tmp_path)
+    try:
+        proc.stdin.write("this is not json\n")
+        proc.stdin.flush()
+        bad = read_until(proc, lambda e: True)[0]
+        assert bad["type"] == "error" and "unreadable message from Vim" in bad["error"]["text"]
+        send(proc, "index", {"id": 1, "path": str(workspace / "src" / "bits.rs"),
+                             "embed": False})
+        events = read_until(proc, lambda e: e.get("id") == 1 and e["type"] != "progress")
+        assert events[-1]["type"] == "result", events[-1]
+        assert events[-1]["view"]["summary"].startswith(f"rrag: indexed {workspace}: 12 files")
+        assert any(e["type"] == "progress" and e["text"].startswith("rrag: ") for e in events)
+        send(proc, "status", {"id": 2, "path": str(workspace / "src" / "bits.rs")})
+        status = read_until(proc, lambda e: e.get("id") == 2)[-1]
+        assert status["type"] == "result" and status["result"]["files"] == 12
+        assert any(l.startswith("items") for l in status["view"]["lines"])
+        send(proc, "nonsense", {"id": 3})
+        unknown = read_until(proc, lambda e: e.get("id") == 3)[-1]
+        assert unknown["type"] == "error" and "unknown method rrag_nonsense" in \
+            unknown["error"]["text"]
+        proc.stdin.close()
+        start = time.monotonic()
+        assert proc.wait(20) == 0 and time.monotonic() - start < 20
+    finally:
+        if proc.poll() is None:
+            proc.kill()
