@@ -7,6 +7,7 @@ return {
     max_file_kb = { type = "integer", default = 8192, desc = "larger .rs files are reported and skipped" },
     exclude = { type = "list", default = {}, desc = "extra gitignore-style patterns" },
     embed_on_index = { type = "boolean", default = true, desc = "" },
+    dependencies = { type = "boolean", default = true, desc = "index the crates Cargo.lock locks (shared cache)" },
   },
   embed = {
     model = { type = "string", default = "all-MiniLM-L6-v2", desc = "the embedded default, or a path to a GGUF embedding model" },
@@ -34,8 +35,9 @@ return {
     reserve_answer = { type = "integer", default = 512, desc = "" },
     w_vector = { type = "number", default = 1.0, desc = "" },
     w_graph = { type = "number", default = 1.0, desc = "" },
+    w_link = { type = "number", default = 1.0, desc = "a direct graph relation to the item at the cursor" },
     w_lexical = { type = "number", default = 0.6, desc = "" },
-    w_usage = { type = "number", default = 0.2, desc = "" },
+    w_usage = { type = "number", default = 1.0, desc = "" },
     w_recency = { type = "number", default = 0.1, desc = "" },
     w_docs = { type = "number", default = 0.1, desc = "" },
   },

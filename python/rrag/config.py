@@ -25,6 +25,7 @@ class IndexConfig:
     max_file_kb: int = 8192  # larger .rs files are reported and skipped
     exclude: tuple[str, ...] = ()  # extra gitignore-style patterns
     embed_on_index: bool = True
+    dependencies: bool = True  # index the crates Cargo.lock locks (shared cache)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ class ContextConfig:
     reserve_answer: int = 512
     w_vector: float = 1.0
     w_graph: float = 1.0
+    w_link: float = 1.0  # a direct graph relation to the item at the cursor
     w_lexical: float = 0.6
-    w_usage: float = 0.2
+    w_usage: float = 1.0
     w_recency: float = 0.1
     w_docs: float = 0.1
 

@@ -129,12 +129,16 @@ class Walker:
         self.items = items
         self.decls = decls
         self.seen: dict[tuple[str, str], int] = {}
+        # Item-level macro invocations with their scope, and macro_rules! definition nodes:
+        # the input of macro expansion (rrag.parse.macros).
+        self.invocations: list[tuple[Any, Scope]] = []
+        self.definitions: list[Any] = []
 
-    def walk(self, root: Any, file_item: Item) -> None:
+    def walk(self, root: Any, file_item: Item, scope: Scope | None = None) -> None:
         # Frame: [children iterator, scope, pending leading doc/attr nodes, inner docs and
         # attributes seen in this body, the item they belong to (None: the parent frame's)]
         stack: list[list[Any]] = [
-            [iter(root.named_children), Scope(0, "", ""), [], AttrInfo(), file_item]]
+            [iter(root.named_children), scope or Scope(0, "", ""), [], AttrInfo(), file_item]]
         while stack:
             frame = stack[-1]
             child = next(frame[0], None)
@@ -162,6 +166,10 @@ class Walker:
             scope: Scope = frame[1]
             if kind == "inner_attribute_item":
                 frame[3].add(attribute_inner(_text(self.src, child)))
+            elif kind == "macro_invocation" or (kind == "expression_statement"
+                                                and child.named_child_count == 1
+                                                and child.named_child(0).type == "macro_invocation"):
+                self.invocations.append((child, scope))
             elif kind == "ERROR" or kind == "foreign_mod_item":
                 # Recovered items inside an error region, and extern blocks, belong to the
                 # enclosing scope.
@@ -172,6 +180,8 @@ class Walker:
                     stack.append([iter(body.named_children), inner, [], frame[3], None])
             else:
                 item_kind = (ASSOC_LEVEL if scope.assoc else MODULE_LEVEL).get(kind)
+                if kind == "macro_definition":
+                    self.definitions.append(child)
                 if item_kind is not None:
                     pushed = self._item(child, item_kind, scope, leading)
                     if pushed is not None:

@@ -68,7 +68,7 @@ def _flatten_use(node: Any, prefix: str, out: list[tuple[str, str]]) -> None:
     elif kind == "use_as_clause":
         path = node.child_by_field_name("path")
         alias = node.child_by_field_name("alias")
-        out.append((f"{prefix}{path.text.decode()}", alias.text.decode() if alias else ""))
+        out.append((f"{prefix}{_text(path)}", _text(alias) if alias else ""))
     elif kind == "use_wildcard":
         out.append((f"{prefix}{text}", ""))
     elif kind == "use_list":
@@ -76,7 +76,7 @@ def _flatten_use(node: Any, prefix: str, out: list[tuple[str, str]]) -> None:
             _flatten_use(child, prefix, out)
     elif kind == "scoped_use_list":
         path = node.child_by_field_name("path")
-        inner = f"{prefix}{path.text.decode()}::" if path is not None else prefix
+        inner = f"{prefix}{_text(path)}::" if path is not None else prefix
         lst = node.child_by_field_name("list")
         if lst is not None:
             _flatten_use(lst, inner, out)
@@ -92,7 +92,7 @@ def _receiver(node: Any, env: dict[str, str]) -> str:
         value = node.child_by_field_name("value")
         field = node.child_by_field_name("field")
         if value is not None and value.type == "self" and field is not None:
-            return f"Self.{field.text.decode()}"
+            return f"Self.{_text(field)}"
     return ""
 
 
@@ -115,6 +115,14 @@ def _value_type(value: Any) -> str:
     return ""
 
 
+MAX_TYPE_NESTING = 64
+
+
+def _text(node: Any) -> str:
+    # Identifiers may hold any bytes in a damaged file: never let one stop the whole file.
+    return node.text.decode("utf-8", "replace")
+
+
 def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
     """Every raw reference of the file, attributed to the innermost item holding it."""
     spans = sorted(((it.start_byte, -it.end_byte, i) for i, it in enumerate(items)))
@@ -126,6 +134,8 @@ def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
                   key=lambda t: t[0])
     refs: list[tuple] = []
     envs: dict[int, dict[str, str]] = {}
+    source, base = root.text or b"", root.start_byte  # the root may start after leading blanks
+    nesting, nest_end = 0, -100  # type names in a row separated only by opening brackets
 
     def owner(pos: int, end: int) -> int:
         k = bisect.bisect_right(starts, pos) - 1
@@ -161,10 +171,18 @@ def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
                 field = node.child_by_field_name("field")
                 if value is not None and field is not None:
                     recv = _receiver(value, envs.get(idx, {}))
-                    refs.append(("mcall", idx, recv, field.text.decode(), line))
+                    refs.append(("mcall", idx, recv, field.text.decode("utf-8", "replace"), line))
         elif name == "mac":
             refs.append(("macro", idx, node.text.decode("utf-8", "replace"), "", line))
         elif name == "type" or name == "stype":
+            # Each parent lookup walks down from the root, so types nested thousands deep
+            # (`Vec<Vec<...`, generated or hostile code) made this quadratic. Only brackets
+            # between two type names means one level deeper; beyond any real nesting, skip.
+            gap = source[nest_end - base:pos - base] if 0 <= pos - nest_end <= 16 else b","
+            nesting = nesting + 1 if gap.strip(b" \t\r\n<([&'*") == b"" else 0
+            nest_end = node.end_byte
+            if nesting > MAX_TYPE_NESTING:
+                continue
             parent = node.parent
             if parent is not None and parent.type == "scoped_type_identifier" and name == "type":
                 continue
@@ -195,12 +213,12 @@ def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
             if not typ and name == "let":
                 typ = _value_type(node.child_by_field_name("value"))
             if typ:
-                envs.setdefault(idx, {})[pattern.text.decode()] = typ
+                envs.setdefault(idx, {})[pattern.text.decode("utf-8", "replace")] = typ
         elif name == "field":
             fname = node.child_by_field_name("name")
             typ = type_path(node.child_by_field_name("type"))
             if fname is not None and typ:
-                refs.append(("field", idx, fname.text.decode(), typ, line))
+                refs.append(("field", idx, fname.text.decode("utf-8", "replace"), typ, line))
     return refs
 
 

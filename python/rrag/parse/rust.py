@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from .extract import Walker
+from .macros import expand_macros
 from .model import Item, ParsedFile
 from .refs import extract_refs
 from .nodeid import _h64, element_key
@@ -58,9 +59,11 @@ def count_errors(root: Any) -> int:
     return count
 
 
-def parse_source(source: bytes, rel_path: str) -> ParsedFile:
+def parse_source(source: bytes, rel_path: str,
+                 crate_macros: dict[str, str] | None = None) -> ParsedFile:
     """Every item of one file, names relative to the file's module. Never raises on junk:
-    tree-sitter recovers what it can and ``error_count`` says how much it had to."""
+    tree-sitter recovers what it can and ``error_count`` says how much it had to.
+    ``crate_macros`` (name -> macro_rules! text) are the crate's macros other files define."""
     src = SourceText(source)
     tree = _parser().parse(source)
     root = tree.root_node
@@ -69,9 +72,13 @@ def parse_source(source: bytes, rel_path: str) -> ParsedFile:
                      module_rel="", start_byte=0, end_byte=len(source), start_line=1,
                      end_line=max(1, lines), content=src.text, parent_index=None)
     parsed = ParsedFile(path=rel_path, items=[file_item], line_count=lines)
-    Walker(src, parsed.items, parsed.mod_decls).walk(root, file_item)
+    walker = Walker(src, parsed.items, parsed.mod_decls)
+    walker.walk(root, file_item)
     parsed.error_count = count_errors(root)
     parsed.refs = extract_refs(root, parsed.items)
+    # After the references of the written code: generated items share the invocation's span
+    # and would otherwise claim the references inside it.
+    expand_macros(parsed, source, walker, crate_macros)
     return parsed
 
 
@@ -106,5 +113,7 @@ def finalize(parsed: ParsedFile, module_path: str, id_namespace: str | None = No
             namespace = namespaces[mod_path] = _h64(hashed) << 64
         # Same value as NodeId.of(mod_path, item.key).hex(), without the objects.
         key = element_key(item.kind, item.name_path, item.ordinal)
+        if item.expanded_from:
+            key = f"{key}@{item.expanded_from}"
         item.id = f"{namespace | _h64(key):032x}"
         item.parent = items[index].id if index is not None else None

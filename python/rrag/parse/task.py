@@ -19,7 +19,7 @@ from .tokens import lexical_row
 BINARY_SNIFF_BYTES = 8192
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
-PARSE_VERSION = "4"
+PARSE_VERSION = "5"
 
 
 @dataclass(slots=True)
@@ -51,7 +51,8 @@ def looks_binary(data: bytes) -> bool:
     return text_like < len(head) * 0.9
 
 
-def parse_one(root: str, rel: str, known_hash: str, max_bytes: int) -> FileResult:
+def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,
+              crate_macros: dict[str, str] | None = None) -> FileResult:
     from .rust import parse_source  # imported here: worker processes pay for it once
 
     full = os.path.join(root, rel)
@@ -83,10 +84,14 @@ def parse_one(root: str, rel: str, known_hash: str, max_bytes: int) -> FileResul
         result.problem = Problem(rel, "skipped: not a text file")
         return result
     try:
-        parsed = parse_source(data, rel)
+        parsed = parse_source(data, rel, crate_macros)
     except RecursionError:
         result.problem = Problem(rel, "skipped: nesting too deep to parse")
         return result
+    if parsed.error_count and len(parsed.items) <= 1:
+        # Only the file item and nothing but syntax errors: most likely not Rust at all.
+        result.problem = Problem(rel, f"not Rust source? {parsed.error_count} syntax errors "
+                                      "and no items")
     if _invalid_utf8(data):
         result.problem = Problem(rel, "invalid UTF-8: indexed with replacement characters")
     result.parsed = parsed

@@ -114,6 +114,62 @@ def pack(ranked: list[Candidate], budget: int, count_many: CountMany,
     return _fit(chosen, budget, count_many, preamble)
 
 
+SMALL_FULL = 120  # a type this small is worth its fields even in the first pass
+
+
+def pack_hierarchical(ranked: list[Candidate], budget: int, count_many: CountMany,
+                      preamble: str = "", first_share: float = 0.55) -> ContextPack:
+    """Signatures first, full bodies for the most relevant: (1) pinned items and the cursor's
+    item in the richest mode that fits; (2) in rank order, each candidate's signature (a small
+    type in full) until ``first_share`` of the budget is used; (3) upgrades to full in rank
+    order where the difference fits; (4) what is left, in the richest mode that fits."""
+    budget = max(0, budget)
+    order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
+    modes = [_modes_for(c) for c in order]
+    renders = [[render(c, m) for m in ms] for c, ms in zip(order, modes)]
+    flat = [text for options in renders for text in options]
+    counts = iter(count_many(([preamble] if preamble else []) + flat))
+    used = next(counts) if preamble else 0
+    costs = [[next(counts) for _ in options] for options in renders]
+    sep = 1
+    pick: dict[int, int] = {}  # candidate index -> index into its modes
+
+    def take(i: int, m: int) -> bool:
+        nonlocal used
+        old = costs[i][pick[i]] + sep if i in pick else 0
+        if used - old + costs[i][m] + sep > budget:
+            return False
+        used += costs[i][m] + sep - old
+        pick[i] = m
+        return True
+
+    def richest(i: int) -> None:
+        for m in range(len(modes[i])):
+            if take(i, m):
+                return
+
+    for i, c in enumerate(order):
+        if c.pinned or c.volatile:
+            richest(i)
+    for i, c in enumerate(order):
+        if i in pick or used >= first_share * budget:
+            continue
+        first = modes[i].index("signature") if "signature" in modes[i] else 0
+        small = modes[i][0] == "full" and costs[i][0] <= SMALL_FULL and \
+            c.kind in ("struct", "enum", "union", "const", "static", "type")
+        if not (small and take(i, 0)):
+            take(i, first)
+    for i in range(len(order)):
+        if i in pick and pick[i] > 0 and modes[i][0] == "full":
+            take(i, 0)
+    for i in range(len(order)):
+        if i not in pick:
+            richest(i)
+    chosen = [Packed(order[i], modes[i][m], renders[i][m], costs[i][m])
+              for i, m in sorted(pick.items())]
+    return _fit(chosen, budget, count_many, preamble)
+
+
 def _assemble(chosen: list[Packed], preamble: str) -> str:
     stable = sorted((p for p in chosen if p.candidate.pinned),
                     key=lambda p: (p.candidate.path, p.candidate.start_line))

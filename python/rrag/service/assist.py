@@ -18,13 +18,17 @@ from ..errors import NotFound, RragError
 from ..llm import prompts
 from ..llm.backends import Backend, make_backend
 from ..llm.response import cargo_check, check_dict, extract_code, parses
-from ..rank import candidates as cands
-from ..rank.context import ContextPack, pack
+from ..rank.context import ContextPack, pack_hierarchical
+from ..rank.ranking import RankingEngine, Request, Signals
 from ..store import Store
 from ..store import items as items_db
 from ..store import lexical
+from ..store import vectors as vec_db
+from .cache import Precacher, ResultCache, request_key
+from .history import GitHistory
 
 TokenFn = Callable[[str], None]
+MAX_CANDIDATES = 60  # more never fit a prompt and each costs a tokenizer pass
 
 
 class Assistant:
@@ -36,6 +40,11 @@ class Assistant:
         self._crates = crates
         self._backend: Backend | None = None
         self._lock = threading.Lock()
+        self.results = ResultCache()
+        self._counts: dict[str, int] = {}
+        self._history = GitHistory(root)
+        self._compute_lock = threading.Lock()  # foreground requests and pre-caching take turns
+        self.precacher = Precacher(self._precache_one, self._compute_lock)
 
     # -- model -----------------------------------------------------------------------------
     @property
@@ -46,16 +55,24 @@ class Assistant:
             return self._backend
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
-        many = getattr(self.backend, "count_tokens_many", None)
-        if many is not None:
-            return list(many(list(texts)))
-        return [self.backend.count_tokens(t) for t in texts]
+        """Exact counts in the model's tokenizer; item renders repeat across requests, so
+        counts are remembered per text (a text's count never changes for one model)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._counts))
+        if missing:
+            many = getattr(self.backend, "count_tokens_many", None)
+            counted = list(many(missing)) if many is not None else \
+                [self.backend.count_tokens(t) for t in missing]
+            if len(self._counts) > 20_000:
+                self._counts.clear()
+            self._counts.update(zip(missing, counted))
+        return [self._counts[t] for t in texts]
 
     def cancel(self) -> None:
         if self._backend is not None:
             self._backend.cancel()
 
     def close(self) -> None:
+        self.precacher.close()
         if self._backend is not None:
             self._backend.close()
             self._backend = None
@@ -79,11 +96,65 @@ class Assistant:
 
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
-                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None) -> ContextPack:
+                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
+                open_paths: Sequence[str] = (), use_cache: bool = True) -> ContextPack:
+        """The ranked, packed context (cached until a contributing file changes)."""
         budget = self.config.context.budget if budget is None else int(budget)
-        ranked = cands.gather(self._store(), self.config.context, path, line, query, selection,
-                              pinned, excluded)
-        return pack(ranked, budget, self.count_many)
+        key = request_key(query, path, self._anchor(path, line, selection), budget, task,
+                          pinned, excluded, selection, open_paths, self._index_state())
+        if use_cache:
+            cached = self.results.get(key)
+            if cached is not None:
+                return cached
+        with self._compute_lock:
+            ctx = self._compute(Request(path, line, query, selection, pinned, excluded, task,
+                                        open_paths), budget)
+        files = {p.candidate.path for p in ctx.items} | ({path} if path else set())
+        self.results.put(key, ctx, files)
+        return ctx
+
+    def _compute(self, req: Request, budget: int) -> ContextPack:
+        store = self._store()
+        semantic = getattr(self, "semantic_hits", None)
+        ranker = RankingEngine(store, self.config.context, semantic)
+        ranked = ranker.rank(req, Signals(self._history.change_times()))
+        return pack_hierarchical(ranked[:MAX_CANDIDATES], budget, self.count_many)
+
+    def _anchor(self, path: str | None, line: int | None,
+                selection: tuple[int, int] | None) -> Any:
+        """What a cursor position means to the ranker: the innermost item holding the line
+        (every line of one item gives the same context, so they share a cache entry)."""
+        if not path or line is None or selection is not None:
+            return line
+        rows = [r for r in items_db.items_at(self._store(), path, line) if r.kind != "file"]
+        return rows[0].id if rows else line
+
+    def _index_state(self) -> int:
+        """Vectors fill in after the structural index: a context ranked without them is not
+        the answer once they exist."""
+        if getattr(self, "semantic_hits", None) is None:
+            return 0
+        try:
+            return vec_db.vector_count(self._store())
+        except RragError:
+            return 0
+
+    def files_changed(self, paths: Sequence[str]) -> int:
+        """Called by the engine after an index run: drop the results those files fed."""
+        return self.results.invalidate(paths)
+
+    def precache(self, path: str, lines: Sequence[int]) -> None:
+        """Compute (in the background, low priority) the context at each of ``lines``."""
+        self.precacher.submit(path, lines)
+
+    def _precache_one(self, path: str, line: int) -> None:
+        budget = self.config.context.budget
+        key = request_key(None, path, self._anchor(path, line, None), budget, "ask", (), (),
+                          None, (), self._index_state())
+        if key in self.results:
+            return
+        ctx = self._compute(Request(path, line), budget)
+        self.results.put(key, ctx, {p.candidate.path for p in ctx.items} | {path})
 
     def _budget_for(self, parts: prompts.PromptParts) -> int:
         fixed = self.count_many([parts.text()])[0]

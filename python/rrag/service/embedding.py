@@ -38,7 +38,8 @@ class EmbedReport:
     embedded: int = 0  # texts the model actually ran on (the rest came from the cache)
     cached: int = 0
     tokens: int = 0
-    pending: int = 0  # left in the queue (non-zero when stopped early)
+    pending: int = 0  # left in the run's scope (non-zero when stopped early)
+    deferred: int = 0  # queued below the run's priority cut (private dependency code)
     pruned: int = 0
     seconds: float = 0.0
     model: str = ""
@@ -64,19 +65,21 @@ class EmbedPipeline:
         self._versions = versions or (lambda crate: "")
 
     def run(self, should_stop: Callable[[], bool] = lambda: False,
-            batch_items: int = ITEMS_PER_BATCH) -> EmbedReport:
+            batch_items: int = ITEMS_PER_BATCH, max_priority: int | None = None) -> EmbedReport:
+        """Embed queued items of priority <= ``max_priority`` (None: everything)."""
         started = time.monotonic()
         report = EmbedReport(model=self.embedder.name)
         vec_db.ensure_space(self.store, self.key, self.embedder.dims)
-        total = vec_db.pending_count(self.store)
+        total = vec_db.pending_count(self.store, max_priority)
         while not should_stop():
-            batch = vec_db.next_batch(self.store, batch_items)
+            batch = vec_db.next_batch(self.store, batch_items, max_priority)
             if not batch:
                 break
             self._embed_batch(batch, report)
             self.progress("embed", report.items, total)
-        report.pending = vec_db.pending_count(self.store)
-        if report.pending == 0:
+        report.pending = vec_db.pending_count(self.store, max_priority)
+        report.deferred = vec_db.pending_count(self.store) - report.pending
+        if report.pending + report.deferred == 0:
             report.pruned = vec_db.prune(self.store)
         report.seconds = round(time.monotonic() - started, 3)
         return report

@@ -23,11 +23,14 @@ from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
 from ..store import vectors as vec_db
+from ..store import deps as deps_db
 from ..embed.model import Embedder, load_embedder
 from .embedding import EmbedPipeline, EmbedReport
 from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
+from .cache import changed_paths
+from .deps import index_dependencies
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
 
@@ -57,7 +60,7 @@ class Engine:
         if self._store is None:
             self._store = open_store(self.db_path)
             for notice in self._store.notices:
-                log.warning(notice)
+                log.warning(notice.removeprefix("rrag: "))  # the log format adds the prefix
         return self._store
 
     @property
@@ -87,23 +90,40 @@ class Engine:
               focus: Sequence[str] = ()) -> IndexReport:
         """The structural index, then (``embed``) every queued item's vectors, the items of
         ``focus`` files (open in the editor, just saved) first."""
+        before = files_db.file_states(self.store)
         report = StructuralIndexer(self.root, self.store, self.config.index, progress).run()
+        if self.config.index.dependencies:
+            deps = index_dependencies(self.root, self.store, self.config.index, progress)
+            if deps is not None:
+                report.dependencies = deps.to_json()
+                report.errors += [{"path": "Cargo.lock", "message": m["message"]}
+                                  for m in deps.missing]
+                report.items = items_db.item_count(self.store)
+                report.edges = edges_db.edge_count(self.store)
+        self.assistant.files_changed(changed_paths(before, files_db.file_states(self.store)))
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
         self.store.notices.clear()  # reported once
         self.last_errors = report.errors[-20:]
         if embed:
-            report.embedding = self.embed_pending(progress, focus=focus).to_json()
+            # The command line waits for the workspace and the dependencies' public API; the
+            # bodies of private dependency code are embedded by the editor in the background.
+            report.embedding = self.embed_pending(progress, focus=focus,
+                                                  max_priority=vec_db.PRIORITY_DEPENDENCY
+                                                  ).to_json()
         return report
 
     def embed_pending(self, progress: ProgressFn = no_progress,
                       should_stop: Callable[[], bool] = lambda: False,
-                      focus: Sequence[str] = (), batch_items: int = 64) -> EmbedReport:
+                      focus: Sequence[str] = (), batch_items: int = 64,
+                      max_priority: int | None = None) -> EmbedReport:
         """Drain the embedding queue (resumable: stop any time, call again later)."""
         if focus:
             vec_db.prioritize_paths(self.store, [_rel(self.root, p) for p in focus])
+        versions = deps_db.crate_versions(self.store)  # dependency items' headers
         return EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
-                             progress).run(should_stop, batch_items)
+                             progress, versions=lambda crate: versions.get(crate, "")
+                             ).run(should_stop, batch_items, max_priority)
 
     def crates(self) -> list[tuple[str, str]]:
         """(crate, version) of the workspace's packages and their direct dependencies at the
@@ -137,11 +157,22 @@ class Engine:
 
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
-                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None) -> dict:
+                excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
+                open_paths: Sequence[str] = ()) -> dict:
         self.ensure_indexed()
         rel = _rel(self.root, path) if path else None
         return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
-                                      selection).to_json()
+                                      selection, [_rel(self.root, p) for p in open_paths]
+                                      ).to_json()
+
+    def precache(self, path: str) -> int:
+        """Start computing, in the background at low priority, the context for each symbol of
+        ``path`` (the file just opened); returns how many were queued."""
+        rel = _rel(self.root, path)
+        lines = [r.start_line for r in items_db.list_items(self.store, rel)
+                 if r.kind not in ("file", "module", "impl", "trait")]
+        self.assistant.precache(rel, lines)
+        return len(lines)
 
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: Any = None, cancel: Any = None,

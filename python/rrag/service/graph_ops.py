@@ -23,6 +23,8 @@ def _public(edge: dict) -> dict:
     out = {k: edge[k] for k in ("type", "source", "target", "path", "line")}
     if "candidates" in edge:
         out["candidates"] = edge["candidates"]
+    if "target_version" in edge:  # a dependency's item (``depends`` edges: the crate root)
+        out["target_version"] = edge["target_version"]
     return out
 
 

@@ -18,12 +18,14 @@ import stat
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterator
 
 from ..config import IndexConfig
+from ..errors import WorkspaceError
 from ..parse import workspace as ws_mod
 from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
@@ -34,6 +36,7 @@ from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
 from ..graph import build
+from . import macro_env
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.index")
@@ -54,6 +57,7 @@ class IndexReport:
     errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     embedding: dict | None = None  # the embedding run's report, when vectors were built
+    dependencies: dict | None = None  # locked dependencies imported (service.deps)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -72,14 +76,17 @@ class StructuralIndexer:
         self.progress = progress
         self.max_bytes = cfg.max_file_kb * 1024
         self._changed_crates: set[str] = set()
+        self._macros: dict[str, dict[str, str]] = {}  # crate -> macro name -> definition
+        self._crate_of: dict[str, str] = {}
 
     def run(self) -> IndexReport:
         started = time.monotonic()
         report = IndexReport()
-        workspace = ws_mod.discover(self.root)
+        workspace = ws_mod.discover(self.root, self.cfg.exclude)
         report.errors += [asdict(p) for p in workspace.problems]
         current = ws_mod.rust_files(workspace)
         states = files_db.file_states(self.store)
+        stored_macros = macro_env.stored_macros(self.store) if states else []
         report.files_removed = files_db.delete_files(self.store, sorted(set(states) - set(current)))
         if self.store.meta("parse_version") != PARSE_VERSION:
             states = {}  # built by another parser version: everything is parsed again
@@ -99,10 +106,17 @@ class StructuralIndexer:
                  and states[p].problem is None and _placement(states[p]) != (
                      modules[p].module_path, namespaces[p])]
 
+        # Macros of each crate for expansion; a crate whose definitions changed is re-parsed.
+        self._crate_of = {p: m.crate for p, m in modules.items()}
+        self._macros, macros_changed = macro_env.crate_macros(
+            stored_macros, self.root, self._crate_of, reading, self.max_bytes)
+        forced = {p for p in current if p in states and p not in reading and p not in moved
+                  and self._crate_of.get(p) in macros_changed}
         kept: dict[str, FileResult] = {}
         touched: list[tuple[str, int, int]] = []
-        work = to_read + moved
-        for done, res in enumerate(self._parse_stream(work, states), 1):
+        work = to_read + moved + sorted(forced)
+        parse_states = {p: s for p, s in states.items() if p not in forced}
+        for done, res in enumerate(self._parse_stream(work, parse_states), 1):
             if res.unchanged:
                 touched.append((res.path, res.mtime_ns, res.size))
             else:
@@ -191,7 +205,8 @@ class StructuralIndexer:
             return
         known = {p: (states[p].hash if p in states and states[p].problem is None else "")
                  for p in paths}
-        args = [(str(self.root), p, known[p], self.max_bytes) for p in paths]
+        args = [(str(self.root), p, known[p], self.max_bytes,
+                 self._macros.get(self._crate_of.get(p, "")) or None) for p in paths]
         workers = _workers(self.cfg)
         if len(paths) < POOL_THRESHOLD or workers == 1:
             for a in args:
@@ -201,7 +216,12 @@ class StructuralIndexer:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                                  initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             chunk = max(1, min(32, len(args) // (workers * 16)))
-            yield from pool.map(_parse_star, args, chunksize=chunk)
+            try:
+                yield from pool.map(_parse_star, args, chunksize=chunk)
+            except BrokenProcessPool as exc:
+                raise WorkspaceError("a parse process died while indexing (killed, or out of "
+                                     "memory)", "run the index again: files already written "
+                                     "are kept and only the rest is parsed") from exc
 
     def _write(self, res: FileResult, module: ws_mod.FileModule | None, namespace: str,
                report: IndexReport, quiet: bool = False) -> None:

@@ -108,17 +108,20 @@ def kind_counts(store: Store) -> dict[str, dict[str, int]]:
 
 
 _EDGE_SELECT = ("SELECT e.kind, coalesce(s.qualname, e.source), coalesce(t.qualname, "
-                "e.target_path), e.path, e.line, e.source, e.target, e.candidates FROM edges e "
+                "e.target_path), e.path, e.line, e.source, e.target, e.candidates, "
+                "(SELECT dep_version FROM files WHERE id = t.file_id) FROM edges e "
                 "LEFT JOIN items s ON s.id = e.source LEFT JOIN items t ON t.id = e.target")
 
 
 def _edge_dicts(cur: Iterable) -> list[dict]:
     out = []
-    for kind, src, dst, path, line, sid, tid, cands in cur:
+    for kind, src, dst, path, line, sid, tid, cands, version in cur:
         edge = {"type": kind, "source": src, "target": dst, "path": path, "line": line,
                 "source_id": sid, "target_id": tid}
         if cands:
             edge["candidates"] = json.loads(cands)
+        if version:  # the target is a dependency item: its locked version
+            edge["target_version"] = version
         out.append(edge)
     return out
 

@@ -54,7 +54,7 @@ class FileState:
 def file_states(store: Store) -> dict[str, FileState]:
     cur = store.execute(
         "SELECT id, path, hash, mtime_ns, size, module_path, id_namespace, crate, package, "
-        "reachable, problem, mod_decls FROM files")
+        "reachable, problem, mod_decls FROM files WHERE dep_key IS NULL")  # not dependencies
     return {row[1]: FileState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                               row[8], bool(row[9]), row[10], row[11]) for row in cur}
 

@@ -103,18 +103,22 @@ def prioritize_paths(store: Store, paths: Sequence[str], priority: int = PRIORIT
     return store.conn.total_changes() - before
 
 
-def pending_count(store: Store) -> int:
-    return int(store.one("SELECT count(*) FROM embed_queue") or 0)
+def pending_count(store: Store, max_priority: int | None = None) -> int:
+    if max_priority is None:
+        return int(store.one("SELECT count(*) FROM embed_queue") or 0)
+    return int(store.one("SELECT count(*) FROM embed_queue WHERE priority <= ?",
+                         (max_priority,)) or 0)
 
 
-def next_batch(store: Store, limit: int) -> list[QueuedItem]:
+def next_batch(store: Store, limit: int, max_priority: int | None = None) -> list[QueuedItem]:
     """The most urgent queued items with their text; queue rows of deleted items are dropped."""
     store.execute("DELETE FROM embed_queue WHERE item_id NOT IN (SELECT id FROM items)")
     cur = store.execute(
         "SELECT i.id, q.priority, i.kind, i.qualname, i.signature, i.docs, f.crate, "
         "substr(f.source, i.start_byte + 1, i.end_byte - i.start_byte) "
         "FROM embed_queue q JOIN items i ON i.id = q.item_id JOIN files f ON f.id = i.file_id "
-        "ORDER BY q.priority, q.seq LIMIT ?", (limit,))
+        "WHERE q.priority <= ? ORDER BY q.priority, q.seq LIMIT ?",
+        (PRIORITY_DEPENDENCY_PRIVATE if max_priority is None else max_priority, limit))
     return [QueuedItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                        bytes(r[7] or b"").decode("utf-8", "replace")) for r in cur]
 

@@ -1,0 +1,166 @@
+"""Parse layer: where the source of each package ``Cargo.lock`` locks lives on this machine.
+
+Looked up offline, in cargo's own order of places: ``vendor/`` folders, directory sources from
+``.cargo/config.toml`` (the workspace's and its parents', then ``$CARGO_HOME``'s; Debian's
+``/usr/share/cargo/registry`` is one), the registry cache
+``$CARGO_HOME/registry/src/*/NAME-VERSION``, git checkouts under ``$CARGO_HOME/git/checkouts``
+and path dependencies. A folder counts only if its Cargo.toml names the locked package and
+version. What cannot be found is returned as ``Missing``, never raised.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class LockedPackage:
+    name: str
+    version: str
+    source: str  # "registry+...", "git+URL#rev", "" for path dependencies and members
+
+
+@dataclass(frozen=True, slots=True)
+class DepSource:
+    name: str
+    version: str
+    folder: Path  # the crate root (holds its Cargo.toml)
+    origin: str  # vendor, directory, registry, git, path
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    name: str
+    version: str
+    message: str
+
+
+def _toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def locked_packages(root: Path) -> list[LockedPackage]:
+    out: list[LockedPackage] = []
+    for pkg in _toml(root / "Cargo.lock").get("package") or []:
+        if isinstance(pkg, dict) and isinstance(pkg.get("name"), str):
+            out.append(LockedPackage(pkg["name"], str(pkg.get("version", "")),
+                                     str(pkg.get("source") or "")))
+    return out
+
+
+def cargo_home() -> Path:
+    return Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+
+
+def directory_sources(root: Path) -> list[Path]:
+    """``[source.X] directory = ...`` of every cargo config that applies to ``root``."""
+    configs: list[Path] = []
+    for folder in [root, *root.parents]:
+        configs += [folder / ".cargo" / "config.toml", folder / ".cargo" / "config"]
+    configs += [cargo_home() / "config.toml", cargo_home() / "config"]
+    out: list[Path] = []
+    for config in configs:
+        for source in (_toml(config).get("source") or {}).values():
+            directory = source.get("directory") if isinstance(source, dict) else None
+            if isinstance(directory, str):
+                # Relative paths in a config are relative to the folder holding `.cargo/`.
+                path = (config.parent.parent / directory).resolve()
+                if path not in out:
+                    out.append(path)
+    return out
+
+
+def _package_of(folder: Path) -> tuple[str, str] | None:
+    pkg = _toml(folder / "Cargo.toml").get("package")
+    if not isinstance(pkg, dict):
+        return None
+    return str(pkg.get("name", "")), str(pkg.get("version", ""))
+
+
+def _matches(folder: Path, name: str, version: str) -> bool:
+    return folder.is_dir() and _package_of(folder) == (name, version)
+
+
+def _path_dependencies(workspace: Workspace) -> dict[str, Path]:
+    """Package name -> folder of every path dependency reachable from the workspace's
+    manifests (path dependencies of path dependencies included)."""
+    found: dict[str, Path] = {}
+    todo = [(workspace.root / p.manifest_dir, dep.path)
+            for p in workspace.packages for dep in p.dependencies if dep.path]
+    while todo:
+        base, rel = todo.pop()
+        folder = (base / rel).resolve()
+        package = _package_of(folder)
+        if package is None or package[0] in found:
+            continue
+        found[package[0]] = folder
+        for table in ("dependencies", "dev-dependencies", "build-dependencies"):
+            for spec in (_toml(folder / "Cargo.toml").get(table) or {}).values():
+                if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                    todo.append((folder, spec["path"]))
+    return found
+
+
+def _git_checkout(name: str, version: str, source: str) -> Path | None:
+    rev = source.rsplit("#", 1)[-1] if "#" in source else ""
+    repo = source.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    for checkout in sorted((cargo_home() / "git" / "checkouts").glob(f"{repo}-*/*")):
+        if rev and not rev.startswith(checkout.name):
+            continue
+        for manifest in [checkout / "Cargo.toml", *checkout.glob("*/Cargo.toml"),
+                         *checkout.glob("*/*/Cargo.toml")]:
+            if _matches(manifest.parent, name, version):
+                return manifest.parent
+    return None
+
+
+def locate(workspace: Workspace) -> tuple[list[DepSource], list[Missing]]:
+    """Every locked package that is not a workspace member: its folder, or why not found."""
+    root = workspace.root
+    members = {p.name for p in workspace.packages}
+    directories = directory_sources(root)
+    vendors = [root / "vendor", *(d for d in directories if d.name == "vendor")]
+    registries = sorted((cargo_home() / "registry" / "src").glob("*"))
+    paths = _path_dependencies(workspace)
+    found: list[DepSource] = []
+    missing: list[Missing] = []
+    for pkg in locked_packages(root):
+        if pkg.name in members and not pkg.source:
+            continue
+        hit: DepSource | None = None
+        if not pkg.source:
+            folder = paths.get(pkg.name)
+            if folder is not None and _matches(folder, pkg.name, pkg.version):
+                hit = DepSource(pkg.name, pkg.version, folder, "path")
+        elif pkg.source.startswith("git+"):
+            folder = _git_checkout(pkg.name, pkg.version, pkg.source)
+            if folder is not None:
+                hit = DepSource(pkg.name, pkg.version, folder, "git")
+        if hit is None and pkg.source:
+            places = [("vendor", d) for d in vendors] + \
+                [("directory", d) for d in directories] + [("registry", d) for d in registries]
+            for origin, base in places:
+                for folder in (base / f"{pkg.name}-{pkg.version}", base / pkg.name):
+                    if _matches(folder, pkg.name, pkg.version):
+                        hit = DepSource(pkg.name, pkg.version, folder.resolve(), origin)
+                        break
+                if hit is not None:
+                    break
+        if hit is None:
+            missing.append(Missing(pkg.name, pkg.version,
+                                   f"rrag: the source of {pkg.name} {pkg.version} was not found "
+                                   "(vendor/, .cargo/config.toml directory sources, "
+                                   "$CARGO_HOME/registry/src, git checkouts); run `cargo fetch` "
+                                   "or `cargo vendor` to get it, then index again"))
+        else:
+            found.append(hit)
+    return found, missing

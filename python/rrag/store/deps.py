@@ -1,0 +1,131 @@
+"""Store layer: dependency rows — the shared per-crate cache databases and their import.
+
+A dependency crate at one version is indexed once per machine into its own database (an
+ordinary rrag index of the crate's folder plus ``dep_lexical``, the FTS token rows, which a
+contentless FTS5 table cannot give back). A workspace imports those rows with ``ATTACH`` and
+``INSERT ... SELECT``: files (under a unique internal path, tagged with the cache key, the locked
+version and the crate-relative path), items, lexical rows, stored references, the crate's own
+edges and embedding-queue entries. Removing a version deletes exactly the rows tagged with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from . import vectors
+from .db import Store
+
+# Internal ``files.path`` prefix of imported files: never produced by a workspace scan.
+DEP_PREFIX = "<dep>/"
+
+_LEXICAL_TABLE = ("CREATE TABLE IF NOT EXISTS dep_lexical(item_id TEXT PRIMARY KEY, "
+                  "name TEXT, signature TEXT, docs TEXT, body TEXT)")
+
+_FILE_COLUMNS = ("package, crate, module_path, id_namespace, reachable, hash, mtime_ns, size, "
+                 "line_count, parse_errors, problem, mod_decls, indexed_at, source")
+_ITEM_COLUMNS = ("id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
+                 "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
+                 "generics, self_type, trait_name, content_hash")
+
+
+def save_lexical(store: Store, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+    """Cache databases only: keep the FTS token rows (item id, name, signature, docs, body)."""
+    with store.transaction():
+        store.execute(_LEXICAL_TABLE)
+        store.executemany("INSERT OR REPLACE INTO dep_lexical(item_id, name, signature, docs, "
+                          "body) VALUES(?, ?, ?, ?, ?)", rows)
+
+
+def imported(store: Store) -> dict[str, tuple[str, str]]:
+    """Cache key -> (crate, version) of every dependency imported into this workspace db."""
+    return {key: (crate, version) for key, crate, version in store.execute(
+        "SELECT dep_key, min(crate), min(dep_version) FROM files WHERE dep_key IS NOT NULL "
+        "GROUP BY dep_key")}
+
+
+def remove(store: Store, key: str) -> int:
+    """Delete every row imported from ``key``; returns the items removed."""
+    with store.transaction():
+        ids = [r[0] for r in store.execute(
+            "SELECT i.id FROM items i JOIN files f ON f.id = i.file_id WHERE f.dep_key = ?",
+            (key,))]
+        store.execute("DELETE FROM items_fts WHERE rowid IN (SELECT i.rowid FROM items i "
+                      "JOIN files f ON f.id = i.file_id WHERE f.dep_key = ?)", (key,))
+        store.execute("DELETE FROM edges WHERE source IN (SELECT i.id FROM items i "
+                      "JOIN files f ON f.id = i.file_id WHERE f.dep_key = ?)", (key,))
+        vectors.forget_items(store, ids)
+        store.execute("DELETE FROM files WHERE dep_key = ?", (key,))
+    return len(ids)
+
+
+def import_crates(store: Store, crates: list[tuple[Path, str, str]]) -> dict[str, int]:
+    """Copy cached crates' rows, ``(cache db, key, version)`` each, into the workspace db in
+    one transaction per batch of attached databases (one commit instead of one per crate);
+    returns key -> items imported (an id already taken keeps its first owner)."""
+    out: dict[str, int] = {}
+    for start in range(0, len(crates), ATTACH_BATCH):
+        batch = crates[start:start + ATTACH_BATCH]
+        names = [f"dep{n}" for n in range(len(batch))]
+        for name, (db, _, _) in zip(names, batch):
+            store.execute(f"ATTACH DATABASE ? AS {name}", (str(db),))
+        try:
+            with store.transaction():
+                for name, (_, key, version) in zip(names, batch):
+                    out[key] = _import_one(store, name, key, version)
+        finally:
+            for name in names:
+                store.execute(f"DETACH DATABASE {name}")
+    return out
+
+
+ATTACH_BATCH = 100  # SQLite allows 125 attached databases in this build (10 by default)
+
+
+def _import_one(store: Store, dep: str, key: str, version: str) -> int:
+    prefix = f"{DEP_PREFIX}{key}/"
+    has_lexical = store.one(f"SELECT count(*) FROM {dep}.sqlite_master WHERE name = "
+                            "'dep_lexical'")
+    store.execute(
+        f"INSERT INTO files(path, {_FILE_COLUMNS}, dep_key, dep_version, dep_path) "
+        f"SELECT ? || path, {_FILE_COLUMNS}, ?, ?, path FROM {dep}.files",
+        (prefix, key, version))
+    before = store.conn.total_changes()
+    store.execute(
+        f"INSERT INTO items(file_id, {_ITEM_COLUMNS}) SELECT nf.id, "
+        + ", ".join(f"i.{c.strip()}" for c in _ITEM_COLUMNS.split(",")) +
+        f" FROM {dep}.items i JOIN {dep}.files f ON f.id = i.file_id "
+        "JOIN main.files nf ON nf.path = ? || f.path WHERE true ON CONFLICT(id) DO NOTHING",
+        (prefix,))
+    count = store.conn.total_changes() - before
+    if has_lexical:
+        store.execute(
+            "INSERT INTO items_fts(rowid, name, signature, docs, body) "
+            f"SELECT mi.rowid, l.name, l.signature, l.docs, l.body FROM {dep}.dep_lexical l "
+            "JOIN main.items mi ON mi.id = l.item_id JOIN main.files nf "
+            "ON nf.id = mi.file_id WHERE nf.dep_key = ? ORDER BY mi.rowid", (key,))
+        # (ascending rowids: FTS5 flushes its pending buffer on every out-of-order rowid)
+    store.execute(
+        f"INSERT INTO file_refs(file_id, refs) SELECT nf.id, r.refs FROM {dep}.file_refs r "
+        f"JOIN {dep}.files f ON f.id = r.file_id JOIN main.files nf ON nf.path = ? || f.path",
+        (prefix,))
+    # A dependency's references that leave it (std, its own dependencies) stay in file_refs for
+    # a later resolution; as edges they would only be half the rows, none of them walkable.
+    store.execute(
+        "INSERT INTO edges(kind, source, target, target_path, path, line, candidates) "
+        f"SELECT kind, source, target, target_path, ? || path, line, candidates FROM {dep}.edges "
+        "WHERE target IS NOT NULL OR candidates IS NOT NULL ORDER BY source, kind", (prefix,))
+    # Public API first; private items only matter to the graph and come last.
+    store.execute(
+        "INSERT INTO embed_queue(item_id, priority) SELECT mi.id, CASE WHEN "
+        "mi.visibility = 'pub' THEN ? ELSE ? END FROM main.items mi JOIN main.files nf "
+        "ON nf.id = mi.file_id WHERE nf.dep_key = ? ON CONFLICT(item_id) DO NOTHING",
+        (vectors.PRIORITY_DEPENDENCY, vectors.PRIORITY_DEPENDENCY_PRIVATE, key))
+    return count
+
+
+def crate_versions(store: Store) -> dict[str, str]:
+    """Crate name -> locked version of the imported dependencies (for embedding headers)."""
+    return {crate: version for crate, version in store.execute(
+        "SELECT crate, min(dep_version) FROM files WHERE dep_key IS NOT NULL GROUP BY crate")}
+

@@ -1,0 +1,300 @@
+"""Issue 8: dependencies at their exact locked versions, indexed offline, shared across projects.
+
+The fixture workspace (tests/fixtures/deps_ws) depends on real crates from Debian's
+librust-*-dev packages through a directory source; it is built with ``cargo build --offline``
+(which writes its Cargo.lock) and indexed with the real ``rrag`` command line. Expected versions
+are read from that Cargo.lock, expected definitions from the dependencies' own source files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import REGISTRY, REPO, registry_crate, rrag_json
+
+FIXTURE = REPO / "tests" / "fixtures" / "deps_ws"
+
+
+def _locked(ws: Path) -> dict[str, str]:
+    with open(ws / "Cargo.lock", "rb") as fh:
+        return {p["name"]: p["version"] for p in tomllib.load(fh)["package"]}
+
+
+@pytest.fixture(scope="module")
+def built_ws(tmp_path_factory) -> Path:
+    """The fixture workspace, copied to a temporary folder and built offline (once)."""
+    ws = tmp_path_factory.mktemp("deps") / "deps_ws"
+    shutil.copytree(FIXTURE, ws)
+    target = tmp_path_factory.mktemp("target")
+    proc = subprocess.run(["cargo", "build", "--offline", "--quiet"], cwd=ws,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "CARGO_TARGET_DIR": str(target)})
+    assert proc.returncode == 0, proc.stderr
+    return ws
+
+
+def _copy(ws: Path, dest: Path, name: str) -> Path:
+    """Another project locking the same versions (a different package name)."""
+    shutil.copytree(ws, dest)
+    for file in ("Cargo.toml", "Cargo.lock"):
+        text = (dest / file).read_text()
+        (dest / file).write_text(text.replace('name = "deps_ws"', f'name = "{name}"'))
+    return dest
+
+
+def test_locate_sources_in_every_place(tmp_path, monkeypatch):
+    """vendor/, a .cargo/config.toml directory source, $CARGO_HOME/registry/src, a git
+    checkout and a path dependency are found; an absent package is reported, not raised."""
+    from rrag.parse.dep_sources import locate
+    from rrag.parse.workspace import discover
+
+    cargo_home = tmp_path / "cargo-home"
+    monkeypatch.setenv("CARGO_HOME", str(cargo_home))
+    strsim, unicode_ident = registry_crate("strsim"), registry_crate("unicode-ident")
+    itoa, ryu = registry_crate("itoa"), registry_crate("ryu")
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "src" / "lib.rs").write_text("pub fn f() {}\n")
+    shutil.copytree(strsim, ws / "vendor" / strsim.name)
+    shutil.copytree(unicode_ident, cargo_home / "registry" / "src" / "index.crates.io-x" /
+                    unicode_ident.name)
+    checkout = cargo_home / "git" / "checkouts" / "itoa-0123456789abcdef" / "abc1234"
+    shutil.copytree(itoa, checkout / "itoa")
+    shutil.copytree(ryu, tmp_path / "dirsource" / ryu.name)
+    (ws / ".cargo").mkdir()
+    (ws / ".cargo" / "config.toml").write_text(
+        '[source.local]\ndirectory = "../dirsource"\n')
+    (tmp_path / "helper" / "src").mkdir(parents=True)
+    (tmp_path / "helper" / "Cargo.toml").write_text(
+        '[package]\nname = "helper"\nversion = "0.3.0"\n')
+    (tmp_path / "helper" / "src" / "lib.rs").write_text("pub fn help() {}\n")
+    (ws / "Cargo.toml").write_text('[package]\nname = "ws"\nversion = "0.1.0"\n\n'
+                                   '[dependencies]\nhelper = { path = "../helper" }\n')
+    version = lambda d: d.name.rsplit("-", 1)[1]  # noqa: E731
+    reg = "registry+https://github.com/rust-lang/crates.io-index"
+    lock = [("ws", "0.1.0", ""), ("helper", "0.3.0", ""),
+            ("strsim", version(strsim), reg), ("unicode-ident", version(unicode_ident), reg),
+            ("itoa", version(itoa), "git+https://github.com/dtolnay/itoa?branch=master#abc1234ff"),
+            ("ryu", version(ryu), reg), ("not-installed", "9.9.9", reg)]
+    (ws / "Cargo.lock").write_text("version = 3\n" + "".join(
+        f'\n[[package]]\nname = "{n}"\nversion = "{v}"\n' + (f'source = "{s}"\n' if s else "")
+        for n, v, s in lock))
+    found, missing = locate(discover(ws))
+    origins = {s.name: (s.origin, s.folder) for s in found}
+    assert origins == {
+        "helper": ("path", (tmp_path / "helper").resolve()),
+        "strsim": ("vendor", (ws / "vendor" / strsim.name).resolve()),
+        "unicode-ident": ("registry", (cargo_home / "registry" / "src" / "index.crates.io-x" /
+                                       unicode_ident.name).resolve()),
+        "itoa": ("git", checkout / "itoa"),
+        "ryu": ("directory", (tmp_path / "dirsource" / ryu.name).resolve()),
+    }
+    assert [(m.name, m.version) for m in missing] == [("not-installed", "9.9.9")]
+    assert missing[0].message.startswith("rrag:")
+
+
+@pytest.mark.slow
+def test_dependency_items_resolve_search_and_context(built_ws):
+    locked = _locked(built_ws)
+    report = rrag_json("index", "--root", str(built_ws), "--no-embed")
+    deps = report["dependencies"]
+    assert deps["missing"] == [] and report["errors"] == []
+    assert {(d["name"], d["version"]) for d in deps["imported"]} == \
+        {(n, v) for n, v in locked.items() if n != "deps_ws"}
+    assert report["files_parsed"] == 2  # the workspace's own files; dependencies are separate
+    assert deps["files_parsed"] > 50 and deps["cache_hits"] == 0
+
+    items = rrag_json("items", "--root", str(built_ws))["items"]
+    by_name = {}
+    for it in items:
+        by_name.setdefault(it["name"], []).append(it)
+    own = [it for it in items if "version" not in it]
+    assert {it["path"] for it in own} == {"src/lib.rs", "src/shout.rs"}
+    for it in items:
+        if "version" in it:
+            crate = it["crate"]
+            assert it["version"] == locked.get(crate, locked.get(crate.replace("_", "-")))
+
+    edges = rrag_json("graph", "edges", "--root", str(built_ws))["edges"]
+    mine = [e for e in edges if e["path"] in ("src/lib.rs", "src/shout.rs")]
+
+    def target_item(kind: str, source: str, suffix: str) -> dict:
+        hits = [e for e in mine if e["type"] == kind and e["source"] == source
+                and e["target"].endswith(suffix)]
+        assert len(hits) >= 1, (kind, source, suffix, mine)
+        found = by_name.get(hits[0]["target"], [])
+        assert len(found) == 1, f"{hits[0]['target']} is not one indexed item"
+        return found[0]
+
+    def defined(it: dict, pattern: str) -> None:
+        """The item's span in the dependency's own source file holds the definition."""
+        folder = REGISTRY / f"{it['crate']}-{it['version']}"
+        lines = (folder / it["path"]).read_text(encoding="utf-8").splitlines()
+        assert re.search(pattern, "\n".join(lines[it["start_line"] - 1:it["end_line"]]))
+
+    # `use regex::Regex`: re-exported at regex's root, defined in another file of regex.
+    regex = target_item("imports", "deps_ws", "::Regex")
+    assert regex["crate"] == "regex" and regex["kind"] == "struct"
+    assert regex["path"] != "src/lib.rs" and regex["version"] == locked["regex"]
+    defined(regex, r"pub struct Regex\b")
+    lib_rs = (REGISTRY / f"regex-{locked['regex']}" / "src" / "lib.rs").read_text()
+    assert re.search(r"pub use crate::\w+::\{[^}]*\bRegex\b", lib_rs)  # really a re-export
+    new = target_item("calls", "deps_ws::has_digits", "Regex::new")
+    assert new["crate"] == "regex" and new["kind"] == "method" and new["parent"]
+    # `#[derive(Serialize)]`: serde's Serialize trait (serde re-exports it from serde::ser).
+    serialize = target_item("implements", "deps_ws::Waypoint", "Serialize")
+    assert serialize["crate"] == "serde" and serialize["kind"] == "trait"
+    defined(serialize, r"pub trait Serialize\b")
+    # A foreign trait implemented here, and a free function of another crate.
+    replacer = target_item("implements", "deps_ws::shout::Shout", "Replacer")
+    assert replacer["crate"] == "regex" and replacer["kind"] == "trait"
+    lev = target_item("calls", "deps_ws::name_distance", "levenshtein")
+    assert lev["crate"] == "strsim" and lev["version"] == locked["strsim"]
+    depends = {e["target"]: e.get("target_version") for e in edges
+               if e["type"] == "depends" and e["path"] == "Cargo.toml"}
+    assert depends == {"serde": locked["serde"], "regex": locked["regex"],
+                       "strsim": locked["strsim"]}
+
+    # (regex has two `Regex::new`, unicode and bytes: either is the locked version's API)
+    results = rrag_json("search", "Regex new", "--root", str(built_ws), "-k", "5")["results"]
+    assert any(r["name"].endswith("::Regex::new") and r["version"] == locked["regex"]
+               and r["crate"] == "regex" and r["path"].startswith("src/re_")
+               for r in results), results
+    ctx = rrag_json("context", "--root", str(built_ws), "--file", "src/lib.rs", "--line", "19",
+                    "--query", "how does Regex::new compile a pattern")
+    dep_items = [it for it in ctx["items"] if it.get("version")]
+    assert any(it["name"] == new["name"] for it in dep_items), ctx["items"]
+    assert f"// regex {locked['regex']} {new['path']}:{new['start_line']}-" in ctx["prompt"]
+    assert ctx["tokens"] <= ctx["budget"]
+
+
+def _bumped_strsim(tmp_path: Path) -> tuple[Path, str]:
+    """A second directory source holding a copy of strsim with a bumped version and one more
+    function (copied at test time into tmp, never into the repository)."""
+    src = registry_crate("strsim")
+    old = src.name.rsplit("-", 1)[1]
+    major, minor, patch = old.split(".")
+    new = f"{major}.{minor}.{int(patch) + 7}"
+    dest = tmp_path / "second-source" / f"strsim-{new}"
+    shutil.copytree(src, dest)
+    manifest = (dest / "Cargo.toml").read_text()
+    (dest / "Cargo.toml").write_text(re.sub(rf'(?m)^version = "{re.escape(old)}"',
+                                            f'version = "{new}"', manifest, count=1))
+    with open(dest / "src" / "lib.rs", "a") as fh:
+        fh.write("\n/// Only in the bumped copy.\npub fn bumped_only_marker() -> usize { 7 }\n")
+    return dest.parent, new
+
+
+def _set_lock(ws: Path, name: str, old: str, new: str) -> None:
+    text = (ws / "Cargo.lock").read_text()
+    pattern = rf'(name = "{name}"\nversion = ")({re.escape(old)})(")'
+    assert re.search(pattern, text)
+    (ws / "Cargo.lock").write_text(re.sub(pattern, rf"\g<1>{new}\g<3>", text))
+
+
+@pytest.mark.slow
+def test_version_change_swaps_items_without_reindexing_the_workspace(built_ws, tmp_path):
+    ws = _copy(built_ws, tmp_path / "ws", "deps_ws")
+    second, new = _bumped_strsim(tmp_path)
+    with open(ws / ".cargo" / "config.toml", "a") as fh:
+        fh.write(f'\n[source.second]\ndirectory = "{second}"\n')
+    old = _locked(ws)["strsim"]
+    rrag_json("index", "--root", str(ws), "--no-embed")
+
+    def strsim_versions() -> set[str]:
+        items = rrag_json("items", "--root", str(ws))["items"]
+        return {it["version"] for it in items if it.get("crate") == "strsim"}
+
+    def marker_hits() -> list[dict]:
+        res = rrag_json("search", "bumped_only_marker", "--root", str(ws), "-k", "3")["results"]
+        return [r for r in res if r["name"].endswith("::bumped_only_marker")]
+
+    assert strsim_versions() == {old} and marker_hits() == []
+    _set_lock(ws, "strsim", old, new)
+    report = rrag_json("index", "--root", str(ws), "--no-embed")
+    assert report["files_parsed"] == 0 and report["files_unchanged"] == 2  # workspace untouched
+    deps = report["dependencies"]
+    assert deps["removed"] == [{"name": "strsim", "version": old}]
+    assert [(d["name"], d["version"], d["origin"]) for d in deps["imported"]] == \
+        [("strsim", new, "directory")]
+    assert strsim_versions() == {new}
+    hits = marker_hits()
+    assert len(hits) == 1 and hits[0]["version"] == new and hits[0]["crate"] == "strsim"
+    lev = [e for e in rrag_json("graph", "edges", "--root", str(ws), "--type", "calls")["edges"]
+           if e["source"] == "deps_ws::name_distance"]
+    assert [(e["target"], e.get("target_version")) for e in lev] == \
+        [("strsim::levenshtein", new)]
+    # And back: the old version comes from the shared cache, nothing is parsed.
+    _set_lock(ws, "strsim", new, old)
+    report = rrag_json("index", "--root", str(ws), "--no-embed")
+    assert report["files_parsed"] == 0
+    assert report["dependencies"]["files_parsed"] == 0
+    assert report["dependencies"]["cache_hits"] == 1
+    assert strsim_versions() == {old} and marker_hits() == []
+
+
+@pytest.mark.slow
+def test_shared_cache_across_projects_and_concurrent_runs(built_ws, tmp_path):
+    a = _copy(built_ws, tmp_path / "a", "project_a")
+    b = _copy(built_ws, tmp_path / "b", "project_b")
+    c = _copy(built_ws, tmp_path / "c", "project_c")
+    # Two projects indexing at once against an empty cache: each crate is built once.
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda ws: rrag_json("index", "--root", str(ws), "--no-embed"),
+                             [a, b]))
+    parsed = [r["dependencies"]["files_parsed"] for r in runs]
+    locked = len(_locked(a)) - 1
+    assert sum(r["dependencies"]["cache_hits"] for r in runs) == locked  # the loser waited
+    assert all(r["items"] == runs[0]["items"] and r["errors"] == [] for r in runs)
+    # A third project locking the same versions parses no dependency at all.
+    third = rrag_json("index", "--root", str(c), "--no-embed")
+    assert third["dependencies"]["files_parsed"] == 0
+    assert third["dependencies"]["cache_hits"] == locked
+    assert third["items"] == runs[0]["items"] and sum(parsed) > 50
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "rrag" / "deps"
+    built = [d for d in cache.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    assert len(built) == locked  # one cache entry per locked crate, no half-built folders
+
+
+@pytest.mark.slow  # three CLI runs: a few seconds each on a busy machine
+def test_unindexable_and_missing_dependencies_are_reported_not_fatal(tmp_path):
+    """A locked package whose source is absent, and a path dependency whose manifest rrag
+    cannot use, end up in the report's errors; the workspace and the good dependency index."""
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "src" / "lib.rs").write_text("pub fn uses_good() -> u8 { good::GOOD }\n")
+    for name, lib in (("good", '[lib]\npath = "src/lib.rs"\n'), ("broken", "[lib]\npath = 5\n")):
+        (tmp_path / name / "src").mkdir(parents=True)
+        (tmp_path / name / "Cargo.toml").write_text(
+            f'[package]\nname = "{name}"\nversion = "0.2.0"\n\n{lib}')
+        (tmp_path / name / "src" / "lib.rs").write_text("/// Good.\npub const GOOD: u8 = 1;\n")
+    (ws / "Cargo.toml").write_text(
+        '[package]\nname = "ws"\nversion = "0.1.0"\n\n[dependencies]\n'
+        'good = { path = "../good" }\nbroken = { path = "../broken" }\nabsent = "1"\n')
+    (ws / "Cargo.lock").write_text(
+        'version = 3\n\n[[package]]\nname = "ws"\nversion = "0.1.0"\n\n'
+        '[[package]]\nname = "good"\nversion = "0.2.0"\n\n'
+        '[[package]]\nname = "broken"\nversion = "0.2.0"\n\n'
+        '[[package]]\nname = "absent"\nversion = "1.0.0"\nsource = '
+        '"registry+https://github.com/rust-lang/crates.io-index"\n')
+    report = rrag_json("index", "--root", str(ws), "--no-embed")
+    messages = sorted(e["message"] for e in report["errors"] if e["path"] == "Cargo.lock")
+    assert len(messages) == 2 and all(m.startswith("rrag: ") for m in messages)
+    assert "could not index broken 0.2.0" in messages[0]
+    assert "absent 1.0.0 was not found" in messages[1]
+    assert [d["name"] for d in report["dependencies"]["imported"]] == ["good"]
+    items = {it["name"]: it for it in rrag_json("items", "--root", str(ws))["items"]}
+    assert items["good::GOOD"]["version"] == "0.2.0" and items["good::GOOD"]["path"] == "src/lib.rs"
+    # The dependency's queued items go through the real embedding pipeline too.
+    embedded = rrag_json("index", "--root", str(ws))
+    assert embedded["files_parsed"] == 0 and embedded["embedding"]["pending"] == 0
+    hits = rrag_json("search", "GOOD constant", "--root", str(ws), "--mode", "vector")["results"]
+    assert any(r["name"] == "good::GOOD" and r["version"] == "0.2.0" for r in hits), hits
