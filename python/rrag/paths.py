@@ -31,6 +31,15 @@ def workspace_key(root: Path) -> str:
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) with mode 0700 and return it."""
+    # mkdir(parents=True) gives the parents it creates the umask's mode (0777 under umask 0):
+    # create each missing level private instead (existing ones are left as they are).
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for level in reversed(missing):
+        level.mkdir(exist_ok=True, mode=0o700)
+        try:
+            os.chmod(level, 0o700)
+        except OSError:
+            pass
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         os.chmod(path, 0o700)

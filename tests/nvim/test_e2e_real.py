@@ -1,22 +1,13 @@
 """Every model command end to end: real headless Neovim, the plugin's RPC job, the real engine
-with the real default model (SmolLM2 through llama.cpp) and the real index of our crate.
-
-Each test needs its engine method (Engine.ask / explain / refactor / context); until that method
-exists the test is skipped with the reason printed (pytest -ra), never faked."""
+with the real default model (SmolLM2 through llama.cpp) and the real index of our crate."""
 
 from __future__ import annotations
 
 import pytest
 from .nvim_helpers import wait_for
 
-from rrag.service.engine import Engine
 
 MODEL_TIMEOUT_S = 240  # first use loads the model in its worker; 2 slow cores in CI
-
-
-def needs(method: str):
-    return pytest.mark.skipif(not hasattr(Engine, method),
-                              reason=f"Engine.{method} is not implemented yet")
 
 
 @pytest.fixture
@@ -40,7 +31,6 @@ def sources(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.slow
-@needs("ask")
 def test_ask_streams_an_answer_with_sources(indexed):
     ed = indexed
     ed.nvim.command("RragAsk What does Circle::area compute?")
@@ -63,7 +53,6 @@ def test_ask_streams_an_answer_with_sources(indexed):
 
 
 @pytest.mark.slow
-@needs("explain")
 def test_explain_a_range_beside_the_cursor(indexed):
     ed = indexed
     ed.nvim.command("7,11RragExplain")
@@ -84,7 +73,6 @@ def request_refactor(ed):
 
 
 @pytest.mark.slow
-@needs("refactor")
 def test_refactor_accept_edited_range_and_reject(indexed):
     ed = indexed
     buf = ed.nvim.current.buffer
@@ -127,7 +115,6 @@ def test_refactor_accept_edited_range_and_reject(indexed):
 
 
 @pytest.mark.slow
-@needs("context")
 def test_context_float_shows_items_why_tokens_and_budget(indexed):
     ed = indexed
     ed.nvim.command("RragContext")

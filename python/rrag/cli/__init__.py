@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import RragError
-from ..paths import cache_home
+from ..paths import cache_home, private_dir
 
 SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd", "search_cmd",
                "ask_cmd", "graph_cmd")
@@ -46,8 +46,7 @@ def _setup_logging(verbose: bool) -> None:
 
 def _log_crash() -> Path | None:
     try:
-        folder = cache_home()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder = private_dir(cache_home())
         path = folder / "rrag.log"
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(traceback.format_exc())

