@@ -22,7 +22,6 @@ from ..rank.context import ContextPack, pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
 from ..store import Store
 from ..store import items as items_db
-from ..store import lexical
 from ..store import vectors as vec_db
 from .cache import Precacher, ResultCache, request_key
 from .history import GitHistory
@@ -78,22 +77,6 @@ class Assistant:
             self._backend = None
 
     # -- retrieval -------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10) -> list[dict[str, Any]]:
-        store = self._store()
-        hits = lexical.search(store, query, k=max(k * 3, 30))
-        rows = {r.id: r for r in items_db.get_items(store, [h[0] for h in hits])}
-        out = []
-        for item_id, score in hits:
-            row = rows.get(item_id)
-            if row is None or row.kind == "file":
-                continue
-            out.append({"path": row.path, "name": row.qualname, "kind": row.kind,
-                        "start_line": row.start_line, "end_line": row.end_line,
-                        "score": round(score, 4), "id": row.id})
-            if len(out) >= k:
-                break
-        return out
-
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
