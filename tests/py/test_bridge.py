@@ -214,3 +214,27 @@ def test_vectors_fill_in_the_background_between_requests(monkeypatch, tmp_path):
         assert done["embed_pending"] == 0 and done["embedded_items"] == done["items"]
     finally:
         b.worker.stop()
+
+
+def test_a_save_precaches_the_files_contexts_once_the_model_is_loaded(monkeypatch, tmp_path):
+    """Real engine: a re-index of a saved file queues its symbols' contexts in the background,
+    but only when the model is already loaded (a first save never loads a model)."""
+    import shutil
+
+    from rrag.service.engine import Engine
+
+    root = tmp_path / "simple_app"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "simple_app", root,
+                    ignore=shutil.ignore_patterns("target"))
+    with Engine(root, db_path=tmp_path / "i.sqlite") as engine:
+        engine.index(embed=False)
+        shapes = str(root / "src" / "geometry" / "shapes.rs")
+        assert engine.precache(shapes, only_if_model_loaded=True) == 0
+        assert not engine.assistant.backend_loaded
+        engine.context(shapes, 20)  # loads the model's tokenizer (the worker)
+        queued = engine.precache(shapes, only_if_model_loaded=True)
+        assert queued > 5
+        deadline = time.monotonic() + 120
+        while engine.assistant.precacher.done < queued and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert engine.assistant.precacher.done >= queued

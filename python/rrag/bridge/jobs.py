@@ -74,6 +74,11 @@ def index(emit: Emit, engine: Any, job: Job) -> Any:
     report = engine.index(embed=False, progress=progress)
     if job.params.get("embed", True) and job.embed_later is not None:
         job.embed_later(job.root, [job.params["path"]] if job.params.get("path") else [])
+    precache = getattr(engine, "precache", None)
+    if job.params.get("path") and callable(precache):
+        # The saved file's symbols are the likeliest next questions: their contexts are computed
+        # in the background (only once the model is loaded anyway).
+        precache(job.params["path"], only_if_model_loaded=True)
     return {"report": report.to_json() if hasattr(report, "to_json") else report,
             "stats": engine.stats()}
 

@@ -53,6 +53,10 @@ class Assistant:
                 self._backend = make_backend(self.config.llm)
             return self._backend
 
+    @property
+    def backend_loaded(self) -> bool:
+        return self._backend is not None
+
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Exact counts in the model's tokenizer; item renders repeat across requests, so
         counts are remembered per text (a text's count never changes for one model)."""

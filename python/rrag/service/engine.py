@@ -165,9 +165,13 @@ class Engine:
                                       selection, [_rel(self.root, p) for p in open_paths]
                                       ).to_json()
 
-    def precache(self, path: str) -> int:
+    def precache(self, path: str, only_if_model_loaded: bool = False) -> int:
         """Start computing, in the background at low priority, the context for each symbol of
-        ``path`` (the file just opened); returns how many were queued."""
+        ``path`` (the file just opened); returns how many were queued. The editor passes
+        ``only_if_model_loaded``: counting tokens needs the model, and loading a 7B model just to
+        guess ahead would cost more than it saves."""
+        if only_if_model_loaded and not self.assistant.backend_loaded:
+            return 0
         rel = _rel(self.root, path)
         lines = [r.start_line for r in items_db.list_items(self.store, rel)
                  if r.kind not in ("file", "module", "impl", "trait")]
