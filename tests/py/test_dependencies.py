@@ -298,3 +298,37 @@ def test_unindexable_and_missing_dependencies_are_reported_not_fatal(tmp_path):
     assert embedded["files_parsed"] == 0 and embedded["embedding"]["pending"] == 0
     hits = rrag_json("search", "GOOD constant", "--root", str(ws), "--mode", "vector")["results"]
     assert any(r["name"] == "good::GOOD" and r["version"] == "0.2.0" for r in hits), hits
+
+
+@pytest.mark.slow
+def test_dependency_vectors_are_computed_once_per_machine(tmp_path):
+    """Project A embeds its dependency's items and writes the vectors back to the shared cache;
+    project B, locking the same version, gets them from there and embeds only its own code."""
+    good = tmp_path / "good"
+    (good / "src").mkdir(parents=True)
+    (good / "Cargo.toml").write_text('[package]\nname = "good"\nversion = "0.3.0"\n')
+    (good / "src" / "lib.rs").write_text(
+        "/// How many widgets fit in one crate.\npub const CAPACITY: u32 = 12;\n\n"
+        "/// Packs widgets into crates, the largest first.\n"
+        "pub fn pack(widgets: &[u32]) -> Vec<Vec<u32>> {\n    let mut out = Vec::new();\n"
+        "    for w in widgets { out.push(vec![*w]); }\n    out\n}\n")
+    reports = {}
+    for name in ("a", "b"):
+        ws = tmp_path / name
+        (ws / "src").mkdir(parents=True)
+        (ws / "src" / "lib.rs").write_text("pub fn crates(n: u32) -> u32 { n / good::CAPACITY }\n")
+        (ws / "Cargo.toml").write_text(
+            f'[package]\nname = "ws{name}"\nversion = "0.1.0"\n\n[dependencies]\n'
+            'good = { path = "../good" }\n')
+        (ws / "Cargo.lock").write_text(
+            f'version = 3\n\n[[package]]\nname = "ws{name}"\nversion = "0.1.0"\n'
+            'dependencies = ["good"]\n\n[[package]]\nname = "good"\nversion = "0.3.0"\n')
+        reports[name] = rrag_json("index", "--root", str(ws))["embedding"]
+    a, b = reports["a"], reports["b"]
+    assert a["embedded"] > b["embedded"] > 0
+    # B's own code is new to B's database; the dependency's texts all came from the cache.
+    assert b["embedded"] + b["cached"] == a["embedded"] + a["cached"]
+    assert b["cached"] >= a["embedded"] - b["embedded"] > 0
+    hits = rrag_json("search", "pack widgets into crates", "--root", str(tmp_path / "b"),
+                     "--mode", "vector")["results"]
+    assert any(r["name"] == "good::pack" and r.get("version") == "0.3.0" for r in hits), hits

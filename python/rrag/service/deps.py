@@ -175,3 +175,14 @@ def index_dependencies(root: Path, store: Store, cfg: IndexConfig,
     if not (root / "Cargo.lock").is_file() and not deps_db.imported(store):
         return None
     return sync_dependencies(store, discover(root, cfg.exclude), cfg, progress)
+
+
+def share_dependency_vectors(store: Store) -> int:
+    """After an embedding run: copy the dependency items' new vectors into their crates' shared
+    cache databases, so a dependency is embedded once per machine, not once per project."""
+    shared = 0
+    for key in deps_db.imported(store):
+        db = deps_dir() / key / "index.sqlite"
+        if db.is_file():
+            shared += deps_db.export_vectors(store, key, db)
+    return shared

@@ -30,7 +30,7 @@ from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
 from .cache import changed_paths
-from .deps import index_dependencies
+from .deps import index_dependencies, share_dependency_vectors
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
 
@@ -121,9 +121,12 @@ class Engine:
         if focus:
             vec_db.prioritize_paths(self.store, [_rel(self.root, p) for p in focus])
         versions = deps_db.crate_versions(self.store)  # dependency items' headers
-        return EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
-                             progress, versions=lambda crate: versions.get(crate, "")
-                             ).run(should_stop, batch_items, max_priority)
+        report = EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
+                               progress, versions=lambda crate: versions.get(crate, "")
+                               ).run(should_stop, batch_items, max_priority)
+        if report.embedded:
+            share_dependency_vectors(self.store)
+        return report
 
     def crates(self) -> list[tuple[str, str]]:
         """(crate, version) of the workspace's packages and their direct dependencies at the

@@ -115,6 +115,13 @@ def _import_one(store: Store, dep: str, key: str, version: str) -> int:
         "INSERT INTO edges(kind, source, target, target_path, path, line, candidates) "
         f"SELECT kind, source, target, target_path, ? || path, line, candidates FROM {dep}.edges "
         "WHERE target IS NOT NULL OR candidates IS NOT NULL ORDER BY source, kind", (prefix,))
+    # Vectors another project already computed for this crate version (same model: the
+    # text hashes include the model key), so it is embedded once per machine.
+    if _has_vectors(store, dep):
+        last = vectors.max_vector_id(store)
+        store.execute(f"INSERT OR IGNORE INTO main.vectors(text_hash, embedding) "
+                      f"SELECT text_hash, embedding FROM {dep}.vectors")
+        vectors.index_vectors_after(store, last)
     # Public API first; private items only matter to the graph and come last.
     store.execute(
         "INSERT INTO embed_queue(item_id, priority) SELECT mi.id, CASE WHEN "
@@ -122,6 +129,31 @@ def _import_one(store: Store, dep: str, key: str, version: str) -> int:
         "ON nf.id = mi.file_id WHERE nf.dep_key = ? ON CONFLICT(item_id) DO NOTHING",
         (vectors.PRIORITY_DEPENDENCY, vectors.PRIORITY_DEPENDENCY_PRIVATE, key))
     return count
+
+
+def _has_vectors(store: Store, schema: str) -> bool:
+    return bool(store.one(f"SELECT count(*) FROM pragma_table_info('vectors', '{schema}') "
+                          "WHERE name = 'embedding'"))
+
+
+def export_vectors(store: Store, key: str, cache_db: Path) -> int:
+    """Write the vectors of ``key``'s items back to its shared cache database, for the next
+    project that locks the same version. Returns the vectors the cache did not have."""
+    store.execute("ATTACH DATABASE ? AS depcache", (str(cache_db),))
+    try:
+        if not _has_vectors(store, "depcache"):
+            return 0
+        before = store.conn.total_changes()
+        with store.transaction():
+            store.execute(
+                "INSERT OR IGNORE INTO depcache.vectors(text_hash, embedding) "
+                "SELECT DISTINCT v.text_hash, v.embedding FROM main.vectors v "
+                "JOIN main.item_chunks c ON c.vector_id = v.id JOIN main.items i "
+                "ON i.id = c.item_id JOIN main.files f ON f.id = i.file_id WHERE f.dep_key = ?",
+                (key,))
+        return store.conn.total_changes() - before
+    finally:
+        store.execute("DETACH DATABASE depcache")
 
 
 def crate_versions(store: Store) -> dict[str, str]:

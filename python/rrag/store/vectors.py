@@ -59,13 +59,32 @@ def ensure_space(store: Store, model_key: str, dims: int) -> bool:
         store.execute(f"DROP TABLE IF EXISTS {VEC_TABLE}")
         store.execute(f"CREATE VIRTUAL TABLE {VEC_TABLE} USING vec0("
                       f"embedding bit[{int(dims)}])")
-        store.execute("DELETE FROM vectors")
+        # Cached vectors of this dimension stay (e.g. dependency vectors imported from the
+        # shared cache before the first embedding run): their text hashes include the model
+        # key, so another model's never match, and unused ones are pruned after the run.
+        store.execute("DELETE FROM vectors WHERE length(embedding) != ?", (4 * int(dims),))
+        store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) "
+                      f"SELECT id, vec_quantize_binary(embedding) FROM vectors")
         store.execute("DELETE FROM item_chunks")
         store.execute("INSERT INTO embed_queue(item_id, priority) SELECT id, ? FROM items "
                       "WHERE true ON CONFLICT(item_id) DO NOTHING", (PRIORITY_WORKSPACE,))
         store.set_meta("embed_model", model_key)
         store.set_meta("embed_dims", str(int(dims)))
     return current is not None
+
+
+def index_vectors_after(store: Store, after_id: int) -> None:
+    """Give vectors copied in with SQL (ids above ``after_id``) their bit rows for the scan;
+    call inside the copying transaction."""
+    dims = int(store.meta("embed_dims") or 0)
+    if dims and has_space(store):
+        store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) SELECT id, "
+                      f"vec_quantize_binary(embedding) FROM vectors WHERE id > ? AND "
+                      f"length(embedding) = ?", (after_id, 4 * dims))
+
+
+def max_vector_id(store: Store) -> int:
+    return int(store.one("SELECT max(id) FROM vectors") or 0)
 
 
 def has_space(store: Store) -> bool:
