@@ -121,9 +121,11 @@ def run_crate(name: str, per_crate: int, seed: int, work: Path) -> dict:
                "modes": {}}
         out["modes"]["bm25"] = evaluate(engine, queries, "lexical", HybridWeights())
         out["modes"]["vector"] = evaluate(engine, queries, "vector", HybridWeights())
-        for alpha, graph in ((0.5, 0.0), (0.4, 0.0), (0.6, 0.0), (0.5, 0.1), (0.5, 0.2)):
-            out["modes"][f"hybrid(alpha={alpha},graph={graph})"] = evaluate(
-                engine, queries, "hybrid", HybridWeights(vector=alpha, graph=graph))
+        for alpha, graph, power in ((0.5, 0.0, 1.0), (0.5, 0.1, 1.0), (0.5, 0.1, 2.0),
+                                    (0.5, 0.1, 3.0), (0.4, 0.1, 2.0)):
+            out["modes"][f"hybrid(alpha={alpha},graph={graph},bm25^{power:g})"] = evaluate(
+                engine, queries, "hybrid",
+                HybridWeights(vector=alpha, graph=graph, lexical_power=power))
     return out
 
 

@@ -39,6 +39,7 @@ class Fused:
 @dataclass(frozen=True)
 class HybridWeights:
     vector: float = 0.5  # alpha: the vector share of the fused score; lexical gets the rest
+    lexical_power: float = 1.0  # BM25 / best BM25, raised to this: > 1 sharpens BM25's lead
     graph: float = 0.1  # lift for graph neighbours of the top hits (see bench/retrieval.py)
 
 
@@ -54,7 +55,8 @@ def fuse(lexical: Hits, vector: Hits, weights: HybridWeights = HybridWeights(),
     if lexical:
         top = max(s for _, s in lexical) or 1.0
         for item_id, score in lexical:
-            fused.setdefault(item_id, Fused(item_id)).add("lexical", (1 - alpha) * score / top)
+            fused.setdefault(item_id, Fused(item_id)).add(
+                "lexical", (1 - alpha) * (score / top) ** weights.lexical_power)
     if vector:
         high, low = max(s for _, s in vector), min(s for _, s in vector)
         spread = high - low or 1.0
