@@ -122,7 +122,7 @@ class Assistant:
         if getattr(self, "semantic_hits", None) is None:
             return 0
         try:
-            return vec_db.vector_count(self._store())
+            return vec_db.max_vector_id(self._store())  # O(1): grows with every new vector
         except RragError:
             return 0
 

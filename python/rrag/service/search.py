@@ -34,7 +34,7 @@ class Searcher:
 
     def has_vectors(self) -> bool:
         store = self._store()
-        return vec_db.has_space(store) and vec_db.vector_count(store) > 0
+        return vec_db.has_space(store) and vec_db.max_vector_id(store) > 0  # O(1), per query
 
     def semantic_hits(self, query: str, k: int) -> list[tuple[str, float]]:
         """(item id, cosine similarity) nearest to ``query``; [] without vectors."""

@@ -251,16 +251,3 @@ def knn(store: Store, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         for item_id, vector_id in cur:
             best[item_id] = max(best.get(item_id, -2.0), sims[vector_id])
     return sorted(best.items(), key=lambda x: -x[1])
-
-
-def item_vectors(store: Store, item_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """The first window's vector of each item (for similarity between items)."""
-    out: dict[str, np.ndarray] = {}
-    for start in range(0, len(item_ids), 500):
-        chunk = list(item_ids[start:start + 500])
-        cur = store.execute(
-            f"SELECT c.item_id, v.embedding FROM item_chunks c JOIN vectors v "
-            f"ON v.id = c.vector_id WHERE c.window = 0 AND c.item_id IN "
-            f"({','.join('?' * len(chunk))})", chunk)
-        out.update({i: np.frombuffer(blob, dtype=np.float32) for i, blob in cur})
-    return out
