@@ -17,6 +17,7 @@ from .model import ParsedFile, Problem
 from .tokens import lexical_row
 
 BINARY_SNIFF_BYTES = 8192
+_TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])  # deleted by translate: what is left is control bytes
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
 PARSE_VERSION = "5"
@@ -47,8 +48,8 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head and head.count(b"\x00") > len(head) // 100:
         return True
-    text_like = sum(1 for b in head if b >= 32 or b in (9, 10, 12, 13) or b >= 128)
-    return text_like < len(head) * 0.9
+    control = len(head.translate(None, _TEXT_BYTES))  # in C: a Python loop cost 0.5 s per 300k lines
+    return control > len(head) * 0.1
 
 
 def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,

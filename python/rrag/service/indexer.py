@@ -80,6 +80,10 @@ class StructuralIndexer:
         self._crate_of: dict[str, str] = {}
 
     def run(self) -> IndexReport:
+        with self.store.bulk_writes():
+            return self._run()
+
+    def _run(self) -> IndexReport:
         started = time.monotonic()
         report = IndexReport()
         workspace = ws_mod.discover(self.root, self.cfg.exclude)

