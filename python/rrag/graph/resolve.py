@@ -90,6 +90,9 @@ class Resolver:
                 target, _ = symbols.resolve(symbols.home(struct), written)
                 if target is not None:
                     self.field_types[struct_id][name] = target
+        symbols.freeze()
+        self._generics: dict[str, frozenset[str]] = {}
+        self._by_name_from: dict[tuple[str, str], str] = {}  # (method, crate) -> candidates JSON
 
     # -- helpers -----------------------------------------------------------------------
     def self_type(self, owner: GraphItem) -> GraphItem | None:
@@ -102,13 +105,16 @@ class Resolver:
             cur = self.s.by_id.get(cur.parent) if cur.parent else None
         return None
 
-    def generics_in_scope(self, owner: GraphItem) -> set[str]:
-        names: set[str] = set()
-        cur: GraphItem | None = owner
-        while cur is not None and cur.kind not in MODULE_KINDS:
-            if cur.generics:
-                names |= generic_names(cur.generics)
-            cur = self.s.by_id.get(cur.parent) if cur.parent else None
+    def generics_in_scope(self, owner: GraphItem) -> frozenset[str]:
+        names = self._generics.get(owner.id)
+        if names is None:
+            found: set[str] = set()
+            cur: GraphItem | None = owner
+            while cur is not None and cur.kind not in MODULE_KINDS:
+                if cur.generics:
+                    found |= generic_names(cur.generics)
+                cur = self.s.by_id.get(cur.parent) if cur.parent else None
+            names = self._generics[owner.id] = frozenset(found)
         return names
 
     def method_of(self, type_item: GraphItem, name: str) -> list[GraphItem]:
@@ -203,10 +209,13 @@ class Resolver:
                 return self._row("calls", owner, None, f"{recv_type.qualname}::{name}", path,
                                  line, [f.qualname for f in found])
             return None  # a method from outside the index (std trait, deref target)
-        allowed = self.s.externs.get(owner.crate)
-        candidates = [m for m in self.by_name.get(name, []) if m.kind == "method"
-                      and (m.crate == owner.crate or allowed is None or m.crate in allowed)]
+        key = (name, owner.crate)
+        candidates = self._by_name_from.get(key)
+        if candidates is None:  # the same method names recur all over a crate
+            allowed = self.s.externs.get(owner.crate)
+            found = sorted(m.qualname for m in self.by_name.get(name, []) if m.kind == "method"
+                           and (m.crate == owner.crate or allowed is None or m.crate in allowed))
+            candidates = self._by_name_from[key] = json.dumps(found) if found else ""
         if not candidates:
             return None
-        return self._row("calls", owner, None, name, path, line,
-                         sorted(c.qualname for c in candidates))
+        return ("calls", owner.id, None, name, path, line, candidates)

@@ -64,6 +64,13 @@ class Symbols:
             if name != "_":
                 self.imports[module][name] = path
         self._busy: set[tuple[str, str]] = set()
+        # (module, path) -> resolve()'s answer, once the tables are complete (``freeze``): a
+        # crate names the same few paths (Result, Self, io::Error) from every item of a module.
+        self._memo: dict[tuple[str, str], tuple[GraphItem | None, str]] | None = None
+
+    def freeze(self) -> None:
+        """The tables (associated items included) are final: answers may be remembered."""
+        self._memo = {}
 
     def home(self, it: GraphItem) -> str:
         """The scope key of the module that holds ``it``."""
@@ -135,6 +142,15 @@ class Symbols:
     def resolve(self, module: str, path: str) -> tuple[GraphItem | None, str]:
         """(the item ``path`` names from ``module``, or None; the path as written after
         import resolution)."""
+        if self._memo is None or self._busy:  # inside a cycle check the answer is partial
+            return self._resolve(module, path)
+        key = (module, path)
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = self._memo[key] = self._resolve(module, path)
+        return answer
+
+    def _resolve(self, module: str, path: str) -> tuple[GraphItem | None, str]:
         segs = [s for s in path.split("::")]
         if segs and segs[0] == "":
             segs = segs[1:]
