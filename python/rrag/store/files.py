@@ -148,7 +148,11 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
                                 {item.id: row for item, row in zip(items, lexical_rows)})
         vectors.forget_items(store, old_ids - {item.id for item in items})
         if embed_priority is not None:
-            vectors.enqueue_file_items(store, file_id, embed_priority)
+            ids = [item.id for item in items]
+            if inserted != len(items):  # an id another file holds is not this file's to queue
+                ids = [r[0] for r in store.execute("SELECT id FROM items WHERE file_id = ?",
+                                                   (file_id,))]
+            vectors.enqueue_items(store, ids, embed_priority)
         store.execute("INSERT INTO file_refs(file_id, refs) VALUES(?, ?) ON CONFLICT(file_id) "
                       "DO UPDATE SET refs = excluded.refs", (file_id, json.dumps(refs or [])))
     return file_id, len(items) - inserted
