@@ -51,7 +51,8 @@ class Searcher:
         filtered = bool(kinds or crates or path_prefix)
         if filtered:
             fetch *= 4
-        lex = lexical.search(store, query, k=fetch) if mode in ("hybrid", "lexical") else []
+        lex = (lexical.search(store, query, k=fetch, name_share=self.weights.name_share)
+               if mode in ("hybrid", "lexical") else [])
         vec = self.semantic_hits(query, fetch) if mode in ("hybrid", "vector") else []
         rows = {r.id: r for r in items_db.get_items(store, list({i for i, _ in [*lex, *vec]}))}
         # A file's BM25 row is its whole text: it matches everything a little. Its vector is an

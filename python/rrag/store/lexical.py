@@ -7,6 +7,8 @@ and queried with BM25 weighted towards names and signatures.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..parse.tokens import query_terms
 from .db import Store
 
@@ -32,13 +34,31 @@ def forget_file_items(store: Store, file_id: int) -> None:
                   "(SELECT rowid FROM items WHERE file_id = ?)", (file_id,))
 
 
-def search(store: Store, query: str, k: int = 50) -> list[tuple[str, float]]:
-    """Best first: (item id, BM25 score as a positive number, higher is better)."""
+def search(store: Store, query: str, k: int = 50, weights: Sequence[float] = WEIGHTS,
+           name_share: float = 0.0) -> list[tuple[str, float]]:
+    """Best first: (item id, score, higher is better). ``weights``: per column (name, signature,
+    docs, body). With ``name_share`` 0 the score is BM25 (as a positive number); otherwise it is
+    BM25 over its best match plus ``name_share`` times the BM25 of the name column alone over its
+    best match. bm25() saturates a term's weighted frequency over the whole row, so even at
+    weight 10 a query word in the name counts under twice the same word in the body: "sets the
+    size of the stack" put a sibling whose body says stack and size above ``stack_size``. The
+    separate name score puts it first (measured in bench/retrieval.py; see rrag.rank.hybrid)."""
     match = fts_query(query)
     if not match:
         return []
+    row_score = f"-bm25(items_fts, {', '.join(str(float(w)) for w in weights)})"
+    if not name_share:
+        cur = store.execute(
+            f"SELECT i.id, {row_score} AS score "
+            "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
+            "WHERE items_fts MATCH ? ORDER BY score DESC LIMIT ?", (match, k))
+        return [(row[0], float(row[1])) for row in cur]
+    # bm25() is negative, better is lower: max() over the hits of a negated score is the best.
     cur = store.execute(
-        f"SELECT i.id, -bm25(items_fts, {', '.join(map(str, WEIGHTS))}) AS score "
-        "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
-        "WHERE items_fts MATCH ? ORDER BY score DESC LIMIT ?", (match, k))
+        "SELECT id, coalesce(row_score / nullif(max(row_score) OVER (), 0), 0) + ? * "
+        "coalesce(name_score / nullif(max(name_score) OVER (), 0), 0) AS score FROM ("
+        f"SELECT i.id AS id, {row_score} AS row_score, "
+        "-bm25(items_fts, 1.0, 0.0, 0.0, 0.0) AS name_score "
+        "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid WHERE items_fts MATCH ?) "
+        "ORDER BY score DESC LIMIT ?", (float(name_share), match, k))
     return [(row[0], float(row[1])) for row in cur]
