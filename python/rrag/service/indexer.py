@@ -9,23 +9,16 @@ moved) is re-parsed even though its bytes did not change.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
-import signal
 import stat
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterator
 
 from ..config import IndexConfig
-from ..errors import WorkspaceError
 from ..parse import workspace as ws_mod
 from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
@@ -36,7 +29,7 @@ from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
 from ..graph import build
-from . import macro_env
+from . import macro_env, parse_pool
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.index")
@@ -80,7 +73,7 @@ class StructuralIndexer:
         self._crate_of: dict[str, str] = {}
 
     def run(self) -> IndexReport:
-        with self.store.bulk_writes():
+        with self.store.bulk_writes(), parse_pool.fewer_collections():
             return self._run()
 
     def _run(self) -> IndexReport:
@@ -216,16 +209,7 @@ class StructuralIndexer:
             for a in args:
                 yield parse_one(*a)
             return
-        # spawn, not fork: the engine may hold threads and an open SQLite connection.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            chunk = max(1, min(32, len(args) // (workers * 16)))
-            try:
-                yield from pool.map(_parse_star, args, chunksize=chunk)
-            except BrokenProcessPool as exc:
-                raise WorkspaceError("a parse process died while indexing (killed, or out of "
-                                     "memory)", "run the index again: files already written "
-                                     "are kept and only the rest is parsed") from exc
+        yield from parse_pool.parse_in_processes(args, workers)
 
     def _write(self, res: FileResult, module: ws_mod.FileModule | None, namespace: str,
                report: IndexReport, quiet: bool = False) -> None:
@@ -266,22 +250,6 @@ def _merge_decls(parsed: list[ModDecl], scanned: list[ModDecl]) -> list[ModDecl]
 
 def _placement(state: files_db.FileState) -> tuple[str, str]:
     return state.module_path, state.id_namespace
-
-
-def _die_with_parent(parent: int) -> None:
-    """Parse processes end when the indexer is killed (kill -9 included) instead of lingering
-    as orphans: Linux delivers SIGTERM to a child whose parent dies."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(0)
-
-
-def _parse_star(args: tuple) -> FileResult:
-    return parse_one(*args)
 
 
 def _load_decls(text: str) -> list[ModDecl]:
