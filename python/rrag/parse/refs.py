@@ -1,10 +1,10 @@
 """Parse layer: raw references of one file for the graph (uses, calls, types, bounds, macros).
 
 Runs in the worker processes, on the tree the item walk already built, before item text is
-dropped. One tree-sitter query (its matching runs in C) finds the few node kinds we need; each
-capture is attributed to the innermost item that contains it. References are small tuples
-``(kind, owner item index, a, b, line)``; names stay as written: resolving them needs the whole
-crate, which only the writer process has (``rrag.graph``).
+dropped. One tree-sitter query (``queries/refs.scm``; its matching runs in C) finds the few
+node kinds we need; each capture is attributed to the innermost item that contains it.
+References are small tuples ``(kind, owner item index, a, b, line)``; names stay as written:
+resolving them needs the whole crate, which only the writer process has (``rrag.graph``).
 
 Kinds: use (a: path, b: alias, "pub" flag in the 6th slot), call (a: callee path), mcall
 (a: receiver type or "Self" / "Self.field" / "", b: method name), type, bound, super, macro,
@@ -14,21 +14,12 @@ field (a: field name, b: type path).
 from __future__ import annotations
 
 import bisect
+from pathlib import Path
 from typing import Any
 
 from .model import Item
 
-_QUERY_SOURCE = """
-(use_declaration) @use
-(call_expression function: (_) @callee)
-(macro_invocation macro: (_) @mac)
-(type_identifier) @type
-(scoped_type_identifier) @stype
-(let_declaration) @let
-(parameter) @param
-(trait_bounds) @bounds
-(field_declaration) @field
-"""
+_QUERY_FILE = Path(__file__).with_name("queries") / "refs.scm"
 _QUERY: Any = None
 _SKIP_TYPES = frozenset(("Self",))
 _NAMED_ITEMS = frozenset(("struct_item", "enum_item", "union_item", "trait_item", "type_item",
@@ -42,7 +33,7 @@ def _query() -> Any:
         import tree_sitter_rust
 
         _QUERY = tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()),
-                                   _QUERY_SOURCE)
+                                   _QUERY_FILE.read_text(encoding="utf-8"))
     return _QUERY
 
 
