@@ -204,3 +204,52 @@ def test_two_stage_knn_matches_exact_scoring(tmp_path):
         assert all(abs(sim - exact[ids[v]]) < 1e-5 for v, sim in found)
         assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
     store.close()
+
+
+def test_sign_scan_in_memory_equals_sqlite_vec_and_follows_other_writers(tmp_path):
+    """The first KNN stage reads vec0's sign bits into memory: its candidates must be exactly
+    as near (hamming) as vec0's own KNN gives, and a write by another connection (another
+    rrag process) must be seen by the next query: deleted vectors gone, new ones found."""
+    from rrag.store import open_store, vector_scan
+    from rrag.store import vectors as vec_db
+
+    rng = np.random.default_rng(11)
+    n, d, count = 6000, 384, 100
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    store = open_store(tmp_path / "scan.sqlite")
+    vec_db.ensure_space(store, "test-model", d)
+    vec_db.write_batch(store, {}, {f"t{i}": x[i] for i in range(n)})
+    signs = {int(i): np.frombuffer(b, np.uint8) for i, b in store.execute(
+        f"SELECT rowid, embedding FROM {vec_db.VEC_TABLE}")}
+
+    def hamming(ids: list[int], q: np.ndarray) -> list[int]:
+        qb = np.packbits(q > 0, bitorder="little")
+        return sorted(int(np.unpackbits(signs[i] ^ qb).sum()) for i in ids)
+
+    def vec0(q: np.ndarray) -> list[int]:
+        return [r[0] for r in store.execute(
+            f"SELECT rowid FROM {vec_db.VEC_TABLE} WHERE embedding MATCH "
+            "vec_quantize_binary(?) AND k = ?", (q.tobytes(), count))]
+
+    for q in rng.standard_normal((10, d)).astype(np.float32):
+        mine = vector_scan.candidates(store, vec_db.VEC_TABLE, q, count)
+        assert len(mine) == count and hamming(mine, q) == hamming(vec0(q), q)
+    assert store.sign_matrix is not None and len(store.sign_matrix.ids) == n
+
+    other = open_store(tmp_path / "scan.sqlite")
+    q = x[17]
+    first = vector_scan.candidates(store, vec_db.VEC_TABLE, q, count)
+    assert store.one("SELECT id FROM vectors WHERE text_hash = 't17'") in first
+    gone = first[:10]
+    with other.transaction():
+        other.execute(f"DELETE FROM {vec_db.VEC_TABLE} WHERE rowid IN "
+                      f"({','.join('?' * len(gone))})", gone)
+    vec_db.write_batch(other, {}, {"new": -q})  # the exact opposite: every sign bit differs
+    newest = vec_db.max_vector_id(other)
+    other.close()
+    after = vector_scan.candidates(store, vec_db.VEC_TABLE, q, count)
+    assert not set(gone) & set(after)
+    assert vector_scan.candidates(store, vec_db.VEC_TABLE, -q, 1) == [newest]
+    assert len(store.sign_matrix.ids) == n - len(gone) + 1
+    store.close()
+

@@ -8,12 +8,13 @@ items still to embed is a table, written in the same transaction as the items (s
 ``files.replace_file``), so a kill while embedding resumes where it stopped: every batch of
 finished items is committed together with its queue rows' removal.
 
-Search is two-stage (measured in bench/knn_latency.py on 100k vectors, 384 dims): sqlite-vec
-scans sign-quantized vectors (``vec_chunks``, vec0 ``bit[dims]``, hamming distance, 48 bytes a
-vector) for ``k * OVERSAMPLE`` candidates, then their float32 vectors (``vectors.embedding``) are
-re-scored exactly. vec0's exact float32 scan took 80 ms (10.8x a numpy matrix product), int8 51
-ms; bit + re-scoring of 10x candidates 15 ms with recall@10 0.99 against exact. Small indexes
-are scored exactly. A different model empties the cache and queues every item again.
+Search is two-stage (measured in bench/knn_latency.py on 100k vectors, 384 dims): the sign
+bits sqlite-vec keeps (``vec_chunks``, vec0 ``bit[dims]``, 48 bytes a vector) are scanned by
+hamming distance for ``k * OVERSAMPLE`` candidates (``store.vector_scan``, in memory), then
+their float32 vectors (``vectors.embedding``) are re-scored exactly: recall@10 0.98-0.99 against
+exact. vec0's exact float32 scan took 49-80 ms (about 10x a numpy matrix product), int8 36-51
+ms. Small indexes are scored exactly. A different model empties the cache and queues every item
+again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from . import vector_scan
 from .db import Store
 
 VEC_TABLE = "vec_chunks"
@@ -227,9 +229,7 @@ def nearest_vectors(store: Store, query: np.ndarray, k: int) -> list[tuple[int, 
     if size <= max(EXACT_BELOW, k * OVERSAMPLE):
         rows = store.execute("SELECT id, embedding FROM vectors").fetchall()
     else:
-        candidates = [r[0] for r in store.execute(
-            f"SELECT rowid FROM {VEC_TABLE} WHERE embedding MATCH vec_quantize_binary(?) "
-            f"AND k = ?", (q.tobytes(), k * OVERSAMPLE))]
+        candidates = vector_scan.candidates(store, VEC_TABLE, q, k * OVERSAMPLE)
         rows = store.execute(f"SELECT id, embedding FROM vectors WHERE id IN "
                              f"({','.join('?' * len(candidates))})", candidates).fetchall()
     if not rows:
