@@ -2,13 +2,14 @@
 " each gathers the buffer's context, opens a popup and talks to Python via rrag#channel. The
 " text shown (answers with sources, refactor previews, status) is shaped by the host.
 
-let s:last = {'answer': {}, 'status': {}, 'index': {}}
+let s:last = {'answer': {}, 'context': {}, 'status': {}, 'index': {}}
 let s:progress = {}  " workspace root -> progress text
 let s:timers = {}    " path -> debounce timer of the re-index on save
 let s:reindex_requests = 0
 
 function! rrag#state() abort
-  return {'answer': s:last.answer, 'refactor': rrag#refactor#last(), 'status': s:last.status,
+  return {'answer': s:last.answer, 'context': s:last.context, 'refactor': rrag#refactor#last(),
+        \ 'status': s:last.status,
         \ 'index': s:last.index, 'progress': s:progress, 'reindex_requests': s:reindex_requests,
         \ 'messages': rrag#util#messages(), 'channel': s:channel_summary(),
         \ 'python': rrag#channel#python()}
@@ -124,9 +125,64 @@ function! rrag#sources() abort
   if empty(sources)
     return rrag#util#warn('rrag: no answer with sources yet (run :RragAsk or :RragExplain)')
   endif
-  call setqflist([], ' ', {'title': 'rrag sources', 'items': map(copy(sources),
+  call s:quickfix('rrag sources', sources)
+endfunction
+
+function! s:quickfix(title, sources) abort
+  call setqflist([], ' ', {'title': a:title, 'items': map(copy(a:sources),
         \ {_, s -> {'filename': s.path, 'lnum': s.line, 'text': s.text}})})
   copen
+endfunction
+
+" -- :RragContext ---------------------------------------------------------------------------
+
+" What the next request would hand the model, and why; `l` lists the items in the quickfix list.
+function! rrag#context(range, line1, line2, query) abort
+  let ctx = rrag#here(a:range, a:line1, a:line2)
+  if !rrag#need_file(ctx, ':RragContext')
+    return
+  endif
+  if trim(a:query) !=# ''
+    let ctx.query = trim(a:query)
+  endif
+  if !empty(s:last.context)
+    call rrag#popup#close(s:last.context.popup)
+  endif
+  let popup = rrag#popup#open({'title': 'rrag: context', 'status': 'ranking…',
+        \ 'filetype': 'rrag-context'})
+  let view = {'popup': popup, 'done': 0}
+  let s:last.context = view
+  let h = {}
+  function! h.on_result(result, ev) closure
+    let view.done = 1
+    let view.result = a:result
+    let view.sources = a:ev.view.sources
+    call rrag#popup#set_lines(view.popup, a:ev.view.lines)
+    call rrag#popup#set_status(view.popup, a:ev.view.meta)
+  endfunction
+  function! h.on_error(err, ev) closure
+    let view.done = 1
+    let view.error = a:err
+    call rrag#util#error(a:err.text)
+    call rrag#popup#set_status(view.popup, 'failed')
+  endfunction
+  function! h.on_drop(reason, ev) closure
+    let view.done = 1
+    let view.dropped = a:reason
+    call rrag#popup#set_status(view.popup, 'stale: ' . a:reason)
+  endfunction
+  function! h.list() closure
+    if empty(get(view, 'sources', []))
+      return rrag#util#warn('rrag: the context has no items yet')
+    endif
+    call rrag#popup#close(view.popup)
+    call s:quickfix('rrag context', view.sources)
+  endfunction
+  call rrag#popup#map(popup, 'l', h.list)
+  let view.id = rrag#channel#request('context', ctx, h)
+  if !view.id
+    call rrag#popup#close(popup)
+  endif
 endfunction
 
 " -- :RragIndex, re-index on save, :RragStatus ---------------------------------------------

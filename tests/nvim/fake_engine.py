@@ -101,6 +101,11 @@ class FakeEngine:
         tokens = sum(i["tokens"] for i in items)
         return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "..."}
 
+    def locate(self, items: list[dict]) -> list[dict]:
+        for item in items:
+            item["file"] = str(self.root / item["path"])
+        return items
+
     def index(self, embed: bool = True, progress: Callable[[str, int, int], None] = lambda *a: None):
         total = 40 if (self.root / "slow-index").exists() else 4
         for i in range(1, total + 1):

@@ -176,6 +176,35 @@ def test_dependency_items_resolve_search_and_context(built_ws):
     assert ctx["tokens"] <= ctx["budget"]
 
 
+def test_editor_jumps_open_the_locked_dependency_source(built_ws, tmp_path):
+    """A dependency item's path is relative to its crate: the editors jump to the ``file`` the
+    engine adds, which must be that crate's own source at the locked version (not a file of
+    the same name in the workspace), for context items and for answer sources alike."""
+    from rrag.service.engine import Engine
+
+    locked = _locked(built_ws)
+    with Engine(built_ws, db_path=tmp_path / "index.sqlite") as engine:
+        engine.index(embed=False)
+        ctx = engine.context(str(built_ws / "src" / "lib.rs"), 19,
+                             query="how does Regex::new compile a pattern")
+        items = engine.locate(ctx["items"])
+    dep_items = [it for it in items if it.get("version")]
+    assert dep_items and len(dep_items) < len(items), items
+    for it in items:
+        file = Path(it["file"])
+        if it.get("version"):
+            assert it["version"] == locked.get(it["crate"], locked.get(it["crate"].replace("_", "-")))
+            assert file.is_relative_to(REGISTRY / f"{it['crate'].replace('_', '-')}-{it['version']}"), it
+        else:
+            assert file == built_ws / it["path"]
+        lines = file.read_text(encoding="utf-8").splitlines()
+        span = "\n".join(lines[it["start_line"] - 1:it["end_line"]])
+        short = it["name"].rsplit("::", 1)[-1]
+        # (an item a macro_rules! generated spans the invocation that made it)
+        generated = re.fullmatch(r"\s*\w+!\s*[({\[].*", span, re.S) is not None
+        assert short in span or generated or it["kind"] in ("file", "impl"), (it, span[:200])
+
+
 def _bumped_strsim(tmp_path: Path) -> tuple[Path, str]:
     """A second directory source holding a copy of strsim with a bumped version and one more
     function (copied at test time into tmp, never into the repository)."""

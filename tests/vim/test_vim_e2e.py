@@ -71,6 +71,27 @@ def test_index_and_status(vim, workspace):
 
 
 @pytest.mark.slow
+def test_context_shows_why_each_item_was_chosen_and_lists_them(vim, workspace):
+    index(vim, workspace)
+    vim.ex(f"call cursor({FIRST + 1}, 1)")
+    vim.ex("RragContext")
+    assert popup_visible(vim, "context")
+    view = wait_done(vim, "context")
+    items = view["result"]["items"]
+    assert any(it["name"].endswith("::is_negative_zero") for it in items), items
+    lines = popup_lines(vim, "context")
+    assert lines[0] == (f"Budget: {view['result']['tokens']} / {view['result']['budget']} "
+                        f"tokens ({round(100 * view['result']['tokens'] / view['result']['budget'])} %)")
+    assert sum(line.startswith("      why: ") for line in lines) == len(items)
+    # `l` closes the popup and puts every item in the quickfix list, each at its first line.
+    vim.keys("l")
+    wait_for(lambda: not popup_visible(vim, "context"), what="the context popup to close")
+    assert vim.eval("getqflist({'title': 1}).title") == "rrag context"
+    entries = vim.eval("map(getqflist(), {_, e -> [fnamemodify(bufname(e.bufnr), ':p'), e.lnum]})")
+    assert entries == [[str(workspace / it["path"]), it["start_line"]] for it in items]
+
+
+@pytest.mark.slow
 def test_ask_streams_while_vim_stays_responsive(vim, workspace):
     index(vim, workspace)
     vim.ex(f"call cursor({FIRST + 1}, 1)")

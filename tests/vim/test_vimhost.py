@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from rrag.vimhost.present import answer_view, refactor_view, split_text, status_lines
+from rrag.vimhost.present import (answer_view, context_view, refactor_view, split_text,
+                                  status_lines)
 
 from .vim_driver import REPO
 
@@ -42,6 +43,34 @@ def test_answer_view_lists_sources_with_absolute_paths(tmp_path):
     assert view["meta"] == "0.2 s to first token · 42 tok/s"
     assert answer_view({"text": ""}, None)["lines"][-1] == "(none)"
     assert split_text("a\n") == ["a"] and split_text("") == [""]
+
+
+def test_dependency_sources_name_their_crate_and_jump_to_its_folder(tmp_path):
+    dep = {"path": "src/re.rs", "name": "regex::Regex::new", "start_line": 40, "end_line": 52,
+           "why": "called here", "crate": "regex", "version": "1.7.1",
+           "file": "/usr/share/cargo/registry/regex-1.7.1/src/re.rs"}
+    view = answer_view({"text": "x", "sources": [dep]}, str(tmp_path))
+    assert view["lines"][-1] == "- regex 1.7.1 src/re.rs:40-52  regex::Regex::new"
+    assert view["sources"][0]["path"] == dep["file"]  # not <workspace>/src/re.rs
+
+
+def test_context_view_lists_items_with_cost_mode_and_why(tmp_path):
+    own = {"path": "src/a.rs", "name": "a::f", "start_line": 3, "end_line": 9, "mode": "full",
+           "tokens": 120, "why": "the cursor is\nin it"}
+    dep = {"path": "src/re.rs", "name": "regex::Regex", "start_line": 1, "end_line": 30,
+           "mode": "signature", "tokens": 14, "why": "type used by a::f", "crate": "regex",
+           "version": "1.7.1", "file": "/reg/regex-1.7.1/src/re.rs"}
+    view = context_view({"budget": 512, "tokens": 134, "items": [own, dep]}, str(tmp_path))
+    assert view["lines"][0] == "Budget: 134 / 512 tokens (26 %)"
+    assert view["lines"][3:] == [
+        "  120 tok  full      src/a.rs:3-9  a::f", "      why: the cursor is in it",
+        "   14 tok  signature regex 1.7.1 src/re.rs:1-30  regex::Regex",
+        "      why: type used by a::f"]
+    assert [(s["lnum"], s["path"], s["line"]) for s in view["sources"]] == [
+        (4, str(tmp_path / "src/a.rs"), 3), (6, "/reg/regex-1.7.1/src/re.rs", 1)]
+    assert view["meta"] == "2 items · 134 tokens"
+    empty = context_view({"budget": 0, "tokens": 0, "items": []}, None)
+    assert empty["sources"] == [] and empty["lines"][-1].startswith("(nothing was chosen")
 
 
 def test_status_lines_show_counts_host_and_errors():

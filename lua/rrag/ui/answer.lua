@@ -17,7 +17,7 @@ local function render(view, result, root)
   table.insert(lines, '## Sources')
   view.sources, view.root = {}, root
   for _, src in ipairs(result.sources or {}) do
-    table.insert(lines, ('- %s:%d-%d  %s'):format(src.path, src.start_line or 1, src.end_line or src.start_line or 1, src.name or ''))
+    table.insert(lines, ('- %s:%d-%d  %s'):format(float.where(src), src.start_line or 1, src.end_line or src.start_line or 1, src.name or ''))
     view.sources[#lines] = src
   end
   if vim.tbl_isempty(view.sources) then table.insert(lines, '(none)') end
@@ -34,7 +34,7 @@ local function jump(view)
   local lnum = vim.api.nvim_win_get_cursor(0)[1]
   local src = view.sources and view.sources[lnum]
   if not src then return log.notify('rrag: put the cursor on a source line to jump there') end
-  float.jump(view.float, view.root, src.path, src.start_line)
+  float.jump(view.float, view.root, src.file or src.path, src.start_line)
 end
 
 --- kind: 'ask' | 'explain'; params: the request (question, path, line, selection, bufnr ...).

@@ -35,7 +35,7 @@ local function render(view, result, root)
   for _, item in ipairs(result.items or {}) do
     local mark = M.pinned[item.id] and '[P]' or '[ ]'
     table.insert(lines, ('%s %5d tok  %-9s %s:%d-%d  %s'):format(mark, item.tokens or 0, item.mode or '',
-      item.path, item.start_line or 1, item.end_line or 1, item.name or ''))
+      float.where(item), item.start_line or 1, item.end_line or 1, item.name or ''))
     view.items[#lines] = item
     table.insert(marks, { #lines - 1, M.pinned[item.id] and 'RragPinned' or 'RragSource' })
     table.insert(lines, '      why: ' .. (item.why or ''):gsub('\n', ' '))
@@ -43,7 +43,7 @@ local function render(view, result, root)
     table.insert(marks, { #lines - 1, 'RragWhy' })
   end
   for id, item in pairs(M.excluded) do
-    table.insert(lines, ('[X]   excluded  %s:%d-%d  %s'):format(item.path or '?', item.start_line or 1,
+    table.insert(lines, ('[X]   excluded  %s:%d-%d  %s'):format(float.where(item), item.start_line or 1,
       item.end_line or 1, item.name or id))
     view.items[#lines] = item
     table.insert(marks, { #lines - 1, 'RragExcluded' })
@@ -93,7 +93,7 @@ function M.open(params)
   float.map(handle, keys.refresh, function() request(view) end, 'rrag: refresh')
   float.map(handle, keys.jump, function()
     local item = item_under_cursor(view)
-    if item and item.path then float.jump(handle, view.root, item.path, item.start_line) end
+    if item and item.path then float.jump(handle, view.root, item.file or item.path, item.start_line) end
   end, 'rrag: jump to item')
   if not request(view) then handle.close() end
   return view

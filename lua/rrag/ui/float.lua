@@ -108,6 +108,13 @@ function M.highlight(handle, line, group, first, last)
   })
 end
 
+--- How a context item or source is named in a float: a dependency's path is relative to its
+--- crate, so the crate and its locked version come first.
+function M.where(item)
+  local crate = item.version and ('%s %s '):format(item.crate or '?', item.version) or ''
+  return crate .. (item.path or '?')
+end
+
 --- Open `path` (relative to `root` unless absolute) at `line` in the window the float came from.
 function M.jump(handle, root, path, line)
   local file = path

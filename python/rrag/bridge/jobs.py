@@ -28,17 +28,19 @@ def _line(params: dict[str, Any]) -> int | None:
     return int(line) if line else None
 
 
-def _streaming(emit: Emit, job: Job, call: Callable[[TokenStream], Any]) -> Any:
+def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], Any]) -> Any:
     stream = TokenStream(emit, job.id)
     try:
-        return call(stream)
+        result = call(stream)
     finally:
         stream.flush()
+    engine.locate(result.get("sources") or [])  # where a jump to each source opens
+    return result
 
 
 def ask(emit: Emit, engine: Any, job: Job) -> Any:
     p = job.params
-    return _streaming(emit, job, lambda tokens: engine.ask(
+    return _streaming(emit, engine, job, lambda tokens: engine.ask(
         p["question"], p.get("path"), _line(p), _selection(p), on_token=tokens,
         cancel=job.cancel, pinned=list(p.get("pinned") or []),
         excluded=list(p.get("excluded") or [])))
@@ -46,25 +48,27 @@ def ask(emit: Emit, engine: Any, job: Job) -> Any:
 
 def explain(emit: Emit, engine: Any, job: Job) -> Any:
     p = job.params
-    return _streaming(emit, job, lambda tokens: engine.explain(
+    return _streaming(emit, engine, job, lambda tokens: engine.explain(
         p["path"], _line(p), _selection(p), on_token=tokens, cancel=job.cancel))
 
 
 def refactor(emit: Emit, engine: Any, job: Job) -> Any:
     p = job.params
     start, end = _selection(p) or (int(p["line"]), int(p["line"]))
-    return _streaming(emit, job, lambda tokens: engine.refactor(
+    return _streaming(emit, engine, job, lambda tokens: engine.refactor(
         p["path"], start, end, p["instruction"], on_token=tokens, cancel=job.cancel,
         original=p.get("original")))
 
 
 def context(emit: Emit, engine: Any, job: Job) -> Any:
     p = job.params
-    return engine.context(
+    result = engine.context(
         p["path"], int(p.get("line") or 1), query=p.get("query") or None,
         budget=p.get("budget") or None, task=p.get("task") or "ask",
         pinned=list(p.get("pinned") or []), excluded=list(p.get("excluded") or []),
         selection=_selection(p))
+    engine.locate(result["items"])
+    return result
 
 
 def index(emit: Emit, engine: Any, job: Job) -> Any:

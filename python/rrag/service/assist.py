@@ -21,6 +21,7 @@ from ..llm.response import cargo_check, check_dict, extract_code, parses
 from ..rank.context import ContextPack, pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
 from ..store import Store
+from ..store import deps as deps_db
 from ..store import items as items_db
 from ..store import vectors as vec_db
 from .cache import Precacher, ResultCache, request_key
@@ -28,6 +29,7 @@ from .history import GitHistory
 
 TokenFn = Callable[[str], None]
 MAX_CANDIDATES = 60  # more never fit a prompt and each costs a tokenizer pass
+SOURCE_FIELDS = ("path", "name", "start_line", "end_line", "why", "crate", "version")
 
 
 class Assistant:
@@ -160,11 +162,21 @@ class Assistant:
         done = self.backend.generate(parts.messages(), on_token=on_token, cancel_event=cancel)
         return done.text, ctx, done
 
-    @staticmethod
-    def _answer(text: str, ctx: ContextPack, done: Any) -> dict[str, Any]:
-        sources = [{"path": p.candidate.path, "name": p.candidate.name,
-                    "start_line": p.candidate.start_line, "end_line": p.candidate.end_line,
-                    "why": p.candidate.why} for p in ctx.items]
+    def located(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Adds ``file`` to each item: its absolute path, under the workspace root or, for a
+        dependency item (whose ``path`` is relative to its crate), under the folder the locked
+        version was indexed from. Front ends open that file to jump to the item."""
+        folders = deps_db.folders(self._store()) if any(i.get("version") for i in items) else {}
+        for item in items:
+            base = folders.get((item.get("crate"), item["version"])) if item.get("version") \
+                else str(self.root)
+            if base:
+                item["file"] = str(Path(base) / item["path"])
+        return items
+
+    def _answer(self, text: str, ctx: ContextPack, done: Any) -> dict[str, Any]:
+        sources = [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
+                   for p in ctx.items]
         return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend}

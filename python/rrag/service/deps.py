@@ -139,7 +139,7 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
         deps_db.remove(store, key)
         report.removed.append({"name": current[key][0], "version": current[key][1]})
     todo = [key for key in sorted(wanted) if key not in current]
-    ready: list[tuple[Path, str, str]] = []
+    ready: list[tuple[Path, str, str, Path]] = []
     for done, key in enumerate(todo, 1):
         src = wanted[key]
         try:
@@ -152,13 +152,13 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
             continue
         report.files_parsed += parsed
         report.cache_hits += parsed == 0
-        ready.append((db, key, src.version))
+        ready.append((db, key, src.version, src.folder))
         report.imported.append({"name": src.name, "version": src.version,
                                 "origin": src.origin, "folder": str(src.folder),
                                 "cached": parsed == 0})
         progress("dependencies", done, len(todo))
     counts = deps_db.import_crates(store, ready)
-    for entry, (_, key, _) in zip(report.imported, ready):
+    for entry, (_, key, _, _) in zip(report.imported, ready):
         entry["items"] = counts.get(key, 0)
     if report.removed or report.imported:
         # The workspace's references to the old or missing versions now have a target.

@@ -168,6 +168,11 @@ class Engine:
                                       selection, [_rel(self.root, p) for p in open_paths]
                                       ).to_json()
 
+    def locate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Editors: ``file``, the absolute path, on each context item or answer source (the
+        command line keeps to root-relative paths)."""
+        return self.assistant.located(items)
+
     def precache(self, path: str, only_if_model_loaded: bool = False) -> int:
         """Start computing, in the background at low priority, the context for each symbol of
         ``path`` (the file just opened); returns how many were queued. The editor passes

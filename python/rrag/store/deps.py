@@ -56,23 +56,26 @@ def remove(store: Store, key: str) -> int:
                       "JOIN files f ON f.id = i.file_id WHERE f.dep_key = ?)", (key,))
         vectors.forget_items(store, ids)
         store.execute("DELETE FROM files WHERE dep_key = ?", (key,))
+        store.execute("DELETE FROM dep_folders WHERE dep_key = ?", (key,))
     return len(ids)
 
 
-def import_crates(store: Store, crates: list[tuple[Path, str, str]]) -> dict[str, int]:
-    """Copy cached crates' rows, ``(cache db, key, version)`` each, into the workspace db in
-    one transaction per batch of attached databases (one commit instead of one per crate);
-    returns key -> items imported (an id already taken keeps its first owner)."""
+def import_crates(store: Store, crates: list[tuple[Path, str, str, Path]]) -> dict[str, int]:
+    """Copy cached crates' rows, ``(cache db, key, version, source folder)`` each, into the
+    workspace db in one transaction per batch of attached databases (one commit instead of one
+    per crate); returns key -> items imported (an id already taken keeps its first owner)."""
     out: dict[str, int] = {}
     for start in range(0, len(crates), ATTACH_BATCH):
         batch = crates[start:start + ATTACH_BATCH]
         names = [f"dep{n}" for n in range(len(batch))]
-        for name, (db, _, _) in zip(names, batch):
+        for name, (db, _, _, _) in zip(names, batch):
             store.execute(f"ATTACH DATABASE ? AS {name}", (str(db),))
         try:
             with store.transaction():
-                for name, (_, key, version) in zip(names, batch):
+                for name, (_, key, version, folder) in zip(names, batch):
                     out[key] = _import_one(store, name, key, version)
+                    store.execute("INSERT OR REPLACE INTO dep_folders(dep_key, folder) "
+                                  "VALUES(?, ?)", (key, str(folder)))
         finally:
             for name in names:
                 store.execute(f"DETACH DATABASE {name}")
@@ -161,3 +164,9 @@ def crate_versions(store: Store) -> dict[str, str]:
     return {crate: version for crate, version in store.execute(
         "SELECT crate, min(dep_version) FROM files WHERE dep_key IS NOT NULL GROUP BY crate")}
 
+
+def folders(store: Store) -> dict[tuple[str, str], str]:
+    """(crate, locked version) -> the folder its sources were indexed from."""
+    return {(crate, version): folder for crate, version, folder in store.execute(
+        "SELECT min(f.crate), min(f.dep_version), d.folder FROM dep_folders d "
+        "JOIN files f ON f.dep_key = d.dep_key GROUP BY d.dep_key")}

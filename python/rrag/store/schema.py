@@ -130,10 +130,17 @@ ALTER TABLE files ADD COLUMN dep_path TEXT;
 CREATE INDEX files_dep_key ON files(dep_key);
 """
 
+# Where each imported dependency's sources are on this machine: items keep paths relative to
+# their crate, and an editor jumping to one needs the folder (``store.deps.folders``).
+M006_DEPENDENCY_FOLDERS = """
+CREATE TABLE dep_folders(dep_key TEXT PRIMARY KEY, folder TEXT NOT NULL);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
     ("m002_lexical_fts", M002_LEXICAL),
     ("m003_graph", M003_GRAPH),
     ("m004_vectors", M004_VECTORS),
     ("m005_dependencies", M005_DEPENDENCIES),
+    ("m006_dependency_folders", M006_DEPENDENCY_FOLDERS),
 ]

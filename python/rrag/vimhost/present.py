@@ -2,8 +2,9 @@
 
 Vim script only displays lines and applies a replacement: the answer with its sources, the
 refactor preview (check lines and a unified diff of the exact lines the request was made for),
-the status report and the one-line index summary are built here from the engine's results, so
-the two front ends share the engine's data and Vim script stays free of formatting logic.
+the context with why each item was chosen, the status report and the one-line index summary are
+built here from the engine's results, so the two front ends share the engine's data and Vim
+script stays free of formatting logic.
 """
 
 from __future__ import annotations
@@ -26,18 +27,32 @@ def split_text(text: str | None) -> list[str]:
     return lines
 
 
+def where(item: dict[str, Any]) -> str:
+    """``path:start-end``; a dependency's path is relative to its crate, so crate and locked
+    version come first."""
+    start = int(item.get("start_line") or 1)
+    end = int(item.get("end_line") or start)
+    crate = f"{item.get('crate') or '?'} {item['version']} " if item.get("version") else ""
+    return f"{crate}{item.get('path', '?')}:{start}-{end}"
+
+
+def jump_target(item: dict[str, Any], root: str | None, lnum: int, text: str) -> dict[str, Any]:
+    """A quickfix entry for an item: the engine's absolute ``file`` when it gave one (always for
+    dependency items), else the path under the workspace root."""
+    path = Path(str(item.get("file") or item.get("path", "")))
+    absolute = path if path.is_absolute() or not root else Path(root) / path
+    return {"lnum": lnum, "path": str(absolute), "line": int(item.get("start_line") or 1),
+            "text": text}
+
+
 def answer_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
     """The final answer: its text, a ``## Sources`` list and where each source line points."""
     lines = split_text(result.get("text")) + ["", "## Sources"]
     sources = []
     for src in result.get("sources") or []:
-        start = int(src.get("start_line") or 1)
-        end = int(src.get("end_line") or start)
-        lines.append(f"- {src.get('path', '?')}:{start}-{end}  {src.get('name') or ''}".rstrip())
-        path = Path(str(src.get("path", "")))
-        absolute = path if path.is_absolute() or not root else Path(root) / path
-        sources.append({"lnum": len(lines), "path": str(absolute), "line": start,
-                        "text": f"{src.get('name') or ''} ({src.get('why') or 'context'})"})
+        lines.append(f"- {where(src)}  {src.get('name') or ''}".rstrip())
+        sources.append(jump_target(src, root, len(lines),
+                                   f"{src.get('name') or ''} ({src.get('why') or 'context'})"))
     if not sources:
         lines.append("(none)")
     meta = []
@@ -71,6 +86,27 @@ def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     return {"preview": lines, "diff_start": diff_start, "replacement": replacement,
             "original": original, "first": first, "last": last, "parses": parses,
             "identical": replacement == original}
+
+
+def context_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """:RragContext: the budget, then each item the model would be given with its token cost,
+    packing mode and why it was chosen; ``sources`` feed the quickfix list."""
+    budget, tokens = int(result.get("budget") or 0), int(result.get("tokens") or 0)
+    share = f" ({round(100 * tokens / budget)} %)" if budget else ""
+    lines = [f"Budget: {tokens} / {budget} tokens{share}",
+             "l quickfix list · q close", ""]
+    sources = []
+    for item in result.get("items") or []:
+        lines.append(f"{int(item.get('tokens') or 0):5d} tok  {item.get('mode') or '':<9} "
+                     f"{where(item)}  {item.get('name') or ''}".rstrip())
+        why = " ".join(str(item.get("why") or "").split())
+        sources.append(jump_target(item, root, len(lines),
+                                   f"{item.get('name') or ''} ({item.get('mode')}: {why})"))
+        lines.append(f"      why: {why}")
+    if not sources:
+        lines.append("(nothing was chosen: is the workspace indexed? :RragIndex)")
+    return {"lines": lines, "sources": sources,
+            "meta": f"{len(sources)} items · {tokens} tokens"}
 
 
 def status_lines(result: dict[str, Any]) -> list[str]:
@@ -136,6 +172,8 @@ class Shaper:
             return event | {"view": answer_view(result, root)}
         if kind == "refactor":
             return event | {"view": refactor_view(result, params)}
+        if kind == "context":
+            return event | {"view": context_view(result, root)}
         if kind == "status":
             return event | {"view": {"lines": status_lines(result)}}
         if kind in ("index", "reindex"):
