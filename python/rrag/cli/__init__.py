@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from ..errors import RragError
 from ..paths import cache_home, private_dir
@@ -23,8 +24,15 @@ SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd",
                "ask_cmd", "graph_cmd")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one ``rrag:`` line, like every other failure (the contract)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"rrag: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rrag", description="Rust-aware retrieval and context for local LLMs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

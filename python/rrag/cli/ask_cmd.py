@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from ..errors import RragError
-from .common import add_json, add_root, emit_json, engine_for
+from .common import add_json, add_root, at_least, emit_json, engine_for, existing_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,14 +19,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("question")
     add_root(a)
     a.add_argument("--file")
-    a.add_argument("--line", type=int)
+    a.add_argument("--line", type=at_least(1))
     add_json(a)
     a.set_defaults(run=run_ask)
 
     e = sub.add_parser("explain", help="explain the item at a line or a range")
     add_root(e)
     e.add_argument("--file", required=True)
-    e.add_argument("--line", type=int)
+    e.add_argument("--line", type=at_least(1))
     e.add_argument("--range", help="A:B, 1-based inclusive lines")
     add_json(e)
     e.set_defaults(run=run_explain)
@@ -60,12 +60,13 @@ def _streamer(enabled: bool):
 def _print_sources(result: dict) -> None:
     print("\n\nsources:")
     for s in result["sources"]:
-        print(f"  {s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
+        crate = f"{s['crate']} {s['version']} " if s.get("version") else ""
+        print(f"  {crate}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
 
 
 def run_ask(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        result = engine.ask(args.question, args.file, args.line,
+        result = engine.ask(args.question, existing_file(args) if args.file else None, args.line,
                             on_token=_streamer(not args.json))
     emit_json(result) if args.json else _print_sources(result)
     return 0
@@ -76,7 +77,7 @@ def run_explain(args: argparse.Namespace) -> int:
         raise RragError("explain needs --line N or --range A:B")
     selection = _range(args.range) if args.range else None
     with engine_for(args) as engine:
-        result = engine.explain(args.file, args.line, selection,
+        result = engine.explain(existing_file(args), args.line, selection,
                                 on_token=_streamer(not args.json))
     emit_json(result) if args.json else _print_sources(result)
     return 0
@@ -85,7 +86,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_refactor(args: argparse.Namespace) -> int:
     start, end = _range(args.range)
     with engine_for(args) as engine:
-        result = engine.refactor(args.file, start, end, args.instruction,
+        result = engine.refactor(existing_file(args), start, end, args.instruction,
                                  on_token=_streamer(not args.json))
     if args.json:
         emit_json(result)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 from ..config import load_config
+from ..errors import NotFound
 from ..service.engine import Engine
 
 
@@ -28,3 +30,29 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False))
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+    parse.__name__ = f"number >= {minimum}"  # argparse names the type in its messages
+    return parse
+
+
+def existing_file(args: argparse.Namespace) -> str:
+    """``--file`` as given, once it is known to name a file (relative to --root or absolute):
+    a typo must not quietly give an empty answer."""
+    path = Path(args.file)
+    full = path if path.is_absolute() else Path(args.root) / path
+    if not full.is_file():
+        raise NotFound(f"{args.file} is not a file under {Path(args.root).resolve()}",
+                       "give --file relative to --root, or an absolute path")
+    return args.file
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_json, add_root, emit_json, engine_for
+from .common import add_json, add_root, at_least, emit_json, engine_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     near = gsub.add_parser("neighbors", help="items within N steps of an item")
     near.add_argument("name", help="qualified name or unambiguous suffix (Circle::area)")
     add_root(near)
-    near.add_argument("--depth", type=int, default=1)
+    near.add_argument("--depth", type=at_least(0), default=1)
     near.add_argument("--edges", default="", help="comma-separated edge types")
     add_json(near)
     near.set_defaults(run=run_neighbors)
@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     path.add_argument("source")
     path.add_argument("target")
     add_root(path)
-    path.add_argument("--max-depth", type=int, default=6)
+    path.add_argument("--max-depth", type=at_least(1), default=6)
     add_json(path)
     path.set_defaults(run=run_path)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_json, add_root, emit_json, engine_for
+from .common import add_json, add_root, emit_json, engine_for, existing_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        rows = engine.items(args.file)
+        rows = engine.items(existing_file(args) if args.file else None)
     if args.json:
         emit_json({"items": [r.brief() for r in rows]})
     else:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_json, add_root, emit_json, engine_for
+from .common import add_json, add_root, at_least, emit_json, engine_for, existing_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="hybrid search over the index")
     p.add_argument("query")
     add_root(p)
-    p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("-k", type=at_least(1), default=10, help="how many results (default 10)")
     p.add_argument("--mode", choices=("hybrid", "lexical", "vector"), default="hybrid",
                    help="BM25 and vectors fused (default), or one of them alone")
     p.add_argument("--kind", action="append", default=[],
@@ -24,9 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("context", help="the context the model would get for a cursor")
     add_root(c)
     c.add_argument("--file", required=True)
-    c.add_argument("--line", type=int, required=True)
+    c.add_argument("--line", type=at_least(1), required=True, help="1-based")
     c.add_argument("--query", default=None)
-    c.add_argument("--budget", type=int, default=2048)
+    c.add_argument("--budget", type=at_least(0), default=2048,
+                   help="tokens of the model's tokenizer (default 2048)")
     c.add_argument("--task", default="ask", choices=("ask", "explain", "refactor", "generate"))
     add_json(c)
     c.set_defaults(run=run_context)
@@ -47,13 +48,14 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_context(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        pack = engine.context(args.file, args.line, query=args.query, budget=args.budget,
+        pack = engine.context(existing_file(args), args.line, query=args.query, budget=args.budget,
                               task=args.task)
     if args.json:
         emit_json(pack)
     else:
         for item in pack["items"]:
-            print(f"{item['tokens']:>5} {item['mode']:<9} {item['path']}:{item['start_line']}-"
-                  f"{item['end_line']} {item['name']}  ({item['why']})")
+            crate = f"{item['crate']} {item['version']} " if item.get("version") else ""
+            print(f"{item['tokens']:>5} {item['mode']:<9} {crate}{item['path']}:"
+                  f"{item['start_line']}-{item['end_line']} {item['name']}  ({item['why']})")
         print(f"{pack['tokens']}/{pack['budget']} tokens")
     return 0

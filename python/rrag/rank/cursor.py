@@ -37,6 +37,9 @@ WHY = {"callee": "called by the item at your cursor", "type": "a type the item a
        "impl": "implements the item at your cursor", "user": "uses the item at your cursor",
        "sibling": "in the same impl", "nearby": "used by other items of this file",
        "method": "a method of a type the cursor's item works with"}
+# A sibling is said to share whatever holds both: the cursor's impl, trait, module or file.
+SIBLING_WHY = {"impl": "in the same impl", "trait": "in the same trait",
+               "module": "in the same module", "file": "in the same file"}
 CONTAINERS = {"impl", "trait", "module", "file"}
 
 
@@ -48,11 +51,11 @@ class CursorLinks:
     co_used: dict[str, float] = field(default_factory=dict)  # id -> share of file items using it
     kind: dict[str, str] = field(default_factory=dict)  # id -> relation
 
-    def add(self, item_id: str, kind: str, values: dict[str, float]) -> None:
+    def add(self, item_id: str, kind: str, values: dict[str, float], why: str = "") -> None:
         v = values.get(kind, 0.0)
         if v > self.value.get(item_id, 0.0):
             self.value[item_id] = v
-            self.relation[item_id] = WHY[kind]
+            self.relation[item_id] = why or WHY[kind]
             self.kind[item_id] = kind
 
 
@@ -122,7 +125,7 @@ def cursor_links(store: Store, path: str | None, cursor: Sequence[str],
             else:  # the enclosing impl or its type: traits implemented, types used
                 links.add(target, _out_relation(kind, target_kind), values)
         elif source in around and kind == "contains" and target not in centre:
-            links.add(target, "sibling", values)
+            links.add(target, "sibling", values, SIBLING_WHY.get(source_kind, ""))
         if source in local and target not in local and kind not in ("contains", "imports"):
             users.setdefault(target, set()).add(source)
     _methods_of_types(store, links, values, set(cursor))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..config import Config
-from ..errors import RragError, WorkspaceError
+from ..errors import NotFound, RragError, WorkspaceError
 from ..parse.cargo_lock import dependency_versions
 from ..parse.workspace import discover
 from ..paths import index_db_path
@@ -155,6 +155,10 @@ class Engine:
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                kinds: Sequence[str] = (), crates: Sequence[str] = (),
                path_prefix: str = "") -> list[dict[str, Any]]:
+        if not query.strip():
+            raise RragError("the search query is empty", "say what to look for")
+        if k < 1:
+            raise RragError(f"cannot return {k} results", "ask for at least 1")
         self.ensure_indexed()
         return self.searcher.search(query, k, mode, kinds, crates, path_prefix)
 
@@ -164,9 +168,10 @@ class Engine:
                 open_paths: Sequence[str] = ()) -> dict:
         self.ensure_indexed()
         rel = _rel(self.root, path) if path else None
+        # Buffers of other projects may be open in the editor too: only this one's count.
+        open_rel = [r for p in open_paths if (r := _inside(self.root, p)) is not None]
         return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
-                                      selection, [_rel(self.root, p) for p in open_paths]
-                                      ).to_json()
+                                      selection, open_rel).to_json()
 
     def locate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Editors: ``file``, the absolute path, on each context item or answer source (the
@@ -267,13 +272,22 @@ class Engine:
 
 def _rel(root: Path, path: str) -> str:
     """Accept a path relative to the root or absolute; store paths are root-relative."""
+    rel = _inside(root, path)
+    if rel is None:
+        raise NotFound(f"{path} is not in the workspace {root}",
+                       "open a file of this workspace, or pass --root of the one that holds it")
+    return rel
+
+
+def _inside(root: Path, path: str) -> str | None:
     p = Path(path)
     if p.is_absolute():
         try:
             p = p.resolve().relative_to(root)
         except ValueError:
-            return path
-    return p.as_posix().removeprefix("./")
+            return None
+    rel = p.as_posix().removeprefix("./")
+    return None if rel == ".." or rel.startswith("../") else rel
 
 
 def _size(path: Path) -> int:
