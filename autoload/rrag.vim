@@ -2,15 +2,15 @@
 " each gathers the buffer's context, opens a popup and talks to Python via rrag#channel. The
 " text shown (answers with sources, refactor previews, status) is shaped by the host.
 
-let s:last = {'answer': {}, 'context': {}, 'status': {}, 'index': {}}
+let s:last = {'answer': {}, 'context': {}, 'search': {}, 'status': {}, 'index': {}}
 let s:progress = {}  " workspace root -> progress text
 let s:timers = {}    " path -> debounce timer of the re-index on save
 let s:reindex_requests = 0
 
 function! rrag#state() abort
-  return {'answer': s:last.answer, 'context': s:last.context, 'refactor': rrag#refactor#last(),
-        \ 'status': s:last.status,
-        \ 'index': s:last.index, 'progress': s:progress, 'reindex_requests': s:reindex_requests,
+  return {'answer': s:last.answer, 'context': s:last.context, 'search': s:last.search,
+        \ 'refactor': rrag#refactor#last(), 'status': s:last.status, 'index': s:last.index,
+        \ 'progress': s:progress, 'reindex_requests': s:reindex_requests,
         \ 'messages': rrag#util#messages(), 'channel': s:channel_summary(),
         \ 'python': rrag#channel#python()}
 endfunction
@@ -132,6 +132,39 @@ function! s:quickfix(title, sources) abort
   call setqflist([], ' ', {'title': a:title, 'items': map(copy(a:sources),
         \ {_, s -> {'filename': s.path, 'lnum': s.line, 'text': s.text}})})
   copen
+endfunction
+
+" -- :RragSearch ----------------------------------------------------------------------------
+
+" The engine's hybrid search over the workspace and its dependencies, as a quickfix list.
+function! rrag#search(query) abort
+  let query = trim(a:query)
+  if query ==# ''
+    let query = trim(input('rrag search: '))
+    if query ==# ''
+      return
+    endif
+  endif
+  let name = bufname('%')
+  let params = {'query': query,
+        \ 'path': name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd()}
+  let view = {'query': query, 'done': 0}
+  let s:last.search = view
+  let h = {}
+  function! h.on_result(result, ev) closure
+    let view.done = 1
+    let view.result = a:result
+    if empty(a:ev.view.sources)
+      return rrag#util#notify(printf('rrag: nothing in the index matches "%s"', query))
+    endif
+    call s:quickfix(a:ev.view.title, a:ev.view.sources)
+  endfunction
+  function! h.on_error(err, ev) closure
+    let view.done = 1
+    let view.error = a:err
+    call rrag#util#error(a:err.text)
+  endfunction
+  let view.id = rrag#channel#request('search', params, h)
 endfunction
 
 " -- :RragContext ---------------------------------------------------------------------------

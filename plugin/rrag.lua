@@ -14,6 +14,7 @@ command('RragAsk', call('ask'), { nargs = '*', range = true, desc = 'rrag: ask a
 command('RragExplain', call('explain'), { range = true, desc = 'rrag: explain the item or range' })
 command('RragRefactor', call('refactor'), { nargs = '+', range = true, desc = 'rrag: refactor the range' })
 command('RragContext', call('context'), { nargs = '*', range = true, desc = 'rrag: show the context' })
+command('RragSearch', call('search'), { nargs = '*', desc = 'rrag: search the index (quickfix list)' })
 command('RragIndex', call('index'), { desc = 'rrag: index the workspace' })
 command('RragStatus', call('status'), { desc = 'rrag: index counts, queue, model, errors' })
 command('RragCancel', call('cancel'), { desc = 'rrag: cancel running requests' })

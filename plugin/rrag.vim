@@ -18,6 +18,7 @@ command! -nargs=* -range RragAsk call rrag#ask(<range>, <line1>, <line2>, <q-arg
 command! -range RragExplain call rrag#explain(<range>, <line1>, <line2>)
 command! -nargs=+ -range RragRefactor call rrag#refactor#start(<range>, <line1>, <line2>, <q-args>)
 command! -nargs=* -range RragContext call rrag#context(<range>, <line1>, <line2>, <q-args>)
+command! -nargs=* RragSearch call rrag#search(<q-args>)
 command! RragIndex call rrag#index()
 command! RragStatus call rrag#status()
 command! RragCancel call rrag#cancel()

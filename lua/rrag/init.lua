@@ -77,6 +77,16 @@ function M.context(opts)
   require('rrag.ui.context').open(ctx)
 end
 
+function M.search(opts)
+  local ctx, query = here(), vim.trim(opts and opts.args or '')
+  local function go(q)
+    if not q or vim.trim(q) == '' then return end
+    require('rrag.ui.search').run({ path = ctx.path or vim.fn.getcwd(), query = vim.trim(q) })
+  end
+  if query == '' then return vim.ui.input({ prompt = 'rrag search: ' }, go) end
+  go(query)
+end
+
 function M.index()
   local ctx = here()
   return status.index('index', { path = ctx.path or vim.fn.getcwd() }, config.get().notify_progress)

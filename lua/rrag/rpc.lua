@@ -14,8 +14,8 @@ local M = {}
 
 local METHODS = {
   setup = 'rrag_setup', ask = 'rrag_ask', explain = 'rrag_explain', refactor = 'rrag_refactor',
-  context = 'rrag_context', index = 'rrag_index', reindex = 'rrag_reindex', status = 'rrag_status',
-  cancel = 'rrag_cancel', doctor = 'rrag_doctor',
+  context = 'rrag_context', search = 'rrag_search', index = 'rrag_index', reindex = 'rrag_reindex',
+  status = 'rrag_status', cancel = 'rrag_cancel', doctor = 'rrag_doctor',
 }
 
 local state = { chan = nil, job = nil, next_id = 0, pending = {}, latest = {}, stderr = {}, dropped = 0 }

@@ -101,6 +101,9 @@ class FakeEngine:
         tokens = sum(i["tokens"] for i in items)
         return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "..."}
 
+    def search(self, query: str, k: int = 10) -> list[dict]:
+        return [dict(i, score=1.0) for i in ITEMS if query.lower() in i["name"].lower()][:k]
+
     def locate(self, items: list[dict]) -> list[dict]:
         for item in items:
             item["file"] = str(self.root / item["path"])

@@ -136,3 +136,23 @@ def test_context_float_shows_items_why_tokens_and_budget(indexed):
              timeout=MODEL_TIMEOUT_S, what="the refreshed context")
     refreshed = ed.view("context", "result")
     assert first["id"] not in {i["id"] for i in refreshed["items"]}
+
+
+@pytest.mark.slow
+def test_search_fills_the_quickfix_list_and_jumps(indexed):
+    ed = indexed
+    ed.nvim.command("RragSearch area of a circle")
+    view = wait_for(lambda: ed.lua("local s = require('rrag.ui.search').last "
+                                   "return s and s.done and s or nil"),
+                    timeout=MODEL_TIMEOUT_S, what="the search")
+    assert not view.get("error"), view
+    results = view["result"]["results"]
+    assert any(r["name"].endswith("Circle::area") for r in results[:3]), results[:3]
+    qf = ed.lua("return vim.fn.getqflist({ title = 1, items = 1 })")
+    assert qf["title"] == "rrag search: area of a circle"
+    assert [(ed.lua(f"return vim.api.nvim_buf_get_name({e['bufnr']})"), e["lnum"])
+            for e in qf["items"]] == [(r["file"], r["start_line"]) for r in results]
+    assert ed.lua("return vim.bo.buftype") == "quickfix"  # the list is open
+    ed.nvim.command("cfirst")
+    assert ed.nvim.current.buffer.name == results[0]["file"]
+

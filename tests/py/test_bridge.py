@@ -39,6 +39,9 @@ class RecordingEngine:
             on_token(word)
         return {"text": "abc", "sources": [], "ttft_s": None}
 
+    def locate(self, items):
+        return items
+
     def index(self, embed=True, progress=lambda *a: None):
         for i in range(1, 4):
             progress("parsing", i, 3)

@@ -92,6 +92,23 @@ def test_context_shows_why_each_item_was_chosen_and_lists_them(vim, workspace):
 
 
 @pytest.mark.slow
+def test_search_fills_the_quickfix_list_best_first(vim, workspace):
+    index(vim, workspace)
+    vim.ex("RragSearch is_negative_zero")
+    done = wait_for(lambda: (v := state(vim, "search")) and v.get("done") and v,
+                    timeout=MODEL_TIMEOUT_S, what="the search")
+    assert "error" not in done, done
+    results = done["result"]["results"]
+    assert results and results[0]["name"].endswith("::is_negative_zero"), results[:3]
+    assert vim.eval("getqflist({'title': 1}).title") == "rrag search: is_negative_zero"
+    entries = vim.eval("map(getqflist(), {_, e -> [fnamemodify(bufname(e.bufnr), ':p'), e.lnum]})")
+    assert entries == [[str(workspace / r["path"]), r["start_line"]] for r in results]
+    vim.ex("cfirst")
+    assert vim.eval("expand('%:p')") == str(workspace / BITS)
+    assert vim.eval("line('.')") == results[0]["start_line"]
+
+
+@pytest.mark.slow
 def test_ask_streams_while_vim_stays_responsive(vim, workspace):
     index(vim, workspace)
     vim.ex(f"call cursor({FIRST + 1}, 1)")

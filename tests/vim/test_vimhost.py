@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from rrag.vimhost.present import (answer_view, context_view, refactor_view, split_text,
-                                  status_lines)
+from rrag.vimhost.present import (answer_view, context_view, refactor_view, search_view,
+                                  split_text, status_lines)
 
 from .vim_driver import REPO
 
@@ -71,6 +71,21 @@ def test_context_view_lists_items_with_cost_mode_and_why(tmp_path):
     assert view["meta"] == "2 items · 134 tokens"
     empty = context_view({"budget": 0, "tokens": 0, "items": []}, None)
     assert empty["sources"] == [] and empty["lines"][-1].startswith("(nothing was chosen")
+
+
+def test_search_view_gives_quickfix_entries_best_first(tmp_path):
+    hits = [{"path": "src/a.rs", "name": "a::area", "kind": "method", "start_line": 4,
+             "end_line": 6, "score": 0.91},
+            {"path": "src/re.rs", "name": "regex::Regex::new", "kind": "method", "start_line": 9,
+             "end_line": 20, "score": 0.5, "crate": "regex", "version": "1.7.1",
+             "file": "/reg/regex-1.7.1/src/re.rs"}]
+    view = search_view({"query": "area", "results": hits}, str(tmp_path))
+    assert view["title"] == "rrag search: area"
+    assert view["sources"] == [
+        {"lnum": 1, "path": str(tmp_path / "src/a.rs"), "line": 4,
+         "text": "method   a::area  (0.91)"},
+        {"lnum": 2, "path": "/reg/regex-1.7.1/src/re.rs", "line": 9,
+         "text": "method   regex::Regex::new  (0.50, regex 1.7.1 src/re.rs:9-20)"}]
 
 
 def test_status_lines_show_counts_host_and_errors():

@@ -28,8 +28,9 @@ from .worker import Job, Worker, engine_factory
 log = logging.getLogger("rrag.bridge")
 
 METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
-           "rrag_index", "rrag_reindex", "rrag_status", "rrag_cancel", "rrag_doctor")
-SUPERSEDING = frozenset({"ask", "explain", "refactor", "context"})
+           "rrag_search", "rrag_index", "rrag_reindex", "rrag_status", "rrag_cancel",
+           "rrag_doctor")
+SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
 MAX_TRACKED_JOBS = 64
 
 
@@ -89,6 +90,9 @@ class Bridge:
 
     def on_context(self, req: dict[str, Any]) -> Any:
         return self._submit("context", req, jobs.context)
+
+    def on_search(self, req: dict[str, Any]) -> Any:
+        return self._submit("search", req, jobs.search)
 
     def on_index(self, req: dict[str, Any]) -> Any:
         req.setdefault("embed", self.worker.config.index.embed_on_index)

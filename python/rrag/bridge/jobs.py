@@ -71,6 +71,17 @@ def context(emit: Emit, engine: Any, job: Job) -> Any:
     return result
 
 
+SEARCH_RESULTS = 30  # a quickfix list's worth: more are rarely looked at
+
+
+def search(emit: Emit, engine: Any, job: Job) -> Any:
+    """The hybrid search of ``rrag search`` over the workspace and its locked dependencies."""
+    p = job.params
+    query = str(p.get("query") or "")
+    results = engine.search(query, int(p.get("k") or SEARCH_RESULTS))
+    return {"query": query, "results": engine.locate(results)}
+
+
 def index(emit: Emit, engine: Any, job: Job) -> Any:
     """The structural index now (seconds); the vectors fill in afterwards, between requests
     (``Worker.embed_later``), the saved or current file first."""

@@ -2,7 +2,7 @@
 
 Vim script only displays lines and applies a replacement: the answer with its sources, the
 refactor preview (check lines and a unified diff of the exact lines the request was made for),
-the context with why each item was chosen, the status report and the one-line index summary are
+the context with why each item was chosen, search results, the status report and the one-line index summary are
 built here from the engine's results, so the two front ends share the engine's data and Vim
 script stays free of formatting logic.
 """
@@ -109,6 +109,17 @@ def context_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
             "meta": f"{len(sources)} items · {tokens} tokens"}
 
 
+def search_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """:RragSearch: the results as quickfix entries, best first."""
+    sources = []
+    for n, hit in enumerate(result.get("results") or [], 1):
+        where_dep = f", {where(hit)}" if hit.get("version") else ""
+        sources.append(jump_target(hit, root, n, f"{hit.get('kind') or '':<8} "
+                                                 f"{hit.get('name') or ''}  "
+                                                 f"({float(hit.get('score') or 0):.2f}{where_dep})"))
+    return {"sources": sources, "title": f"rrag search: {result.get('query') or ''}"}
+
+
 def status_lines(result: dict[str, Any]) -> list[str]:
     host = result.get("host") or {}
     lines = [f"{key:<15} {result[key]}" for key in STATUS_ORDER if result.get(key) is not None]
@@ -172,6 +183,8 @@ class Shaper:
             return event | {"view": answer_view(result, root)}
         if kind == "refactor":
             return event | {"view": refactor_view(result, params)}
+        if kind == "search":
+            return event | {"view": search_view(result, root)}
         if kind == "context":
             return event | {"view": context_view(result, root)}
         if kind == "status":
