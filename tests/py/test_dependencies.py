@@ -193,8 +193,9 @@ def test_editor_jumps_open_the_locked_dependency_source(built_ws, tmp_path):
     for it in items:
         file = Path(it["file"])
         if it.get("version"):
-            assert it["version"] == locked.get(it["crate"], locked.get(it["crate"].replace("_", "-")))
-            assert file.is_relative_to(REGISTRY / f"{it['crate'].replace('_', '-')}-{it['version']}"), it
+            package = it["crate"].replace("_", "-")
+            assert it["version"] == locked.get(it["crate"], locked.get(package))
+            assert file.is_relative_to(REGISTRY / f"{package}-{it['version']}"), it
         else:
             assert file == built_ws / it["path"]
         lines = file.read_text(encoding="utf-8").splitlines()

@@ -80,8 +80,8 @@ def test_context_shows_why_each_item_was_chosen_and_lists_them(vim, workspace):
     items = view["result"]["items"]
     assert any(it["name"].endswith("::is_negative_zero") for it in items), items
     lines = popup_lines(vim, "context")
-    assert lines[0] == (f"Budget: {view['result']['tokens']} / {view['result']['budget']} "
-                        f"tokens ({round(100 * view['result']['tokens'] / view['result']['budget'])} %)")
+    tokens, budget = view["result"]["tokens"], view["result"]["budget"]
+    assert lines[0] == f"Budget: {tokens} / {budget} tokens ({round(100 * tokens / budget)} %)"
     assert sum(line.startswith("      why: ") for line in lines) == len(items)
     # `l` closes the popup and puts every item in the quickfix list, each at its first line.
     vim.keys("l")

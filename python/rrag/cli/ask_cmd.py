@@ -11,7 +11,8 @@ import argparse
 import sys
 
 from ..errors import RragError
-from .common import add_json, add_root, at_least, emit_json, engine_for, existing_file
+from .common import (add_json, add_root, at_least, crate_prefix, emit_json, engine_for,
+                     existing_file)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -60,8 +61,7 @@ def _streamer(enabled: bool):
 def _print_sources(result: dict) -> None:
     print("\n\nsources:")
     for s in result["sources"]:
-        crate = f"{s['crate']} {s['version']} " if s.get("version") else ""
-        print(f"  {crate}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
+        print(f"  {crate_prefix(s)}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
 
 
 def run_ask(args: argparse.Namespace) -> int:

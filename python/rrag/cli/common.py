@@ -56,3 +56,8 @@ def existing_file(args: argparse.Namespace) -> str:
                        "give --file relative to --root, or an absolute path")
     return args.file
 
+
+def crate_prefix(item: dict[str, Any]) -> str:
+    """``regex 1.7.1 `` before a dependency item's path (it is relative to that crate)."""
+    return f"{item.get('crate') or '?'} {item['version']} " if item.get("version") else ""
+

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_json, add_root, at_least, emit_json, engine_for, existing_file
+from .common import (add_json, add_root, at_least, crate_prefix, emit_json, engine_for,
+                     existing_file)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,14 +49,13 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_context(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        pack = engine.context(existing_file(args), args.line, query=args.query, budget=args.budget,
-                              task=args.task)
+        pack = engine.context(existing_file(args), args.line, query=args.query,
+                              budget=args.budget, task=args.task)
     if args.json:
         emit_json(pack)
     else:
         for item in pack["items"]:
-            crate = f"{item['crate']} {item['version']} " if item.get("version") else ""
-            print(f"{item['tokens']:>5} {item['mode']:<9} {crate}{item['path']}:"
+            print(f"{item['tokens']:>5} {item['mode']:<9} {crate_prefix(item)}{item['path']}:"
                   f"{item['start_line']}-{item['end_line']} {item['name']}  ({item['why']})")
         print(f"{pack['tokens']}/{pack['budget']} tokens")
     return 0

@@ -2,9 +2,9 @@
 
 Vim script only displays lines and applies a replacement: the answer with its sources, the
 refactor preview (check lines and a unified diff of the exact lines the request was made for),
-the context with why each item was chosen, search results, the status report and the one-line index summary are
-built here from the engine's results, so the two front ends share the engine's data and Vim
-script stays free of formatting logic.
+the context with why each item was chosen, search results, the status report and the one-line
+index summary are built here from the engine's results, so the two front ends share the
+engine's data and Vim script stays free of formatting logic.
 """
 
 from __future__ import annotations
@@ -113,10 +113,10 @@ def search_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
     """:RragSearch: the results as quickfix entries, best first."""
     sources = []
     for n, hit in enumerate(result.get("results") or [], 1):
-        where_dep = f", {where(hit)}" if hit.get("version") else ""
-        sources.append(jump_target(hit, root, n, f"{hit.get('kind') or '':<8} "
-                                                 f"{hit.get('name') or ''}  "
-                                                 f"({float(hit.get('score') or 0):.2f}{where_dep})"))
+        dep = f", {where(hit)}" if hit.get("version") else ""
+        score = float(hit.get("score") or 0)
+        text = f"{hit.get('kind') or '':<8} {hit.get('name') or ''}  ({score:.2f}{dep})"
+        sources.append(jump_target(hit, root, n, text))
     return {"sources": sources, "title": f"rrag search: {result.get('query') or ''}"}
 
 
