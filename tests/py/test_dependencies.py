@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REGISTRY, REPO, registry_crate, rrag_json
+from conftest import REGISTRY, REPO, registry_crate, rrag, rrag_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "deps_ws"
 
@@ -174,6 +174,18 @@ def test_dependency_items_resolve_search_and_context(built_ws):
     assert any(it["name"] == new["name"] for it in dep_items), ctx["items"]
     assert f"// regex {locked['regex']} {new['path']}:{new['start_line']}-" in ctx["prompt"]
     assert ctx["tokens"] <= ctx["budget"]
+
+
+def test_index_summary_counts_the_dependencies(built_ws):
+    """The text summary says what the dependency step did, and how long it took (the
+    workspace's own line times only the workspace)."""
+    locked = len(_locked(built_ws)) - 1  # all but the workspace's own package
+    env = {"XDG_CACHE_HOME": str(built_ws.parent / "summary-cache")}
+    first = rrag("index", "--root", str(built_ws), "--no-embed", env=env).stdout
+    assert re.search(rf"^dependencies: {locked} locked; {locked} imported \(0 from the shared "
+                     rf"cache, \d+ files parsed\), 0 removed, in \d+\.\ds$", first, re.M), first
+    again = rrag("index", "--root", str(built_ws), "--no-embed", env=env).stdout
+    assert f"dependencies: {locked} locked, all already indexed" in again.splitlines(), again
 
 
 def test_editor_jumps_open_the_locked_dependency_source(built_ws, tmp_path):

@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
               f"{report.files_unchanged} unchanged, {report.files_removed} removed; "
               f"{report.items} items, {report.edges} edges in {report.seconds:.2f}s "
               f"({len(report.errors)} problems)\nindex: {stats['db']}")
+        if report.dependencies and (report.dependencies["locked"]
+                                    or report.dependencies["removed"]):
+            print(_dependencies_line(report.dependencies))
         if report.embedding:
             e = report.embedding
             print(f"vectors: {e['embedded']} texts embedded, {e['cached']} from the cache, in "
@@ -41,3 +44,13 @@ def run(args: argparse.Namespace) -> int:
                   + (f", {e['deferred']} private dependency items left for the editor"
                      if e.get("deferred") else ""))
     return 0
+
+
+def _dependencies_line(d: dict) -> str:
+    missing = f", {len(d['missing'])} missing" if d["missing"] else ""
+    if not d["imported"] and not d["removed"]:
+        return f"dependencies: {d['locked']} locked, all already indexed{missing}"
+    return (f"dependencies: {d['locked']} locked; {len(d['imported'])} imported "
+            f"({d['cache_hits']} from the shared cache, {d['files_parsed']} files parsed), "
+            f"{len(d['removed'])} removed{missing}, in {d['seconds']:.1f}s")
+
