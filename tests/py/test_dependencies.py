@@ -218,6 +218,65 @@ def test_editor_jumps_open_the_locked_dependency_source(built_ws, tmp_path):
         assert short in span or generated or it["kind"] in ("file", "impl"), (it, span[:200])
 
 
+def test_a_dependency_buffer_is_about_the_workspace_that_locks_it(built_ws):
+    """After a jump into regex's sources, requests from that buffer go to the workspace (the
+    editor host finds it), the cursor's item is regex's own at the locked version, and a
+    refactor of it is refused: the dependency is changed through Cargo.toml, not edited."""
+    import threading
+    import time
+
+    from rrag.bridge import Bridge
+    from rrag.errors import RragError
+    from rrag.service.engine import Engine
+
+    locked = _locked(built_ws)
+    with Engine(built_ws) as engine:
+        engine.index(embed=False)
+        new = next(r for r in engine.items() if r.qualname == "regex::re_unicode::Regex::new")
+        source = REGISTRY / f"regex-{locked['regex']}" / new.path
+        ctx = engine.context(str(source), new.start_line + 1)
+        assert ctx["items"][0]["name"] == new.qualname, ctx["items"][:3]
+        assert ctx["items"][0]["version"] == locked["regex"]
+        with pytest.raises(RragError, match="dependency's source"):
+            engine.refactor(str(source), new.start_line, new.end_line, "rename")
+        with pytest.raises(RragError, match="nor in one of its dependencies"):
+            engine.context("/etc/hostname", 1)
+
+    events: list[dict] = []
+    lock = threading.Lock()
+
+    def emit(event: dict) -> None:
+        with lock:
+            events.append(event)
+
+    def result(request_id: int) -> dict:
+        end = time.monotonic() + 240
+        while time.monotonic() < end:
+            with lock:
+                done = [e for e in events if e.get("id") == request_id
+                        and e["type"] in ("result", "error")]
+            if done:
+                assert done[0]["type"] == "result", done[0]
+                return done[0]
+            time.sleep(0.02)
+        raise AssertionError(f"no result for request {request_id}: {events[-3:]}")
+
+    bridge = Bridge(None, emit=emit)
+    try:
+        # The host learns of the workspace from a request made in one of its files.
+        bridge.handle("rrag_search", [{"id": 1, "path": str(built_ws / "src" / "lib.rs"),
+                                       "query": "levenshtein"}])
+        assert result(1)["root"] == str(built_ws)
+        bridge.handle("rrag_context", [{"id": 2, "path": str(source),
+                                        "line": new.start_line + 1}])
+        answer = result(2)
+        assert answer["root"] == str(built_ws)
+        assert answer["result"]["items"][0]["name"] == new.qualname
+        assert answer["result"]["items"][0]["file"] == str(source)
+    finally:
+        bridge.worker.stop()
+
+
 def _bumped_strsim(tmp_path: Path) -> tuple[Path, str]:
     """A second directory source holding a copy of strsim with a bumped version and one more
     function (copied at test time into tmp, never into the repository)."""

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 from ..config import Config, load_config
 from ..errors import RragError
 from ..paths import index_db_path
+from ..service.deps import workspace_locking
 from ..service.roots import find_root
 from . import jobs
 from .doctor import doctor_report
@@ -54,6 +55,7 @@ class Bridge:
         self._jobs: dict[Any, Job] = {}
         self._latest: dict[str, Job] = {}
         self._reindex: dict[Path, Job] = {}
+        self._workspaces: dict[Path, None] = {}  # roots this session sent work to, oldest first
 
     def handle(self, method: str, args: Sequence[Any]) -> Any:
         kind = method.removeprefix("rrag_")
@@ -147,12 +149,21 @@ class Bridge:
     def _root(self, req: dict[str, Any]) -> Path:
         if req.get("root"):
             return Path(req["root"]).expanduser().resolve()
-        return find_root(req.get("path") or os.getcwd())
+        root = find_root(req.get("path") or os.getcwd())
+        db_dir = self.worker.config.index.db_dir
+        if root in self._workspaces or index_db_path(root, db_dir).is_file():
+            return root
+        # A never-indexed crate: if it is a dependency of a workspace this session works on
+        # (the buffer came from a jump to a dependency's item, or the language server's), the
+        # request is about that workspace, which has the crate at its locked version.
+        return workspace_locking(root, reversed(self._workspaces), db_dir) or root
 
     def _submit(self, kind: str, req: dict[str, Any], run: Callable[..., Any],
                 quiet: bool = False) -> Job:
         job = Job(id=req.get("id"), kind=kind, root=self._root(req), run=partial(run, self.emit),
                   params=req, quiet=quiet)
+        self._workspaces.pop(job.root, None)
+        self._workspaces[job.root] = None
         if kind in SUPERSEDING:
             previous = self._latest.get(kind)
             if previous is not None and not previous.done:

@@ -192,12 +192,15 @@ class Assistant:
         return self._answer(text, ctx, done)
 
     def _code(self, path: str, start: int, end: int) -> str:
-        file = self.root / path
-        try:
-            lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError as exc:
-            raise NotFound(f"cannot read {path}: {exc.strerror}", "save the buffer first") from exc
-        return "\n".join(lines[start - 1:end])
+        if deps_db.is_dependency_path(path):  # its sources as they were indexed
+            text = deps_db.source_text(self._store(), path) or ""
+        else:
+            try:
+                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise NotFound(f"cannot read {path}: {exc.strerror}",
+                               "save the buffer first") from exc
+        return "\n".join(text.splitlines()[start - 1:end])
 
     def _item_span(self, path: str, line: int) -> tuple[int, int]:
         rows = [r for r in items_db.items_at(self._store(), path, line) if r.kind != "file"]
@@ -210,8 +213,9 @@ class Assistant:
                 cancel: threading.Event | None = None) -> dict[str, Any]:
         start, end = selection or self._item_span(path, line or 1)
         code = self._code(path, start, end)
+        where = f"{deps_db.shown_path(self._store(), path)}:{start}-{end}"
         text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
-                                    code[:200], code=code, where=f"{path}:{start}-{end}")
+                                    code[:200], code=code, where=where)
         return self._answer(text, ctx, done)
 
     def generate(self, instruction: str, path: str | None = None, line: int | None = None,
@@ -227,6 +231,10 @@ class Assistant:
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: TokenFn | None = None, cancel: threading.Event | None = None,
                  original: str | None = None) -> dict[str, Any]:
+        if deps_db.is_dependency_path(path):
+            raise RragError("this file is a dependency's source at its locked version",
+                            "refactor the workspace's own code; a dependency changes by "
+                            "changing its version in Cargo.toml")
         code = self._code(path, start_line, end_line) if original is None else original
         text, ctx, done = self._run("refactor", on_token, cancel, path, start_line,
                                     (start_line, end_line), instruction, code=code,

@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Iterable
 
 import blake3
 
@@ -29,7 +30,7 @@ from ..graph import build
 from ..parse.dep_sources import DepSource, locate
 from ..parse.task import PARSE_VERSION, FileResult
 from ..parse.workspace import Workspace, discover
-from ..paths import cache_home, private_dir
+from ..paths import cache_home, index_db_path, private_dir
 from ..store import Store, open_store
 from ..store import deps as deps_db
 from ..store.schema import MIGRATIONS
@@ -175,6 +176,17 @@ def index_dependencies(root: Path, store: Store, cfg: IndexConfig,
     if not (root / "Cargo.lock").is_file() and not deps_db.imported(store):
         return None
     return sync_dependencies(store, discover(root, cfg.exclude), cfg, progress)
+
+
+def workspace_locking(crate_root: Path, workspaces: Iterable[Path],
+                      db_dir: str = "") -> Path | None:
+    """The first of ``workspaces`` whose index holds the crate at ``crate_root`` as a
+    dependency (read-only: another process may be indexing it)."""
+    for workspace in workspaces:
+        folders = deps_db.folders_of(index_db_path(workspace, db_dir))
+        if any(crate_root == f or crate_root in f.parents for f in folders):
+            return workspace
+    return None
 
 
 def share_dependency_vectors(store: Store) -> int:

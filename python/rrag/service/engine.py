@@ -119,7 +119,8 @@ class Engine:
                       max_priority: int | None = None) -> EmbedReport:
         """Drain the embedding queue (resumable: stop any time, call again later)."""
         if focus:
-            vec_db.prioritize_paths(self.store, [_rel(self.root, p) for p in focus])
+            vec_db.prioritize_paths(self.store, [r for p in focus
+                                                 if (r := self._path(p, strict=False))])
         versions = deps_db.crate_versions(self.store)  # dependency items' headers
         report = EmbedPipeline(self.store, self.embedder, self.config.embed.window_overlap,
                                progress, versions=lambda crate: versions.get(crate, "")
@@ -167,11 +168,31 @@ class Engine:
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
                 open_paths: Sequence[str] = ()) -> dict:
         self.ensure_indexed()
-        rel = _rel(self.root, path) if path else None
+        rel = self._path(path) if path else None
         # Buffers of other projects may be open in the editor too: only this one's count.
-        open_rel = [r for p in open_paths if (r := _inside(self.root, p)) is not None]
+        open_rel = [r for p in open_paths if (r := self._path(p, strict=False))]
         return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
                                       selection, open_rel).to_json()
+
+    def _path(self, path: str, strict: bool = True) -> str:
+        """A path relative to the root or absolute -> the store's: root-relative, or for a file
+        of an imported dependency (a buffer opened from a jump) that file's internal path.
+        Outside both: NotFound, or "" when not ``strict``."""
+        if Path(path).is_absolute() and self._store_exists():
+            internal = deps_db.internal_path(self.store, Path(path).resolve())
+            if internal is not None:
+                return internal
+        rel = _inside(self.root, path)
+        if rel is None:
+            if not strict:
+                return ""
+            raise NotFound(f"{path} is not in the workspace {self.root} nor in one of its "
+                           "dependencies", "open a file of this workspace, or pass --root of "
+                           "the one that holds it")
+        return rel
+
+    def _store_exists(self) -> bool:
+        return self._store is not None or self.db_path.is_file()
 
     def locate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Editors: ``file``, the absolute path, on each context item or answer source (the
@@ -185,7 +206,7 @@ class Engine:
         guess ahead would cost more than it saves."""
         if only_if_model_loaded and not self.assistant.backend_loaded:
             return 0
-        rel = _rel(self.root, path)
+        rel = self._path(path)
         lines = [r.start_line for r in items_db.list_items(self.store, rel)
                  if r.kind not in ("file", "module", "impl", "trait")]
         self.assistant.precache(rel, lines)
@@ -195,7 +216,7 @@ class Engine:
             selection: tuple[int, int] | None = None, on_token: Any = None, cancel: Any = None,
             pinned: Sequence[str] = (), excluded: Sequence[str] = ()) -> dict[str, Any]:
         self.ensure_indexed()
-        rel = _rel(self.root, path) if path else None
+        rel = self._path(path) if path else None
         return self.assistant.ask(question, rel, line, selection, on_token, cancel, pinned,
                                   excluded)
 
@@ -203,19 +224,19 @@ class Engine:
                 selection: tuple[int, int] | None = None, on_token: Any = None,
                 cancel: Any = None) -> dict[str, Any]:
         self.ensure_indexed()
-        return self.assistant.explain(_rel(self.root, path), line, selection, on_token, cancel)
+        return self.assistant.explain(self._path(path), line, selection, on_token, cancel)
 
     def generate(self, instruction: str, path: str | None = None, line: int | None = None,
                  on_token: Any = None, cancel: Any = None) -> dict[str, Any]:
         self.ensure_indexed()
-        rel = _rel(self.root, path) if path else None
+        rel = self._path(path) if path else None
         return self.assistant.generate(instruction, rel, line, on_token, cancel)
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Any = None, cancel: Any = None,
                  original: str | None = None) -> dict[str, Any]:
         self.ensure_indexed()
-        return self.assistant.refactor(_rel(self.root, path), start_line, end_line, instruction,
+        return self.assistant.refactor(self._path(path), start_line, end_line, instruction,
                                        on_token, cancel, original)
 
     def cancel(self) -> None:
@@ -236,7 +257,7 @@ class Engine:
         return self.graph.path(source, target, max_depth)
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
-        return items_db.list_items(self.store, _rel(self.root, path) if path else None)
+        return items_db.list_items(self.store, self._path(path) if path else None)
 
     def status(self) -> dict[str, Any]:
         """Index counts plus what the editor's status shows: the model and the last errors."""
@@ -270,13 +291,6 @@ class Engine:
         }
 
 
-def _rel(root: Path, path: str) -> str:
-    """Accept a path relative to the root or absolute; store paths are root-relative."""
-    rel = _inside(root, path)
-    if rel is None:
-        raise NotFound(f"{path} is not in the workspace {root}",
-                       "open a file of this workspace, or pass --root of the one that holds it")
-    return rel
 
 
 def _inside(root: Path, path: str) -> str | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+import apsw
+
 from . import vectors
 from .db import Store
 
@@ -170,3 +172,53 @@ def folders(store: Store) -> dict[tuple[str, str], str]:
     return {(crate, version): folder for crate, version, folder in store.execute(
         "SELECT min(f.crate), min(f.dep_version), d.folder FROM dep_folders d "
         "JOIN files f ON f.dep_key = d.dep_key GROUP BY d.dep_key")}
+
+
+def is_dependency_path(path: str) -> bool:
+    """True for the internal ``files.path`` of an imported dependency's file."""
+    return path.startswith(DEP_PREFIX)
+
+
+def internal_path(store: Store, absolute: Path) -> str | None:
+    """The internal ``files.path`` of a file inside an imported dependency's source folder
+    (an editor buffer opened from a jump, or by the language server), or None."""
+    for key, folder in store.execute("SELECT dep_key, folder FROM dep_folders"):
+        try:
+            rel = absolute.relative_to(folder).as_posix()
+        except ValueError:
+            continue
+        path = f"{DEP_PREFIX}{key}/{rel}"
+        if store.one("SELECT 1 FROM files WHERE path = ?", (path,)):
+            return path
+    return None
+
+
+def shown_path(store: Store, path: str) -> str:
+    """``regex 1.7.1 src/re_unicode.rs`` for a dependency's internal path; others unchanged."""
+    row = store.execute("SELECT crate, dep_version, dep_path FROM files WHERE path = ?",
+                        (path,)).fetchone()
+    return f"{row[0]} {row[1]} {row[2]}" if row and row[1] else path
+
+
+def source_text(store: Store, path: str) -> str | None:
+    """The text a file had when it was indexed (dependencies: their sources need not be at
+    hand to explain them)."""
+    blob = store.one("SELECT source FROM files WHERE path = ?", (path,))
+    return None if blob is None else bytes(blob).decode("utf-8", "replace")
+
+
+def folders_of(db_path: Path) -> list[Path]:
+    """The dependency source folders a workspace's index holds, read without opening it for
+    writing (it may be another process's, mid-index); [] when it has none or cannot be read."""
+    try:
+        conn = apsw.Connection(f"file:{db_path}?mode=ro", flags=apsw.SQLITE_OPEN_READONLY
+                               | apsw.SQLITE_OPEN_URI)
+    except apsw.Error:
+        return []
+    try:
+        return [Path(r[0]) for r in conn.execute("SELECT folder FROM dep_folders")]
+    except apsw.Error:  # an index from before dep_folders existed
+        return []
+    finally:
+        conn.close()
+
