@@ -147,7 +147,7 @@ def test_search_fills_the_quickfix_list_and_jumps(indexed):
                     timeout=MODEL_TIMEOUT_S, what="the search")
     assert not view.get("error"), view
     results = view["result"]["results"]
-    assert any(r["name"].endswith("Circle::area") for r in results[:3]), results[:3]
+    assert any(r["name"].endswith("Circle::area") for r in results[:5]), results[:5]
     qf = ed.lua("return vim.fn.getqflist({ title = 1, items = 1 })")
     assert qf["title"] == "rrag search: area of a circle"
     assert [(ed.lua(f"return vim.api.nvim_buf_get_name({e['bufnr']})"), e["lnum"])
