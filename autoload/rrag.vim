@@ -1,6 +1,7 @@
 " rrag: the commands of the Vim 9 front end (:help rrag-vim). plugin/rrag.vim defines them;
 " each gathers the buffer's context, opens a popup and talks to Python via rrag#channel. The
-" text shown (answers with sources, refactor previews, status) is shaped by the host.
+" text shown (answers with sources, refactor previews, context, search results, status) is
+" shaped by the host.
 
 let s:last = {'answer': {}, 'context': {}, 'search': {}, 'status': {}, 'index': {}}
 let s:progress = {}  " workspace root -> progress text
@@ -32,6 +33,12 @@ function! rrag#here(range, line1, line2) abort
     let ctx.selection = [min([a:line1, a:line2]), max([a:line1, a:line2])]
   endif
   return ctx
+endfunction
+
+" The current buffer's file, else the working directory: which workspace a request is about.
+function! s:file_or_cwd() abort
+  let name = bufname('%')
+  return name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd()
 endfunction
 
 function! rrag#need_file(ctx, what) abort
@@ -145,9 +152,7 @@ function! rrag#search(query) abort
       return
     endif
   endif
-  let name = bufname('%')
-  let params = {'query': query,
-        \ 'path': name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd()}
+  let params = {'query': query, 'path': s:file_or_cwd()}
   let view = {'query': query, 'done': 0}
   let s:last.search = view
   let h = {}
@@ -257,9 +262,7 @@ function! s:index(kind, path, notify) abort
 endfunction
 
 function! rrag#index() abort
-  let name = bufname('%')
-  return s:index('index', name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd(),
-        \ get(g:, 'rrag_notify_progress', 1))
+  return s:index('index', s:file_or_cwd(), get(g:, 'rrag_notify_progress', 1))
 endfunction
 
 " BufWritePost: re-index the written file's workspace after g:rrag_debounce_ms of quiet.
@@ -285,8 +288,7 @@ function! rrag#status() abort
   if !empty(s:last.status)
     call rrag#popup#close(s:last.status.popup)
   endif
-  let name = bufname('%')
-  let path = name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd()
+  let path = s:file_or_cwd()
   let popup = rrag#popup#open({'title': 'rrag: status', 'status': 'asking the engine…',
         \ 'filetype': 'rrag-status'})
   let view = {'popup': popup, 'done': 0}

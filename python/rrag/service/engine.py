@@ -291,9 +291,8 @@ class Engine:
         }
 
 
-
-
 def _inside(root: Path, path: str) -> str | None:
+    """``path`` (relative to the root, or absolute) relative to the root; None outside it."""
     p = Path(path)
     if p.is_absolute():
         try:
