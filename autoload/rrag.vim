@@ -3,13 +3,13 @@
 " text shown (answers with sources, refactor previews, context, search results, status) is
 " shaped by the host.
 
-let s:last = {'answer': {}, 'context': {}, 'search': {}, 'status': {}, 'index': {}}
+let s:last = {'answer': {}, 'status': {}, 'index': {}}
 let s:progress = {}  " workspace root -> progress text
 let s:timers = {}    " path -> debounce timer of the re-index on save
 let s:reindex_requests = 0
 
 function! rrag#state() abort
-  return {'answer': s:last.answer, 'context': s:last.context, 'search': s:last.search,
+  return {'answer': s:last.answer, 'context': rrag#context#last(), 'search': rrag#search#last(),
         \ 'refactor': rrag#refactor#last(), 'status': s:last.status, 'index': s:last.index,
         \ 'progress': s:progress, 'reindex_requests': s:reindex_requests,
         \ 'messages': rrag#util#messages(), 'channel': s:channel_summary(),
@@ -36,7 +36,7 @@ function! rrag#here(range, line1, line2) abort
 endfunction
 
 " The current buffer's file, else the working directory: which workspace a request is about.
-function! s:file_or_cwd() abort
+function! rrag#file_or_cwd() abort
   let name = bufname('%')
   return name !=# '' && &buftype ==# '' ? fnamemodify(name, ':p') : getcwd()
 endfunction
@@ -132,95 +132,7 @@ function! rrag#sources() abort
   if empty(sources)
     return rrag#util#warn('rrag: no answer with sources yet (run :RragAsk or :RragExplain)')
   endif
-  call s:quickfix('rrag sources', sources)
-endfunction
-
-function! s:quickfix(title, sources) abort
-  call setqflist([], ' ', {'title': a:title, 'items': map(copy(a:sources),
-        \ {_, s -> {'filename': s.path, 'lnum': s.line, 'text': s.text}})})
-  copen
-endfunction
-
-" -- :RragSearch ----------------------------------------------------------------------------
-
-" The engine's hybrid search over the workspace and its dependencies, as a quickfix list.
-function! rrag#search(query) abort
-  let query = trim(a:query)
-  if query ==# ''
-    let query = trim(input('rrag search: '))
-    if query ==# ''
-      return
-    endif
-  endif
-  let params = {'query': query, 'path': s:file_or_cwd()}
-  let view = {'query': query, 'done': 0}
-  let s:last.search = view
-  let h = {}
-  function! h.on_result(result, ev) closure
-    let view.done = 1
-    let view.result = a:result
-    if empty(a:ev.view.sources)
-      return rrag#util#notify(printf('rrag: nothing in the index matches "%s"', query))
-    endif
-    call s:quickfix(a:ev.view.title, a:ev.view.sources)
-  endfunction
-  function! h.on_error(err, ev) closure
-    let view.done = 1
-    let view.error = a:err
-    call rrag#util#error(a:err.text)
-  endfunction
-  let view.id = rrag#channel#request('search', params, h)
-endfunction
-
-" -- :RragContext ---------------------------------------------------------------------------
-
-" What the next request would hand the model, and why; `l` lists the items in the quickfix list.
-function! rrag#context(range, line1, line2, query) abort
-  let ctx = rrag#here(a:range, a:line1, a:line2)
-  if !rrag#need_file(ctx, ':RragContext')
-    return
-  endif
-  if trim(a:query) !=# ''
-    let ctx.query = trim(a:query)
-  endif
-  if !empty(s:last.context)
-    call rrag#popup#close(s:last.context.popup)
-  endif
-  let popup = rrag#popup#open({'title': 'rrag: context', 'status': 'ranking…',
-        \ 'filetype': 'rrag-context'})
-  let view = {'popup': popup, 'done': 0}
-  let s:last.context = view
-  let h = {}
-  function! h.on_result(result, ev) closure
-    let view.done = 1
-    let view.result = a:result
-    let view.sources = a:ev.view.sources
-    call rrag#popup#set_lines(view.popup, a:ev.view.lines)
-    call rrag#popup#set_status(view.popup, a:ev.view.meta)
-  endfunction
-  function! h.on_error(err, ev) closure
-    let view.done = 1
-    let view.error = a:err
-    call rrag#util#error(a:err.text)
-    call rrag#popup#set_status(view.popup, 'failed')
-  endfunction
-  function! h.on_drop(reason, ev) closure
-    let view.done = 1
-    let view.dropped = a:reason
-    call rrag#popup#set_status(view.popup, 'stale: ' . a:reason)
-  endfunction
-  function! h.list() closure
-    if empty(get(view, 'sources', []))
-      return rrag#util#warn('rrag: the context has no items yet')
-    endif
-    call rrag#popup#close(view.popup)
-    call s:quickfix('rrag context', view.sources)
-  endfunction
-  call rrag#popup#map(popup, 'l', h.list)
-  let view.id = rrag#channel#request('context', ctx, h)
-  if !view.id
-    call rrag#popup#close(popup)
-  endif
+  call rrag#util#quickfix('rrag sources', sources)
 endfunction
 
 " -- :RragIndex, re-index on save, :RragStatus ---------------------------------------------
@@ -262,7 +174,7 @@ function! s:index(kind, path, notify) abort
 endfunction
 
 function! rrag#index() abort
-  return s:index('index', s:file_or_cwd(), get(g:, 'rrag_notify_progress', 1))
+  return s:index('index', rrag#file_or_cwd(), get(g:, 'rrag_notify_progress', 1))
 endfunction
 
 " BufWritePost: re-index the written file's workspace after g:rrag_debounce_ms of quiet.
@@ -288,7 +200,7 @@ function! rrag#status() abort
   if !empty(s:last.status)
     call rrag#popup#close(s:last.status.popup)
   endif
-  let path = s:file_or_cwd()
+  let path = rrag#file_or_cwd()
   let popup = rrag#popup#open({'title': 'rrag: status', 'status': 'asking the engine…',
         \ 'filetype': 'rrag-status'})
   let view = {'popup': popup, 'done': 0}

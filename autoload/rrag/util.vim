@@ -43,3 +43,11 @@ function! rrag#util#split(text) abort
   endif
   return lines
 endfunction
+
+" A new quickfix list of sources ({path, line, text} each), opened.
+function! rrag#util#quickfix(title, sources) abort
+  call setqflist([], ' ', {'title': a:title, 'items': map(copy(a:sources),
+        \ {_, s -> {'filename': s.path, 'lnum': s.line, 'text': s.text}})})
+  copen
+endfunction
+
