@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..config import Config
-from ..errors import NotFound, RragError, WorkspaceError
+from ..errors import RragError, WorkspaceError
 from ..parse.cargo_lock import dependency_versions
 from ..parse.workspace import discover
 from ..paths import index_db_path
@@ -33,6 +33,7 @@ from .cache import changed_paths
 from .deps import index_dependencies, share_dependency_vectors
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
+from .roots import store_path
 
 log = logging.getLogger("rrag.engine")
 
@@ -175,24 +176,10 @@ class Engine:
                                       selection, open_rel).to_json()
 
     def _path(self, path: str, strict: bool = True) -> str:
-        """A path relative to the root or absolute -> the store's: root-relative, or for a file
-        of an imported dependency (a buffer opened from a jump) that file's internal path.
-        Outside both: NotFound, or "" when not ``strict``."""
-        if Path(path).is_absolute() and self._store_exists():
-            internal = deps_db.internal_path(self.store, Path(path).resolve())
-            if internal is not None:
-                return internal
-        rel = _inside(self.root, path)
-        if rel is None:
-            if not strict:
-                return ""
-            raise NotFound(f"{path} is not in the workspace {self.root} nor in one of its "
-                           "dependencies", "open a file of this workspace, or pass --root of "
-                           "the one that holds it")
-        return rel
-
-    def _store_exists(self) -> bool:
-        return self._store is not None or self.db_path.is_file()
+        """The store's path for ``path`` (see ``roots.store_path``); "" outside the workspace
+        and its dependencies unless ``strict``, which raises NotFound."""
+        store = self.store if self._store is not None or self.db_path.is_file() else None
+        return store_path(self.root, store, path, strict)
 
     def locate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Editors: ``file``, the absolute path, on each context item or answer source (the
@@ -289,18 +276,6 @@ class Engine:
             "schema_version": self.store.schema_version(),
             "db_bytes": _size(self.db_path),
         }
-
-
-def _inside(root: Path, path: str) -> str | None:
-    """``path`` (relative to the root, or absolute) relative to the root; None outside it."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.resolve().relative_to(root)
-        except ValueError:
-            return None
-    rel = p.as_posix().removeprefix("./")
-    return None if rel == ".." or rel.startswith("../") else rel
 
 
 def _size(path: Path) -> int:
