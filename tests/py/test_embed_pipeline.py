@@ -234,7 +234,7 @@ def test_sign_scan_in_memory_equals_sqlite_vec_and_follows_other_writers(tmp_pat
     for q in rng.standard_normal((10, d)).astype(np.float32):
         mine = vector_scan.candidates(store, vec_db.VEC_TABLE, q, count)
         assert len(mine) == count and hamming(mine, q) == hamming(vec0(q), q)
-    assert store.sign_matrix is not None and len(store.sign_matrix.ids) == n
+    assert store.sign_scan[1] is not None and len(store.sign_scan[1].ids) == n
 
     other = open_store(tmp_path / "scan.sqlite")
     q = x[17]
@@ -250,6 +250,6 @@ def test_sign_scan_in_memory_equals_sqlite_vec_and_follows_other_writers(tmp_pat
     after = vector_scan.candidates(store, vec_db.VEC_TABLE, q, count)
     assert not set(gone) & set(after)
     assert vector_scan.candidates(store, vec_db.VEC_TABLE, -q, 1) == [newest]
-    assert len(store.sign_matrix.ids) == n - len(gone) + 1
+    assert len(store.sign_scan[1].ids) == n - len(gone) + 1
     store.close()
 

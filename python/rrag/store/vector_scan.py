@@ -53,11 +53,13 @@ def candidates(store: Store, table: str, query: np.ndarray, count: int) -> list[
 
 def _matrix(store: Store, table: str, dims: int) -> SignMatrix | None:
     key = (int(store.one("PRAGMA data_version")), store.conn.total_changes())
-    cached: SignMatrix | None = getattr(store, "sign_matrix", None)
-    if cached is not None and cached.key == key:
-        return cached
+    # (key, matrix or None): an unreadable layout is remembered too, so the fallback does not
+    # re-read every chunk on each query before giving up again.
+    cached: tuple[tuple[int, int], SignMatrix | None] | None = getattr(store, "sign_scan", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     matrix = _load(store, table, dims, key)
-    store.sign_matrix = matrix  # type: ignore[attr-defined]
+    store.sign_scan = (key, matrix)  # type: ignore[attr-defined]
     return matrix
 
 
