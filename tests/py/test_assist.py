@@ -74,12 +74,15 @@ def run_cli_end_to_end(root, env: dict | None = None, backend: str = "embedded")
     answer, _, sources = asked.stdout.partition("\n\nsources:\n")
     assert answer.strip(), "the model produced no text"
     assert "src/inventory/stock.rs:" in sources
+    demo = backend == "embedded"  # the bundled SmolLM2 answers: say so, and only then
+    assert ("note: demo model (SmolLM2-135M)" in sources) == demo, sources
 
     explained = rrag_json("explain", "--root", str(root), "--file", "src/geometry/shapes.rs",
                           "--line", "20", env=env)
     assert explained["text"].strip() and explained["sources"]
     assert explained["ttft_s"] > 0
     assert explained["backend"].startswith(backend), explained["backend"]
+    assert (explained["notice"] is not None) == demo
 
     before = (root / "src/geometry/shapes.rs").read_text()
     proposal = rrag_json("refactor", "--root", str(root), "--file", "src/geometry/shapes.rs",

@@ -243,3 +243,17 @@ def test_a_save_precaches_the_files_contexts_once_the_model_is_loaded(monkeypatc
         while engine.assistant.precacher.done < queued and time.monotonic() < deadline:
             time.sleep(0.2)
         assert engine.assistant.precacher.done >= queued
+
+
+def test_checkhealth_warns_exactly_when_the_demo_model_answers(tmp_path):
+    from rrag.bridge.doctor import model_checks
+    from rrag.config import Config
+    from rrag.llm.model_file import default_model_path
+
+    demo = [c for c in model_checks(Config()) if c["name"] == "chat model"]
+    assert len(demo) == 1 and demo[0]["level"] == "warn"
+    assert "engine.llm.model_path" in demo[0]["fix"]
+    chosen = Config.from_dict({"llm": {"model_path": str(default_model_path())}})
+    assert [c for c in model_checks(chosen) if c["name"] == "chat model"] == []
+    server = Config.from_dict({"llm": {"backend": "openai"}})
+    assert [c for c in model_checks(server) if c["name"] == "chat model"] == []

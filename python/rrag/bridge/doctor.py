@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ..config import Config
 from ..errors import RragError
+from ..llm.model_file import DEMO_NOTICE, is_demo_model
 from ..paths import index_db_path
 from ..service.doctor import run_doctor
 from ..service.roots import find_root
@@ -25,6 +26,10 @@ def _check(name: str, ok: bool, value: Any, fix: str = "", level: str = "") -> d
 
 def model_checks(config: Config) -> list[dict[str, Any]]:
     checks = []
+    if is_demo_model(config.llm):
+        checks.append({"name": "chat model", "ok": True, "level": "warn",
+                       "value": "SmolLM2-135M, the bundled demo model",
+                       "fix": DEMO_NOTICE.replace("llm.model_path", "engine.llm.model_path")})
     if config.llm.model_path:
         path = Path(config.llm.model_path).expanduser()
         checks.append(_check(

@@ -62,6 +62,8 @@ def _print_sources(result: dict) -> None:
     print("\n\nsources:")
     for s in result["sources"]:
         print(f"  {crate_prefix(s)}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
+    if result.get("notice"):
+        print(f"\nnote: {result['notice']}")
 
 
 def run_ask(args: argparse.Namespace) -> int:

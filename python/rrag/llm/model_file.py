@@ -76,3 +76,12 @@ def crashed_while_loading(path: Path, how: str, log_tail: str = "") -> ModelErro
     tail = f"; last worker output: {log_tail}" if log_tail else ""
     return ModelError(f"the model worker crashed ({how}) while loading {path}; the file may be "
                       f"corrupt or too large for this machine's memory{tail}", _fix(path))
+
+
+DEMO_NOTICE = ("demo model (SmolLM2-135M) answering: its answers are not useful; set "
+               f"{SETTING} to a real GGUF chat model, or llm.backend = \"openai\" for a server")
+
+
+def is_demo_model(cfg: LlmConfig) -> bool:
+    """True when the bundled SmolLM2 answers: it proves the pipeline, not the answers."""
+    return cfg.backend == "embedded" and not cfg.model_path

@@ -17,6 +17,8 @@ from ..config import Config
 from ..errors import NotFound, RragError
 from ..llm import prompts
 from ..llm.backends import Backend, make_backend
+from ..llm.loop_guard import generate_guarded
+from ..llm.model_file import DEMO_NOTICE, is_demo_model
 from ..llm.response import cargo_check, check_dict, extract_code, parses
 from ..rank.context import ContextPack, pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
@@ -159,7 +161,8 @@ class Assistant:
         budget = self._budget_for(prompts.overhead(task, crates, **fields))
         ctx = self.context(path, line, query, budget, task, pinned, excluded, selection)
         parts = prompts.build(task, ctx.prompt, crates, **fields)
-        done = self.backend.generate(parts.messages(), on_token=on_token, cancel_event=cancel)
+        done = generate_guarded(self.backend, parts.messages(), on_token=on_token,
+                                cancel_event=cancel)
         return done.text, ctx, done
 
     def located(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -179,7 +182,8 @@ class Assistant:
                    for p in ctx.items]
         return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
-                "finish_reason": done.finish_reason, "backend": done.backend}
+                "finish_reason": done.finish_reason, "backend": done.backend,
+                "notice": DEMO_NOTICE if is_demo_model(self.config.llm) else None}
 
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,

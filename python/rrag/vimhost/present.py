@@ -55,7 +55,9 @@ def answer_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
                                    f"{src.get('name') or ''} ({src.get('why') or 'context'})"))
     if not sources:
         lines.append("(none)")
-    meta = []
+    if result.get("notice"):
+        lines += ["", f"note: {result['notice']}"]
+    meta = ["demo model"] if result.get("notice") else []
     if result.get("ttft_s") is not None:
         meta.append(f"{float(result['ttft_s']):.1f} s to first token")
     if result.get("tokens_per_s") is not None:
