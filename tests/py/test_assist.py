@@ -39,7 +39,7 @@ def test_context_never_exceeds_the_budget_in_the_models_tokens(engine, data, bud
     assert pack["tokens"] == exact <= budget
     for item in pack["items"]:
         assert item["mode"] in ("full", "signature", "summary") and item["why"]
-        assert f"{item['path']}:{item['start_line']}-{item['end_line']}" in pack["prompt"]
+        assert f"// {item['path']}:{item['start_line']} " in pack["prompt"]
 
 
 def test_context_at_cursor_puts_the_enclosing_item_first(engine):

@@ -172,7 +172,7 @@ def test_dependency_items_resolve_search_and_context(built_ws):
                     "--query", "how does Regex::new compile a pattern")
     dep_items = [it for it in ctx["items"] if it.get("version")]
     assert any(it["name"] == new["name"] for it in dep_items), ctx["items"]
-    assert f"// regex {locked['regex']} {new['path']}:{new['start_line']}-" in ctx["prompt"]
+    assert f"// regex {locked['regex']} {new['path']}:{new['start_line']} " in ctx["prompt"]
     assert ctx["tokens"] <= ctx["budget"]
 
 

@@ -109,7 +109,7 @@ def test_ranked_context_never_exceeds_the_budget(regex, data, budget, task):
     assert pack.tokens == exact <= budget
     for packed in pack.items:
         c = packed.candidate
-        assert f"{c.path}:{c.start_line}-{c.end_line}" in pack.prompt
+        assert f"{c.path}:{c.start_line} " in pack.prompt
 
 
 def test_personalized_pagerank_prefers_what_the_seed_uses():

@@ -1,0 +1,157 @@
+"""Rank layer: budget allocation — choose a mode for each ranked candidate under a token budget.
+
+The budget is split by evidence between four parts: the cursor's item, the rest of its own
+file, the graph neighbourhood (direct relations and PageRank) and search hits (question words,
+similar meaning), with shares per task (``SHARES``, tuned on the tune split of
+``bench/context_quality.py``). Packing is breadth first: (1) pinned items and the cursor's item
+in the richest mode that fits its share; (2) in rank order, every candidate in its cheapest
+useful mode (the signature, or the whole item when that is as small) while its part has room;
+(3) upgrades to the full body where it pays (small items; for a refactor, the items it touches);
+(4) what is left, regardless of parts, as a signature or a one-line summary. No item but the
+cursor's or a pinned one takes more than ``ITEM_CAP`` of the budget. Token counts are asked for
+in batches as the walk goes down the ranking, so a long candidate list costs only what it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .context import Candidate, ContextPack, CountMany, LeftOut, Packed, fit, modes_for
+from .render import TOP_DOCS, render
+
+
+@dataclass(frozen=True)
+class Shares:
+    cursor: float  # the item at the cursor (its doc comment trimmed when long)
+    own_file: float  # the other items of the cursor's file
+    graph: float  # the cursor's relations and graph neighbours
+    search: float  # question and similarity hits with no graph tie
+    full_max: int = 80  # a body costing at most this many tokens is shown whole
+
+
+SHARES = {
+    "ask": Shares(cursor=0.3, own_file=0.12, graph=0.75, search=0.35),
+    "explain": Shares(cursor=0.4, own_file=0.12, graph=0.7, search=0.25),
+    "generate": Shares(cursor=0.3, own_file=0.12, graph=0.8, search=0.3),
+    "refactor": Shares(cursor=0.4, own_file=0.15, graph=0.75, search=0.2, full_max=160),
+}
+ITEM_CAP = 0.25
+BATCH = 48  # candidates whose renders are counted per tokenizer call
+LEFT_OUT = 12  # the best candidates that did not fit, reported with their cost
+GRAPH_PARTS = ("link", "graph", "enclosing", "usage")
+
+
+def part_of(c: Candidate, cursor_path: str) -> str:
+    if c.volatile or "cursor" in c.components:
+        return "cursor"
+    if cursor_path and c.path == cursor_path and not c.version:
+        return "own_file"
+    if any(c.components.get(k, 0) > 0 for k in ("link", "graph", "enclosing")):
+        return "graph"
+    return "search"
+
+
+class _Costs:
+    """Renders and exact token counts, computed a batch of candidates at a time."""
+
+    def __init__(self, order: list[Candidate], count_many: CountMany, nearby: set[str]) -> None:
+        self.order, self.count_many, self.nearby = order, count_many, nearby
+        self.modes = [modes_for(c) for c in order]
+        self.texts: list[list[str]] = []
+        self.costs: list[list[int]] = []
+
+    def _grow(self, upto: int) -> None:
+        start = len(self.costs)
+        end = min(len(self.order), max(upto + 1, start + BATCH))
+        texts = [[render(c, m, self.nearby, top=i < TOP_DOCS) for m in self.modes[i]]
+                 for i, c in enumerate(self.order[start:end], start)]
+        counts = iter(self.count_many([t for options in texts for t in options]))
+        self.texts += texts
+        self.costs += [[next(counts) for _ in options] for options in texts]
+
+    def cost(self, i: int, m: int) -> int:
+        if i >= len(self.costs):
+            self._grow(i)
+        return self.costs[i][m]
+
+
+def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: CountMany,
+                      preamble: str = "", task: str = "ask", nearby: set[str] = frozenset(),
+                      cursor_path: str = "") -> ContextPack:
+    budget = max(0, budget)
+    shares = SHARES.get(task, SHARES["ask"])
+    order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
+    cc = _Costs(order, count_many, set(nearby))
+    used = count_many([preamble])[0] if preamble else 0
+    sep = 1
+    pick: dict[int, int] = {}
+    parts = [part_of(c, cursor_path) for c in order]
+    part_used = {"cursor": 0, "own_file": 0, "graph": 0, "search": 0}
+    limit = {k: getattr(shares, k) * budget for k in part_used}
+    item_cap = ITEM_CAP * budget
+
+    def take(i: int, m: int, capped: bool = True) -> bool:
+        nonlocal used
+        cost = cc.cost(i, m) + sep
+        old = cc.cost(i, pick[i]) + sep if i in pick else 0
+        c, part = order[i], parts[i]
+        if used - old + cost > budget:
+            return False
+        if capped and not c.pinned and part != "cursor" and cost > item_cap:
+            return False
+        if capped and not c.pinned and part_used[part] - old + cost > limit[part]:
+            return False
+        used += cost - old
+        part_used[part] += cost - old
+        pick[i] = m
+        return True
+
+    def index_of(i: int, mode: str) -> int | None:
+        return cc.modes[i].index(mode) if mode in cc.modes[i] else None
+
+    for i, c in enumerate(order):  # (1) pinned, then the cursor's item within its share
+        if c.pinned:
+            any(take(i, m, capped=False) for m in range(len(cc.modes[i])))
+    for i, c in enumerate(order):
+        if parts[i] == "cursor" and not c.pinned:
+            any(take(i, m) for m in range(len(cc.modes[i]))) or \
+                any(take(i, m, capped=False) for m in range(1, len(cc.modes[i])))
+    for i in range(len(order)):  # (2) breadth: the cheapest useful mode
+        if budget - used < 8:
+            break
+        if i in pick:
+            continue
+        sig, full = index_of(i, "signature"), index_of(i, "full")
+        if full is not None and (sig is None or cc.cost(i, full) <= cc.cost(i, sig)):
+            take(i, full)
+        elif sig is not None:
+            take(i, sig)
+    for i in list(pick):  # (3) depth: whole bodies where they pay
+        full = index_of(i, "full")
+        if full is not None and pick[i] != full and (
+                cc.cost(i, full) <= shares.full_max or
+                (task == "refactor" and order[i].components.get("link", 0) >= 1.0)):
+            take(i, full)
+    for i in range(min(len(order), len(cc.costs))):  # (4) what still fits, any part
+        if i not in pick and budget - used >= 8:
+            sig = index_of(i, "signature")
+            if not (sig is not None and take(i, sig, capped=False)):
+                take(i, len(cc.modes[i]) - 1, capped=False)
+    chosen = [Packed(order[i], cc.modes[i][m], cc.texts[i][m], cc.costs[i][m])
+              for i, m in sorted(pick.items())]
+    return fit(chosen, budget, count_many, preamble, _left_out(order, pick, cc))
+
+
+def _left_out(order: list[Candidate], pick: dict[int, int], cc: _Costs) -> list[LeftOut]:
+    """The best candidates not picked, with the cost of their cheapest useful mode."""
+    out = []
+    for i in range(len(order)):
+        if len(out) >= LEFT_OUT:
+            break
+        if i in pick:
+            continue
+        modes = cc.modes[i]
+        m = modes.index("signature") if "signature" in modes else 0
+        out.append(LeftOut(order[i], modes[m], cc.cost(i, m)))
+    return out
