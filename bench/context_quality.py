@@ -68,6 +68,25 @@ VARIANTS = {
 }
 
 
+def packing_variants() -> dict[str, dict]:
+    """Packing shares and limits tried on the tune split (issue 19), one change at a time."""
+    from rrag.rank import packing
+    ask = packing.SHARES["ask"]
+
+    def shares(**kw):
+        return {"packing.SHARES": packing.SHARES | {"ask": dataclasses.replace(ask, **kw)}}
+
+    return {"default": {},
+            "cursor_0.2": shares(cursor=0.2), "cursor_0.45": shares(cursor=0.45),
+            "file_0.05": shares(own_file=0.05), "file_0.25": shares(own_file=0.25),
+            "graph_0.6": shares(graph=0.6), "graph_0.9": shares(graph=0.9),
+            "search_0.15": shares(search=0.15), "search_0.5": shares(search=0.5),
+            "full_40": shares(full_max=40), "full_140": shares(full_max=140),
+            "item_cap_0.1": {"packing.ITEM_CAP": 0.1},
+            "members_4": {"render.MEMBER_CAP": 4}, "members_12": {"render.MEMBER_CAP": 12},
+            "top_docs_0": {"packing.TOP_DOCS": 0}, "top_docs_6": {"packing.TOP_DOCS": 6}}
+
+
 @dataclasses.dataclass
 class Task:
     path: str
@@ -300,14 +319,16 @@ def main() -> None:
     ap.add_argument("--budgets", default="2048,1024")
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--no-aider", action="store_true")
-    ap.add_argument("--variants", action="store_true")
+    ap.add_argument("--variants", action="store_true", help="the weight variants")
+    ap.add_argument("--pack-variants", action="store_true", help="the packing variants")
     ap.add_argument("--only", default="", help="comma-separated variant names (with --variants)")
     ap.add_argument("--embed", action="store_true", help="build vectors (semantic hits on)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "context_quality.json"))
     args = ap.parse_args()
-    variants = VARIANTS if args.variants else {"default": {}}
+    every = packing_variants() if args.pack_variants else VARIANTS
+    variants = every if args.variants or args.pack_variants else {"default": {}}
     if args.only:
-        variants = {k: VARIANTS[k] for k in ["default", *args.only.split(",")]}
+        variants = {k: every[k] for k in ["default", *args.only.split(",")]}
     crates = args.crates.split(",") if args.crates else SPLITS[args.split]
     budgets = [int(b) for b in args.budgets.split(",")]
     results = []
@@ -330,7 +351,8 @@ def main() -> None:
     overall = {}
     for budget in map(str, budgets):
         rows = [r["budgets"][budget] for r in results]
-        keys = [k for k in rows[0] if isinstance(rows[0][k], int) and k != "targets"]
+        keys = [k for k in rows[0]
+                if isinstance(rows[0][k], int) and k not in ("targets", "aider_max_tokens")]
         targets = sum(r["targets"] for r in rows)
         overall[budget] = {k: round(sum(r[k] for r in rows) / max(1, targets), 4) for k in keys}
         overall[budget]["targets"] = targets

@@ -58,6 +58,8 @@ class Packed:
                "components": {k: round(v, 4) for k, v in c.components.items()}}
         if c.version:
             out["crate"], out["version"] = c.crate, c.version
+        if c.pinned:
+            out["pinned"] = True
         return out
 
 

@@ -31,14 +31,14 @@ class Shares:
 
 
 SHARES = {
-    "ask": Shares(cursor=0.3, own_file=0.12, graph=0.75, search=0.35),
-    "explain": Shares(cursor=0.4, own_file=0.12, graph=0.7, search=0.25),
-    "generate": Shares(cursor=0.3, own_file=0.12, graph=0.8, search=0.3),
+    "ask": Shares(cursor=0.3, own_file=0.12, graph=0.9, search=0.35),
+    "explain": Shares(cursor=0.4, own_file=0.12, graph=0.8, search=0.25),
+    "generate": Shares(cursor=0.3, own_file=0.12, graph=0.9, search=0.3),
     "refactor": Shares(cursor=0.4, own_file=0.15, graph=0.75, search=0.2, full_max=160),
 }
 ITEM_CAP = 0.25
 BATCH = 48  # candidates whose renders are counted per tokenizer call
-LEFT_OUT = 12  # the best candidates that did not fit, reported with their cost
+LEFT_OUT = 9  # the best candidates that did not fit, with their cost (Vim pins them by digit)
 GRAPH_PARTS = ("link", "graph", "enclosing", "usage")
 
 

@@ -22,9 +22,10 @@ from .context import Candidate
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DOC_LINE = re.compile(r"^\s*(///|//!)")
 NOISE_ATTR = re.compile(r"^\s*#\[(inline|must_use|doc|cold|track_caller|allow|cfg_attr)\b")
+WHERE = re.compile(r"\swhere\s")
 TYPE_KINDS = ("struct", "enum", "union")
 CURSOR_DOC_LINES = 6  # the cursor item's doc comment beyond this is trimmed
-MEMBER_CAP = 8  # fields, variants or trait methods shown in a signature; the rest are counted
+MEMBER_CAP = 4  # fields, variants or trait methods shown in a signature; the rest are counted
 TOP_DOCS = 3  # the best-ranked items that keep their first doc line
 
 
@@ -103,7 +104,8 @@ def _pick(members: list[tuple[str, str]], nearby: set[str], cap: int) -> tuple[l
     return [members[i][1] for i in keep], len(members) - len(keep)
 
 
-def outline_type(c: Candidate, nearby: set[str], cap: int = MEMBER_CAP) -> str:
+def outline_type(c: Candidate, nearby: set[str], cap: int | None = None) -> str:
+    cap = MEMBER_CAP if cap is None else cap
     code = strip_docs(c.content)
     head, members, close = _body_members(code)
     if not members:
@@ -127,13 +129,23 @@ def _field_name(member: str) -> str:
     return words[-1] if words else ""
 
 
-def outline_trait(c: Candidate, nearby: set[str], cap: int = MEMBER_CAP) -> str:
+def outline_trait(c: Candidate, nearby: set[str], cap: int | None = None) -> str:
+    cap = MEMBER_CAP if cap is None else cap
     first = c.signature or c.content.strip().splitlines()[0]
     if not c.members:
         return f"{header(c)}\n{first}"
     shown, more = _pick([(n, s.rstrip(";{ ").strip() + ";") for n, s in c.members], nearby, cap)
     tail = [f"    // … {more} more methods"] if more else []
     return "\n".join([header(c), f"{first} {{"] + [f"    {s}" for s in shown] + tail + ["}"])
+
+
+def compact_signature(signature: str, top: bool) -> str:
+    """A signature without its ``where`` clause (kept for the top few): the bounds of a generic
+    function often cost more than the rest and rarely decide which function to call."""
+    cut = WHERE.search(signature)
+    if top or cut is None:
+        return signature
+    return signature[:cut.start()].rstrip() + " where …"
 
 
 def render(c: Candidate, mode: str, nearby: set[str] = frozenset(), top: bool = False) -> str:
@@ -152,7 +164,7 @@ def render(c: Candidate, mode: str, nearby: set[str] = frozenset(), top: bool = 
         doc_line = f"/// {doc}\n" if doc else ""
         first_line = c.content.strip().splitlines()[0] if c.content.strip() else c.name
         via = f"\n// via {c.trait_line}" if c.trait_line else ""
-        return f"{header(c)}\n{doc_line}{c.signature or first_line}{via}"
+        return f"{header(c)}\n{doc_line}{compact_signature(c.signature or first_line, top)}{via}"
     lines = c.end_line - c.start_line + 1
     return f"{header(c)} ({c.kind}, {lines} lines)"
 
