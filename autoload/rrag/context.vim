@@ -30,14 +30,15 @@ function! rrag#context#open(range, line1, line2, query) abort
         \ 'filetype': 'rrag-context'})
   let view = {'popup': popup, 'done': 0, 'ctx': ctx}
   let s:last = view
-  function! view.list() closure
+  let keys = {}  " kept off the view: rrag#state() encodes the view as JSON
+  function! keys.list() closure
     if empty(get(view, 'sources', []))
       return rrag#util#warn('rrag: the context has no items yet')
     endif
     call rrag#popup#close(view.popup)
     call rrag#util#quickfix('rrag context', view.sources)
   endfunction
-  call rrag#popup#map(popup, 'l', view.list)
+  call rrag#popup#map(popup, 'l', keys.list)
   for n in range(1, 9)
     call rrag#popup#map(popup, string(n), function('s:pin', [view, n]))
   endfor
