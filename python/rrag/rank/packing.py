@@ -92,13 +92,15 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
     item_cap = ITEM_CAP * budget
 
     def take(i: int, m: int, capped: bool = True) -> bool:
+        """Mode ``m`` for candidate ``i`` if the budget (and, when ``capped``, its part's
+        share) allows; only the cursor's item and pinned ones may pass ``ITEM_CAP``."""
         nonlocal used
         cost = cc.cost(i, m) + sep
         old = cc.cost(i, pick[i]) + sep if i in pick else 0
         c, part = order[i], parts[i]
         if used - old + cost > budget:
             return False
-        if capped and not c.pinned and part != "cursor" and cost > item_cap:
+        if not c.pinned and part != "cursor" and cost > item_cap:
             return False
         if capped and not c.pinned and part_used[part] - old + cost > limit[part]:
             return False

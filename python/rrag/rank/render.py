@@ -154,7 +154,8 @@ def render(c: Candidate, mode: str, nearby: set[str] = frozenset(), top: bool = 
             code = strip_docs(c.content, keep=CURSOR_DOC_LINES, mark=True)
         else:
             code = strip_docs(c.content, keep=1 if top else 0)
-        return f"{header(c)}\n{code.strip()}"
+        via = f"\n// via {c.trait_line}" if c.trait_line else ""
+        return f"{header(c)}\n{code.strip()}{via}"
     if mode == "signature":
         if c.kind in TYPE_KINDS:
             return outline_type(c, nearby)
