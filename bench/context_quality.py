@@ -65,6 +65,10 @@ VARIANTS = {
     "lexical_heavy": {"w_lexical": 1.5},
     "lexical_off": {"w_lexical": 0.0},
     "docs_heavy": {"w_docs": 0.5},
+    "usage_1.5": {"w_usage": 1.5},
+    "usage_3": {"w_usage": 3.0},
+    "usage_2_graph_2": {"w_usage": 2.0, "w_graph": 2.0},
+    "usage_2_link_1.5": {"w_usage": 2.0, "w_link": 1.5},
 }
 
 

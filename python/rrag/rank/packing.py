@@ -39,7 +39,7 @@ SHARES = {
 ITEM_CAP = 0.25
 BATCH = 48  # candidates whose renders are counted per tokenizer call
 LEFT_OUT = 9  # the best candidates that did not fit, with their cost (Vim pins them by digit)
-GRAPH_PARTS = ("link", "graph", "enclosing", "usage")
+NEVER = 10 ** 9  # the cost of a render that is not made
 
 
 def part_of(c: Candidate, cursor_path: str) -> str:
@@ -55,20 +55,29 @@ def part_of(c: Candidate, cursor_path: str) -> str:
 class _Costs:
     """Renders and exact token counts, computed a batch of candidates at a time."""
 
-    def __init__(self, order: list[Candidate], count_many: CountMany, nearby: set[str]) -> None:
+    def __init__(self, order: list[Candidate], count_many: CountMany, nearby: set[str],
+                 item_cap: float) -> None:
         self.order, self.count_many, self.nearby = order, count_many, nearby
         self.modes = [modes_for(c) for c in order]
+        # A body this long cannot pass the item cap (code runs under 6 characters a token):
+        # it is neither rendered nor counted, except for the cursor's item and pinned ones.
+        self.too_long = int(6 * item_cap) + 200
         self.texts: list[list[str]] = []
         self.costs: list[list[int]] = []
 
     def _grow(self, upto: int) -> None:
         start = len(self.costs)
         end = min(len(self.order), max(upto + 1, start + BATCH))
-        texts = [[render(c, m, self.nearby, top=i < TOP_DOCS) for m in self.modes[i]]
+        texts = [[self._render(c, m, i) for m in self.modes[i]]
                  for i, c in enumerate(self.order[start:end], start)]
-        counts = iter(self.count_many([t for options in texts for t in options]))
+        counts = iter(self.count_many([t for options in texts for t in options if t]))
         self.texts += texts
-        self.costs += [[next(counts) for _ in options] for options in texts]
+        self.costs += [[next(counts) if t else NEVER for t in options] for options in texts]
+
+    def _render(self, c: Candidate, mode: str, i: int) -> str:
+        if mode == "full" and len(c.content) > self.too_long and not (c.pinned or c.volatile):
+            return ""
+        return render(c, mode, self.nearby, top=i < TOP_DOCS)
 
     def cost(self, i: int, m: int) -> int:
         if i >= len(self.costs):
@@ -82,7 +91,7 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
     budget = max(0, budget)
     shares = SHARES.get(task, SHARES["ask"])
     order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
-    cc = _Costs(order, count_many, set(nearby))
+    cc = _Costs(order, count_many, set(nearby), ITEM_CAP * budget)
     used = count_many([preamble])[0] if preamble else 0
     sep = 1
     pick: dict[int, int] = {}
