@@ -85,9 +85,11 @@ def packing_variants() -> dict[str, dict]:
             "file_0.05": shares(own_file=0.05), "file_0.25": shares(own_file=0.25),
             "graph_0.6": shares(graph=0.6), "graph_0.9": shares(graph=0.9),
             "search_0.15": shares(search=0.15), "search_0.5": shares(search=0.5),
+            "search_0.05": shares(search=0.05),
             "full_40": shares(full_max=40), "full_140": shares(full_max=140),
             "item_cap_0.1": {"packing.ITEM_CAP": 0.1},
-            "members_4": {"render.MEMBER_CAP": 4}, "members_12": {"render.MEMBER_CAP": 12},
+            "members_2": {"render.MEMBER_CAP": 2}, "members_3": {"render.MEMBER_CAP": 3},
+            "members_6": {"render.MEMBER_CAP": 6},
             "top_docs_0": {"packing.TOP_DOCS": 0}, "top_docs_6": {"packing.TOP_DOCS": 6}}
 
 

@@ -106,7 +106,7 @@ def test_packing_caps_items_at_a_quarter_and_reports_what_did_not_fit():
                 components={"link": 1.0})
     small = [cand(f"b::s{n}", content=f"fn s{n}() {{ {'y ' * 30}}}", signature=f"fn s{n}()",
                   score=4.0 - n / 10, path="src/b.rs", components={"link": 0.5})
-             for n in range(30)]
+             for n in range(40)]
     pack = pack_hierarchical([cursor, huge, *small], 160, words)
     assert pack.tokens <= 160
     modes = {p.candidate.name: p.mode for p in pack.items}
@@ -114,6 +114,8 @@ def test_packing_caps_items_at_a_quarter_and_reports_what_did_not_fit():
     assert "a::huge" not in modes  # its body and signature pass a quarter of 160
     assert all(p.tokens <= 40 for p in pack.items[1:])
     assert {modes[f"b::s{n}"] for n in range(8)} == {"signature"}  # breadth before bodies
+    # sections of one file: the first header names it, the next ones only their line
+    assert "// src/b.rs:10 s0\nfn s0()\n\n// :10 s1\nfn s1()\n\n" in pack.prompt
     left = pack.left_out
     assert len(left) == 9 and all(x.tokens > 0 for x in left)
     assert [x.candidate.score for x in left] == sorted((x.candidate.score for x in left),

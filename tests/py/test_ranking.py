@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import registry_crate
+from prompt_headers import header_places
 from rrag.rank.relevance import WalkProfile, personalized_pagerank
 from rrag.service.engine import Engine
 from rrag.service.history import GitHistory
@@ -109,7 +110,8 @@ def test_ranked_context_never_exceeds_the_budget(regex, data, budget, task):
     assert pack.tokens == exact <= budget
     for packed in pack.items:
         c = packed.candidate
-        assert f"{c.path}:{c.start_line} " in pack.prompt
+        crate = f"{c.crate} {c.version} " if c.version else ""
+        assert f"{crate}{c.path}:{c.start_line}" in header_places(pack.prompt)
 
 
 def test_personalized_pagerank_prefers_what_the_seed_uses():
@@ -152,7 +154,8 @@ def test_a_trait_brings_its_method_signatures_and_a_trait_method_its_trait_line(
     trait = next(i for i in ctx["items"] if i["name"] == "regex::re_trait::RegularExpression")
     assert trait["mode"] == "signature" and trait["tokens"] <= 2048 // 4
     sections = ctx["prompt"].split("\n\n")
-    text = next(s for s in sections if s.startswith("// src/re_trait.rs:92 RegularExpression\n"))
+    assert "src/re_trait.rs:92" in header_places(ctx["prompt"])
+    text = next(s for s in sections if s.split("\n")[0].endswith(":92 RegularExpression"))
     lines = text.splitlines()
     assert lines[1] == "pub trait RegularExpression: Sized + fmt::Debug {" and lines[-1] == "}"
     methods = [ln for ln in lines if ln.startswith("    fn ")]

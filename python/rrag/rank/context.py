@@ -94,14 +94,33 @@ def modes_for(c: Candidate) -> tuple[str, ...]:
     return MODES[MODES.index(c.best_mode):]
 
 
+def file_key(c: Candidate) -> tuple[str, str, str]:
+    return (c.crate if c.version else "", c.version, c.path)
+
+
 def _assemble(chosen: list[Packed], preamble: str) -> str:
+    """Stable part first, the cursor's item last; the supporting definitions in file order,
+    where a section in the same file as the one before names only its line (``// :42 Name``)."""
     stable = sorted((p for p in chosen if p.candidate.pinned),
-                    key=lambda p: (p.candidate.path, p.candidate.start_line))
+                    key=lambda p: (file_key(p.candidate), p.candidate.start_line))
     middle = sorted((p for p in chosen if not p.candidate.pinned and not p.candidate.volatile),
-                    key=lambda p: (p.candidate.path, p.candidate.start_line))
+                    key=lambda p: (file_key(p.candidate), p.candidate.start_line))
     last = [p for p in chosen if p.candidate.volatile and not p.candidate.pinned]
-    parts = ([preamble] if preamble else []) + [p.text for p in stable + middle + last]
+    texts, previous = [], None
+    for p in middle:
+        key = file_key(p.candidate)
+        texts.append(continued(p.text, p.candidate) if key == previous else p.text)
+        previous = key
+    parts = ([preamble] if preamble else []) + [p.text for p in stable] + texts + \
+        [p.text for p in last]
     return SEPARATOR.join(parts)
+
+
+def continued(text: str, c: Candidate) -> str:
+    """A section's text with its file left out of the header (same file as the one before)."""
+    crate = f"{c.crate} {c.version} " if c.version else ""
+    full = f"// {crate}{c.path}:"
+    return "// :" + text[len(full):] if text.startswith(full) else text
 
 
 def fit(chosen: list[Packed], budget: int, count_many: CountMany, preamble: str = "",

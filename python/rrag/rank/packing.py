@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .context import Candidate, ContextPack, CountMany, LeftOut, Packed, fit, modes_for
-from .render import TOP_DOCS, render
+from .context import (Candidate, ContextPack, CountMany, LeftOut, Packed, file_key, fit,
+                      modes_for)
+from .render import TOP_DOCS, place, render
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,20 @@ class _Costs:
         self.too_long = int(6 * item_cap) + 200
         self.texts: list[list[str]] = []
         self.costs: list[list[int]] = []
+        self.place: dict[tuple[str, str, str], int] = {}  # file -> tokens its header name costs
 
     def _grow(self, upto: int) -> None:
         start = len(self.costs)
         end = min(len(self.order), max(upto + 1, start + BATCH))
         texts = [[self._render(c, m, i) for m in self.modes[i]]
                  for i, c in enumerate(self.order[start:end], start)]
-        counts = iter(self.count_many([t for options in texts for t in options if t]))
+        places = {file_key(c): place(c) for c in self.order[start:end]
+                  if file_key(c) not in self.place}
+        counts = iter(self.count_many([t for options in texts for t in options if t]
+                                      + list(places.values())))
         self.texts += texts
         self.costs += [[next(counts) if t else NEVER for t in options] for options in texts]
+        self.place.update((key, next(counts)) for key in places)
 
     def _render(self, c: Candidate, mode: str, i: int) -> str:
         if mode == "full" and len(c.content) > self.too_long and not (c.pinned or c.volatile):
@@ -100,12 +106,24 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
     limit = {k: getattr(shares, k) * budget for k in part_used}
     item_cap = ITEM_CAP * budget
 
+    in_file: dict[tuple[str, str, str], int] = {}  # supporting sections picked per file
+
+    def grouped(i: int) -> int:
+        """Tokens saved when another section of the same file is in: its header's file."""
+        c = order[i]
+        if c.pinned or parts[i] == "cursor":
+            return 0
+        others = in_file.get(file_key(c), 0) - (1 if i in pick else 0)
+        return cc.place[file_key(c)] if others > 0 else 0
+
     def take(i: int, m: int, capped: bool = True) -> bool:
         """Mode ``m`` for candidate ``i`` if the budget (and, when ``capped``, its part's
         share) allows; only the cursor's item and pinned ones may pass ``ITEM_CAP``."""
         nonlocal used
-        cost = cc.cost(i, m) + sep
-        old = cc.cost(i, pick[i]) + sep if i in pick else 0
+        cost = cc.cost(i, m) + sep  # counts the batch (and its files' names) first
+        saved = grouped(i)
+        cost -= saved
+        old = cc.cost(i, pick[i]) + sep - saved if i in pick else 0
         c, part = order[i], parts[i]
         if used - old + cost > budget:
             return False
@@ -115,6 +133,8 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
             return False
         used += cost - old
         part_used[part] += cost - old
+        if i not in pick and not c.pinned and part != "cursor":
+            in_file[file_key(c)] = in_file.get(file_key(c), 0) + 1
         pick[i] = m
         return True
 

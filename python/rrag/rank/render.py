@@ -37,9 +37,15 @@ def short_name(c: Candidate) -> str:
     return "::".join(c.name.split("::")[-2:]) if c.kind == "method" else c.name.split("::")[-1]
 
 
-def header(c: Candidate) -> str:
+def place(c: Candidate) -> str:
+    """What a header says about the file: crate and version (a dependency's) and the path. A
+    section in the same file as the section before it leaves this out (``// :line Name``)."""
     crate = f"{c.crate} {c.version} " if c.version else ""
-    return f"// {crate}{c.path}:{c.start_line} {short_name(c)}"
+    return f"{crate}{c.path}"
+
+
+def header(c: Candidate) -> str:
+    return f"// {place(c)}:{c.start_line} {short_name(c)}"
 
 
 def strip_docs(code: str, keep: int = 0, mark: bool = False) -> str:
@@ -113,7 +119,7 @@ def outline_type(c: Candidate, nearby: set[str], cap: int | None = None) -> str:
     named = [(_variant_name(m) if c.kind == "enum" else _field_name(m), m) for m in members]
     shown, more = _pick(named, nearby, cap)
     tail = [f"    // … {more} more {'variants' if c.kind == 'enum' else 'fields'}"] if more else []
-    head_line = c.signature or head.rstrip("{").strip()
+    head_line = compact_signature(c.signature or head.rstrip("{").strip(), False)
     return "\n".join([header(c), f"{head_line} {{"] + [f"    {m}," for m in shown] + tail
                      + [close])
 
@@ -131,10 +137,11 @@ def _field_name(member: str) -> str:
 
 def outline_trait(c: Candidate, nearby: set[str], cap: int | None = None) -> str:
     cap = MEMBER_CAP if cap is None else cap
-    first = c.signature or c.content.strip().splitlines()[0]
+    first = compact_signature(c.signature or c.content.strip().splitlines()[0], False)
     if not c.members:
         return f"{header(c)}\n{first}"
-    shown, more = _pick([(n, s.rstrip(";{ ").strip() + ";") for n, s in c.members], nearby, cap)
+    shown, more = _pick([(n, compact_signature(s.rstrip(";{ ").strip().rstrip(","), False) + ";")
+                         for n, s in c.members], nearby, cap)
     tail = [f"    // … {more} more methods"] if more else []
     return "\n".join([header(c), f"{first} {{"] + [f"    {s}" for s in shown] + tail + ["}"])
 
