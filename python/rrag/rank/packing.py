@@ -54,41 +54,57 @@ def part_of(c: Candidate, cursor_path: str) -> str:
 
 
 class _Costs:
-    """Renders and exact token counts, computed a batch of candidates at a time."""
+    """Renders and exact token counts, made a batch of candidates at a time and only for the
+    modes a candidate may get: its signature; its whole text only when that can be chosen (a
+    short item, the cursor's, a pinned one, a refactor's direct relation); a summary when asked."""
 
     def __init__(self, order: list[Candidate], count_many: CountMany, nearby: set[str],
-                 item_cap: float) -> None:
+                 whole_chars: list[int]) -> None:
         self.order, self.count_many, self.nearby = order, count_many, nearby
         self.modes = [modes_for(c) for c in order]
-        # A body this long cannot pass the item cap (code runs under 6 characters a token):
-        # it is neither rendered nor counted, except for the cursor's item and pinned ones.
-        self.too_long = int(6 * item_cap) + 200
-        self.texts: list[list[str]] = []
-        self.costs: list[list[int]] = []
+        self.whole_chars = whole_chars  # per candidate: the longest content worth a full render
+        self.texts: list[list[str | None]] = []
+        self.costs: list[list[int | None]] = []
         self.place: dict[tuple[str, str, str], int] = {}  # file -> tokens its header name costs
+
+    def _wanted(self, i: int, mode: str) -> bool:
+        if mode == "full":
+            return len(self.order[i].content) <= self.whole_chars[i]
+        return mode == "signature" or mode == self.modes[i][0]
 
     def _grow(self, upto: int) -> None:
         start = len(self.costs)
         end = min(len(self.order), max(upto + 1, start + BATCH))
-        texts = [[self._render(c, m, i) for m in self.modes[i]]
-                 for i, c in enumerate(self.order[start:end], start)]
+        for i in range(start, end):
+            self.texts.append([None] * len(self.modes[i]))
+            self.costs.append([None] * len(self.modes[i]))
+        wanted = [(i, m) for i in range(start, end) for m, mode in enumerate(self.modes[i])
+                  if self._wanted(i, mode)]
         places = {file_key(c): place(c) for c in self.order[start:end]
                   if file_key(c) not in self.place}
-        counts = iter(self.count_many([t for options in texts for t in options if t]
-                                      + list(places.values())))
-        self.texts += texts
-        self.costs += [[next(counts) if t else NEVER for t in options] for options in texts]
-        self.place.update((key, next(counts)) for key in places)
+        self._count(wanted, places)
 
-    def _render(self, c: Candidate, mode: str, i: int) -> str:
-        if mode == "full" and len(c.content) > self.too_long and not (c.pinned or c.volatile):
-            return ""
-        return render(c, mode, self.nearby, top=i < TOP_DOCS)
+    def _count(self, wanted: list[tuple[int, int]], places: dict | None = None) -> None:
+        texts = [render(self.order[i], self.modes[i][m], self.nearby, top=i < TOP_DOCS)
+                 for i, m in wanted]
+        counts = iter(self.count_many(texts + list((places or {}).values())))
+        for (i, m), text in zip(wanted, texts):
+            self.texts[i][m], self.costs[i][m] = text, next(counts)
+        self.place.update((key, next(counts)) for key in (places or {}))
+
+    def prefetch(self, indices: Sequence[int], mode: str) -> None:
+        """Count ``mode`` for several candidates in one call (the summaries of the last pass)."""
+        self._count([(i, self.modes[i].index(mode)) for i in indices
+                     if mode in self.modes[i] and self.costs[i][self.modes[i].index(mode)] is None])
 
     def cost(self, i: int, m: int) -> int:
         if i >= len(self.costs):
             self._grow(i)
-        return self.costs[i][m]
+        if self.costs[i][m] is None:
+            if self.modes[i][m] == "full" and not self._wanted(i, "full"):
+                return NEVER
+            self._count([(i, m)])
+        return self.costs[i][m]  # type: ignore[return-value]
 
 
 def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: CountMany,
@@ -97,7 +113,13 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
     budget = max(0, budget)
     shares = SHARES.get(task, SHARES["ask"])
     order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
-    cc = _Costs(order, count_many, set(nearby), ITEM_CAP * budget)
+    # A whole text longer than this cannot be chosen: code runs under 6 characters a token.
+    short = 6 * shares.full_max + 120
+    capped = 6 * ITEM_CAP * budget + 200
+    whole = [10 ** 12 if c.pinned or c.volatile or "cursor" in c.components else
+             capped if task == "refactor" and c.components.get("link", 0) >= 1.0 else short
+             for c in order]
+    cc = _Costs(order, count_many, set(nearby), whole)
     used = count_many([preamble])[0] if preamble else 0
     sep = 1
     pick: dict[int, int] = {}
@@ -164,8 +186,11 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
                 cc.cost(i, full) <= shares.full_max or
                 (task == "refactor" and order[i].components.get("link", 0) >= 1.0)):
             take(i, full)
-    for i in range(min(len(order), len(cc.costs))):  # (4) what still fits, any part
-        if i not in pick and budget - used >= 8:
+    rest = [i for i in range(min(len(order), len(cc.costs))) if i not in pick]
+    if budget - used >= 8:
+        cc.prefetch(rest, "summary")
+    for i in rest:  # (4) what still fits, any part
+        if budget - used >= 8:
             sig = index_of(i, "signature")
             if not (sig is not None and take(i, sig, capped=False)):
                 take(i, len(cc.modes[i]) - 1, capped=False)
