@@ -26,9 +26,7 @@ import dataclasses
 import json
 import os
 import random
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,10 +39,11 @@ sys.path.insert(0, str(REPO / "bench"))
 from rrag.config import Config  # noqa: E402
 from rrag.service.engine import Engine  # noqa: E402
 from rrag.store import edges as edges_db  # noqa: E402
+from context_baselines import Aider, map_present, same_file_window  # noqa: E402
 from context_stats import prompt_stats, summarize  # noqa: E402
+from context_variants import VARIANTS, packing_variants  # noqa: E402
 
 REGISTRY = Path("/usr/share/cargo/registry")
-AIDER_PY = REPO / ".venv-aider" / "bin" / "python"
 DEF_KINDS = {"function", "method", "struct", "enum", "union", "trait", "const", "static", "type",
              "macro"}
 REF_KINDS = {"calls", "uses_type", "invokes_macro", "trait_bound", "implements"}
@@ -53,46 +52,6 @@ REF_KINDS = {"calls", "uses_type", "invokes_macro", "trait_bound", "implements"}
 SPLITS = {"tune": ["regex-1.7.1", "petgraph-0.6.2"],
           "report": ["serde_json-1.0.87", "clap-4.0.32"]}
 SPLITS["all"] = SPLITS["tune"] + SPLITS["report"]
-# Weight variants tried when tuning (--variants), each changing one default of config.py.
-VARIANTS = {
-    "default": {},
-    "usage_low": {"w_usage": 0.2},
-    "usage_high": {"w_usage": 2.0},
-    "no_graph": {"w_graph": 0.0},
-    "graph_heavy": {"w_graph": 2.0},
-    "no_link": {"w_link": 0.0},
-    "link_light": {"w_link": 0.5},
-    "lexical_heavy": {"w_lexical": 1.5},
-    "lexical_off": {"w_lexical": 0.0},
-    "docs_heavy": {"w_docs": 0.5},
-    "usage_1.5": {"w_usage": 1.5},
-    "usage_3": {"w_usage": 3.0},
-    "usage_2_graph_2": {"w_usage": 2.0, "w_graph": 2.0},
-    "usage_2_link_1.5": {"w_usage": 2.0, "w_link": 1.5},
-}
-
-
-def packing_variants() -> dict[str, dict]:
-    """Packing shares and limits tried on the tune split (issue 19), one change at a time."""
-    from rrag.rank import packing
-    ask = packing.SHARES["ask"]
-
-    def shares(**kw):
-        return {"packing.SHARES": packing.SHARES | {"ask": dataclasses.replace(ask, **kw)}}
-
-    return {"default": {},
-            "cursor_0.2": shares(cursor=0.2), "cursor_0.45": shares(cursor=0.45),
-            "file_0.05": shares(own_file=0.05), "file_0.25": shares(own_file=0.25),
-            "graph_0.6": shares(graph=0.6), "graph_0.9": shares(graph=0.9),
-            "search_0.15": shares(search=0.15), "search_0.5": shares(search=0.5),
-            "search_0.05": shares(search=0.05),
-            "full_40": shares(full_max=40), "full_140": shares(full_max=140),
-            "item_cap_0.1": {"packing.ITEM_CAP": 0.1},
-            "members_2": {"render.MEMBER_CAP": 2}, "members_3": {"render.MEMBER_CAP": 3},
-            "members_6": {"render.MEMBER_CAP": 6},
-            "top_docs_0": {"packing.TOP_DOCS": 0}, "top_docs_6": {"packing.TOP_DOCS": 6}}
-
-
 @dataclasses.dataclass
 class Task:
     path: str
@@ -153,70 +112,6 @@ def rrag_present(pack: dict, task: Task) -> tuple[int, list[str]]:
              if i["mode"] in ("full", "signature")}
     hit = [tid for tid, (p, _, s, _) in task.targets.items() if (p, s) in shown]
     return len(hit), hit
-
-
-def definition_line(lines: list[str], name: str, start: int, end: int) -> str:
-    """The first line of an item's span naming it (aider shows definition lines)."""
-    word = re.compile(r"\b" + re.escape(name.split("::")[-1]) + r"\b")
-    code = [lines[no - 1].strip() for no in range(start, min(end, len(lines)) + 1)
-            if not lines[no - 1].strip().startswith(("//", "#[", "#!["))]
-    for text in code:
-        if word.search(text):
-            return text
-    return code[0] if code else lines[start - 1].strip()
-
-
-def map_present(text: str, task: Task, file_lines: dict[str, list[str]]) -> int:
-    """Definitions whose definition line the map shows under the right file heading."""
-    shown: dict[str, set[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if line and not line.startswith(("│", "⋮", " ")) and line.rstrip().endswith(":"):
-            current = line.rstrip()[:-1]
-            shown.setdefault(current, set())
-        elif current is not None and line.startswith("│"):
-            shown[current].add(line[1:].strip())
-    found = 0
-    for path, name, start, end in task.targets.values():
-        if definition_line(file_lines[path], name, start, end) in shown.get(path, set()):
-            found += 1
-    return found
-
-
-class Aider:
-    def __init__(self, count) -> None:
-        self.count = count
-        self.proc = subprocess.Popen([str(AIDER_PY), str(REPO / "bench" / "aider_runner.py")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     stderr=subprocess.DEVNULL)
-
-    def repo_map(self, root: Path, chat: str, others: list[str], budget: int) -> tuple[str, float]:
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(json.dumps({"root": str(root), "chat": chat, "others": others,
-                                          "budget": budget}) + "\n")
-        self.proc.stdin.flush()
-        while True:
-            reply = json.loads(self.proc.stdout.readline())
-            if "count" in reply:
-                self.proc.stdin.write(json.dumps({"n": self.count([reply["count"]])[0]}) + "\n")
-                self.proc.stdin.flush()
-            else:
-                return reply["map"], reply["seconds"]
-
-    def close(self) -> None:
-        self.proc.kill()
-
-
-def same_file_window(text: str, line: int, budget: int, count) -> str:
-    """The file's lines around the cursor, grown outwards while the budget allows."""
-    lines = text.splitlines()
-    lo = hi = line - 1
-    step = 8
-    while True:
-        nlo, nhi = max(0, lo - step), min(len(lines), hi + step)
-        if (nlo, nhi) == (lo, hi) or count(["\n".join(lines[nlo:nhi])])[0] > budget:
-            return "\n".join(lines[lo:hi])
-        lo, hi = nlo, nhi
 
 
 def apply_variant(engine: Engine, base_cfg: Config, overrides: dict) -> None:
