@@ -129,3 +129,11 @@ def test_packing_caps_items_at_a_quarter_and_reports_what_did_not_fit():
     assert again.items[0].candidate.name == "a::huge" and again.items[0].mode == "signature"
     assert again.items[0].tokens > 40 and again.tokens <= 160
     assert "a::huge" not in [x.candidate.name for x in again.left_out]
+
+
+def test_a_method_body_loses_the_indentation_its_lines_share():
+    code = "/// Doc.\n    pub fn new(x: f64) -> Self {\n        Self { x }\n    }"
+    m = cand("geo::Point::new", "method", code, signature="pub fn new(x: f64) -> Self")
+    m.volatile = True
+    assert render(m, "full").splitlines()[1:] == [
+        "/// Doc.", "pub fn new(x: f64) -> Self {", "    Self { x }", "}"]

@@ -146,6 +146,17 @@ def outline_trait(c: Candidate, nearby: set[str], cap: int | None = None) -> str
     return "\n".join([header(c), f"{first} {{"] + [f"    {s}" for s in shown] + tail + ["}"])
 
 
+def dedent(code: str) -> str:
+    """An item's text starts at its first character, so its first line has no indentation and
+    the others keep the file's: remove what the other lines share (tokens and a ragged look)."""
+    lines = code.splitlines()
+    rest = [ln for ln in lines[1:] if ln.strip()]
+    if not rest:
+        return code
+    cut = min(len(ln) - len(ln.lstrip(" ")) for ln in rest)
+    return "\n".join([lines[0]] + [ln[cut:] if ln.strip() else "" for ln in lines[1:]])
+
+
 def compact_signature(signature: str, top: bool) -> str:
     """A signature without its ``where`` clause (kept for the top few): the bounds of a generic
     function often cost more than the rest and rarely decide which function to call."""
@@ -162,7 +173,7 @@ def render(c: Candidate, mode: str, nearby: set[str] = frozenset(), top: bool = 
         else:
             code = strip_docs(c.content, keep=1 if top else 0)
         via = f"\n// via {c.trait_line}" if c.trait_line else ""
-        return f"{header(c)}\n{code.strip()}{via}"
+        return f"{header(c)}\n{dedent(code.strip())}{via}"
     if mode == "signature":
         if c.kind in TYPE_KINDS:
             return outline_type(c, nearby)
