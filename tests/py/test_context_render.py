@@ -137,3 +137,18 @@ def test_a_method_body_loses_the_indentation_its_lines_share():
     m.volatile = True
     assert render(m, "full").splitlines()[1:] == [
         "/// Doc.", "pub fn new(x: f64) -> Self {", "    Self { x }", "}"]
+
+
+def test_a_refactor_gets_the_bodies_it_touches_an_ask_their_signatures():
+    cursor = cand("a::cur", content="fn cur() { callee(); }", signature="fn cur()", score=100.0,
+                  volatile=True, components={"cursor": 1.0})
+    callee = cand("a::callee", content="fn callee() {\n" + "s();\n" * 90 + "}",
+                  signature="fn callee()", score=3.0, components={"link": 1.0})
+    others = [cand(f"b::o{n}", content=f"fn o{n}() {{ {'y ' * 30}}}", signature=f"fn o{n}()",
+                   score=2.0 - n / 10, path="src/b.rs", components={"link": 0.5})
+              for n in range(20)]
+    modes = {task: {p.candidate.name: p.mode for p in
+                    pack_hierarchical([cursor, callee, *others], 400, words, task=task).items}
+             for task in ("refactor", "ask")}
+    assert modes["refactor"]["a::callee"] == "full"
+    assert modes["ask"]["a::callee"] == "signature"

@@ -160,6 +160,10 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
         pick[i] = m
         return True
 
+    def touched(i: int) -> bool:
+        """A refactor's direct relation (callee, caller, impl, test): its body is what changes."""
+        return task == "refactor" and order[i].components.get("link", 0) >= 1.0
+
     def index_of(i: int, mode: str) -> int | None:
         return cc.modes[i].index(mode) if mode in cc.modes[i] else None
 
@@ -176,15 +180,14 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
         if i in pick:
             continue
         sig, full = index_of(i, "signature"), index_of(i, "full")
-        if full is not None and (sig is None or cc.cost(i, full) <= cc.cost(i, sig)):
-            take(i, full)
-        elif sig is not None:
+        whole = full is not None and (sig is None or cc.cost(i, full) <= cc.cost(i, sig) or (
+            touched(i) and cc.cost(i, full) <= shares.full_max))
+        if not (whole and take(i, full)) and sig is not None:
             take(i, sig)
     for i in list(pick):  # (3) depth: whole bodies where they pay
         full = index_of(i, "full")
         if full is not None and pick[i] != full and (
-                cc.cost(i, full) <= shares.full_max or
-                (task == "refactor" and order[i].components.get("link", 0) >= 1.0)):
+                cc.cost(i, full) <= shares.full_max or touched(i)):
             take(i, full)
     rest = [i for i in range(min(len(order), len(cc.costs))) if i not in pick]
     if budget - used >= 8:
