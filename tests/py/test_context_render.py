@@ -152,3 +152,16 @@ def test_a_refactor_gets_the_bodies_it_touches_an_ask_their_signatures():
              for task in ("refactor", "ask")}
     assert modes["refactor"]["a::callee"] == "full"
     assert modes["ask"]["a::callee"] == "signature"
+
+
+def test_a_long_cursor_item_is_cut_to_its_share_with_the_rest_pointed_at():
+    body = "".join(f"    let v{n} = {n};\n" for n in range(100))
+    cursor = cand("a::cur", content="fn cur() {\n" + body + "}", signature="fn cur()",
+                  score=100.0, volatile=True, components={"cursor": 1.0}, end_line=111)
+    pack = pack_hierarchical([cursor], 400, words)  # the ask share: 0.3 of 400
+    item = pack.items[0]
+    assert item.mode == "full" and item.tokens <= 120 and pack.tokens <= 400
+    lines = item.text.splitlines()
+    assert lines[:3] == ["// src/lib.rs:10 cur", "fn cur() {", "    let v0 = 0;"]
+    shown = len(lines) - 3  # header, the function's first line, the pointer
+    assert lines[-1] == f"// … {102 - 1 - shown} more lines, to src/lib.rs:111"

@@ -6,6 +6,7 @@ similar meaning), with shares per task (``SHARES``, tuned on the tune split of
 ``bench/context_quality.py``). Packing is breadth first: (1) pinned items and the cursor's item
 in the richest mode that fits its share; (2) in rank order, every candidate in its cheapest
 useful mode (the signature, or the whole item when that is as small) while its part has room;
+a cursor item longer than its share is cut to the head that fits, with a line saying the rest;
 (3) upgrades to the full body where it pays (small items; for a refactor, the items it touches);
 (4) what is left, regardless of parts, as a signature or a one-line summary. No item but the
 cursor's or a pinned one takes more than ``ITEM_CAP`` of the budget. Token counts are asked for
@@ -97,6 +98,29 @@ class _Costs:
         self._count([(i, self.modes[i].index(mode)) for i in indices
                      if mode in self.modes[i] and self.costs[i][self.modes[i].index(mode)] is None])
 
+    def cut_to(self, i: int, m: int, limit: int) -> bool:
+        """Replace a whole text longer than ``limit`` tokens by its longest head that fits, with
+        a last line saying how many lines were cut and where they are (a few tokenizer calls)."""
+        text = self.texts[i][m] or ""
+        lines, c = text.splitlines(), self.order[i]
+
+        def head(n: int) -> str:
+            return "\n".join(lines[:n] + [f"// … {len(lines) - n} more lines, to "
+                                          f"{c.path}:{c.end_line}"])
+
+        lo, hi, best = 2, len(lines) - 1, None
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            cost = self.count_many([head(mid)])[0]
+            if cost <= limit:
+                best, lo = (head(mid), cost), mid + 1
+            else:
+                hi = mid - 1
+        if best is None:
+            return False
+        self.texts[i][m], self.costs[i][m] = best
+        return True
+
     def cost(self, i: int, m: int) -> int:
         if i >= len(self.costs):
             self._grow(i)
@@ -172,6 +196,10 @@ def pack_hierarchical(ranked: Sequence[Candidate], budget: int, count_many: Coun
             any(take(i, m, capped=False) for m in range(len(cc.modes[i])))
     for i, c in enumerate(order):
         if parts[i] == "cursor" and not c.pinned:
+            full = index_of(i, "full")
+            if full is not None and cc.cost(i, full) > limit["cursor"] and \
+                    cc.cut_to(i, full, int(limit["cursor"]) - sep):
+                take(i, full)  # the head of a long cursor item, the cut said
             any(take(i, m) for m in range(len(cc.modes[i]))) or \
                 any(take(i, m, capped=False) for m in range(1, len(cc.modes[i])))
     for i in range(len(order)):  # (2) breadth: the cheapest useful mode
