@@ -8,6 +8,8 @@ per-text token-count memo as it runs in the editor, and with that memo emptied b
 request (every section counted by the tokenizer again).
 
     .venv/bin/python bench/context_latency.py [--crate regex-syntax-0.6.27] [--requests 40]
+RRAG_PYTHON=/other/checkout/python measures another version's engine (run both back to back, so
+they share the machine's load).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "python"))
+sys.path.insert(0, os.environ.get("RRAG_PYTHON") or str(REPO / "python"))
 
 from rrag.service.engine import Engine  # noqa: E402
 
@@ -65,7 +67,8 @@ def main() -> None:
     result = {"crate": args.crate, "lines": lines, "requests": len(cursors),
               "budget": args.budget, "median_ms": ms(memo), "p90_ms": p90(memo),
               "median_ms_no_count_memo": ms(fresh), "p90_ms_no_count_memo": p90(fresh),
-              "load_average": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count()}
+              "load_average": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
+              "engine": os.environ.get("RRAG_PYTHON") or "this checkout"}
     print(json.dumps(result))
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
 

@@ -37,7 +37,7 @@ return {
     w_graph = { type = "number", default = 1.0, desc = "" },
     w_link = { type = "number", default = 1.0, desc = "a direct graph relation to the item at the cursor" },
     w_lexical = { type = "number", default = 0.6, desc = "" },
-    w_usage = { type = "number", default = 1.0, desc = "" },
+    w_usage = { type = "number", default = 2.0, desc = "tuned with compact packing (issue 19, tune split)" },
     w_recency = { type = "number", default = 0.1, desc = "" },
     w_docs = { type = "number", default = 0.1, desc = "" },
   },

@@ -10,6 +10,7 @@ M.groups = {
   RragBudgetOver = 'DiagnosticError', -- budget meter over the budget
   RragPinned = 'DiagnosticHint',     -- a pinned context item
   RragExcluded = 'DiagnosticUnnecessary', -- an excluded context item
+  RragLeftOut = 'DiagnosticWarn',    -- a context item that did not fit the budget
   RragHeader = 'Title',              -- section headers in floats
   RragMeta = 'NonText',              -- key hints and timings
   RragOk = 'DiagnosticOk',           -- parse / cargo check passed

@@ -61,7 +61,7 @@ class ContextConfig:
     w_graph: float = 1.0
     w_link: float = 1.0  # a direct graph relation to the item at the cursor
     w_lexical: float = 0.6
-    w_usage: float = 1.0
+    w_usage: float = 2.0  # tuned with compact packing (issue 19, tune split)
     w_recency: float = 0.1
     w_docs: float = 0.1
 

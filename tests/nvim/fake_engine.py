@@ -24,6 +24,10 @@ ITEMS = [
      "start_line": 3, "end_line": 5, "mode": "signature", "why": "calls the cursor item",
      "tokens": 12},
 ]
+# The best item that did not fit the budget: packed when pinned (as the engine does).
+LEFT_OUT = {"id": "d" * 32, "path": "src/lib.rs", "name": "geo::Square", "kind": "struct",
+            "start_line": 8, "end_line": 10, "mode": "signature", "why": "graph neighbour",
+            "tokens": 30, "score": 0.41, "components": {"graph": 0.3, "usage": 0.11}}
 
 
 class _Report:
@@ -97,9 +101,14 @@ class FakeEngine:
     def context(self, path: str, line: int, query: str | None = None, budget: int | None = None,
                 task: str = "ask", pinned: list[str] = [], excluded: list[str] = [],
                 selection: tuple[int, int] | None = None) -> dict:
-        items = [dict(i) for i in ITEMS if i["id"] not in excluded]
+        items = [dict(i, pinned=True) if i["id"] in pinned else dict(i)
+                 for i in ITEMS if i["id"] not in excluded]
+        left_out = [dict(LEFT_OUT)]
+        if LEFT_OUT["id"] in pinned:
+            items, left_out = [dict(LEFT_OUT, pinned=True)] + items, []
         tokens = sum(i["tokens"] for i in items)
-        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "..."}
+        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "...",
+                "left_out": left_out}
 
     def search(self, query: str, k: int = 10) -> list[dict]:
         return [dict(i, score=1.0) for i in ITEMS if query.lower() in i["name"].lower()][:k]

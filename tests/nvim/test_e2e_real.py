@@ -12,6 +12,10 @@ MODEL_TIMEOUT_S = 240  # first use loads the model in its worker; 2 slow cores i
 
 @pytest.fixture
 def indexed(editor, crate):
+    return index_and_open(editor, crate)
+
+
+def index_and_open(editor, crate):
     editor.nvim.command(f"edit {crate / 'src' / 'shapes.rs'}")
     editor.nvim.command("RragIndex")
     done = wait_for(lambda: editor.lua("return require('rrag.ui.status').last_index"),
@@ -156,3 +160,28 @@ def test_search_fills_the_quickfix_list_and_jumps(indexed):
     ed.nvim.command("cfirst")
     assert ed.nvim.current.buffer.name == results[0]["file"]
 
+
+
+@pytest.mark.slow
+def test_context_float_lists_what_did_not_fit_and_pinning_packs_it(editor, crate):
+    # A budget this small leaves ranked items out: the float lists them under the packed ones
+    # (cost and score parts), and pinning one packs it on the refresh.
+    editor.lua("require('rrag').setup({ engine = { context = { budget = 60 } } })")
+    ed = index_and_open(editor, crate)
+    ed.nvim.command("RragContext")
+    result = wait_for(lambda: ed.view("context", "result") or ed.view("context", "error"),
+                      timeout=MODEL_TIMEOUT_S, what="the context")
+    assert not ed.view("context", "error"), result
+    assert result["budget"] == 60 and result["tokens"] <= 60 and result["left_out"], result
+    first = result["left_out"][0]
+    lines = ed.float_lines("context")
+    heading = lines.index("Did not fit (best first; pin one to pack it on refresh):")
+    assert lines[heading + 1].startswith(" 1.") and first["name"] in lines[heading + 1]
+    assert f"{first['tokens']} tok" in lines[heading + 1] and "score " in lines[heading + 1]
+    ed.nvim.current.window.cursor = (heading + 2, 0)
+    ed.nvim.input("p")
+    refreshed = wait_for(lambda: (r := ed.view("context", "result")) and any(
+        i["id"] == first["id"] and i.get("pinned") for i in r["items"]) and r,
+        timeout=MODEL_TIMEOUT_S, what="the refreshed context with the pinned item")
+    assert refreshed["tokens"] <= 60
+    assert any(l.startswith("[P]") and first["name"] in l for l in ed.float_lines("context"))

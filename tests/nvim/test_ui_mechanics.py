@@ -169,10 +169,23 @@ def test_context_float_pin_and_exclude_apply_to_the_next_request(fake_editor, cr
     ed.nvim.input("p")
     wait_for(lambda: any(l.startswith("[P]") and "Circle" in l for l in ed.float_lines("context")),
              what="the pinned item")
+    # The best item that did not fit is shown under the packed ones, with its cost and score
+    # parts; pinning it packs it on the refresh.
+    lines = ed.float_lines("context")
+    heading = lines.index("Did not fit (best first; pin one to pack it on refresh):")
+    square = heading + 1
+    assert lines[square].startswith(" 1.") and "30 tok" in lines[square]
+    assert "geo::Square" in lines[square] and "score 0.41 (graph 0.30 usage 0.11)" in lines[square]
+    assert not any("geo::Square" in l for l in lines[:heading])
+    ed.nvim.current.window.cursor = (square + 1, 0)
+    ed.nvim.input("p")
+    wait_for(lambda: any(l.startswith("[P]") and "geo::Square" in l
+                         for l in ed.float_lines("context")), what="the pinned left-out item")
+    assert not any(l.startswith("Did not fit") for l in ed.float_lines("context"))
     ed.nvim.input("q")
     ed.nvim.command("RragAsk which items?")
     wait_for(lambda: ed.view("answer", "done"), what="the answer")
-    assert f"pinned=['{'b' * 32}']" in "\n".join(ed.float_lines("answer"))
+    assert f"pinned=['{'b' * 32}', '{'d' * 32}']" in "\n".join(ed.float_lines("answer"))
 
 
 def test_cancel_stops_a_running_index_and_the_statusline_shows_progress(fake_editor, crate):

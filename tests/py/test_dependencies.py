@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REGISTRY, REPO, registry_crate, rrag, rrag_json
+from prompt_headers import header_places
 
 FIXTURE = REPO / "tests" / "fixtures" / "deps_ws"
 
@@ -172,7 +173,8 @@ def test_dependency_items_resolve_search_and_context(built_ws):
                     "--query", "how does Regex::new compile a pattern")
     dep_items = [it for it in ctx["items"] if it.get("version")]
     assert any(it["name"] == new["name"] for it in dep_items), ctx["items"]
-    assert f"// regex {locked['regex']} {new['path']}:{new['start_line']}-" in ctx["prompt"]
+    assert f"regex {locked['regex']} {new['path']}:{new['start_line']}" in \
+        header_places(ctx["prompt"])
     assert ctx["tokens"] <= ctx["budget"]
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import registry_crate
+from prompt_headers import header_places
 from rrag.rank.relevance import WalkProfile, personalized_pagerank
 from rrag.service.engine import Engine
 from rrag.service.history import GitHistory
@@ -109,7 +110,8 @@ def test_ranked_context_never_exceeds_the_budget(regex, data, budget, task):
     assert pack.tokens == exact <= budget
     for packed in pack.items:
         c = packed.candidate
-        assert f"{c.path}:{c.start_line}-{c.end_line}" in pack.prompt
+        crate = f"{c.crate} {c.version} " if c.version else ""
+        assert f"{crate}{c.path}:{c.start_line}" in header_places(pack.prompt)
 
 
 def test_personalized_pagerank_prefers_what_the_seed_uses():
@@ -143,3 +145,38 @@ def test_git_history_orders_files_by_last_commit(tmp_path):
     (tmp_path / "old.rs").write_text("fn a() { 1; }\n")
     assert GitHistory(tmp_path).change_times()["old.rs"] > times["new.rs"]
     assert GitHistory(tmp_path / "nowhere").change_times() == {}
+
+
+def test_a_trait_brings_its_method_signatures_and_a_trait_method_its_trait_line(regex):
+    method = next(r for r in regex.items("src/exec.rs")
+                  if r.qualname == "regex::exec::ExecNoSyncStr::slots_len")
+    ctx = regex.context(method.path, method.start_line + 1, budget=2048)
+    trait = next(i for i in ctx["items"] if i["name"] == "regex::re_trait::RegularExpression")
+    assert trait["mode"] == "signature" and trait["tokens"] <= 2048 // 4
+    sections = ctx["prompt"].split("\n\n")
+    assert "src/re_trait.rs:92" in header_places(ctx["prompt"])
+    text = next(s for s in sections if s.split("\n")[0].endswith(":92 RegularExpression"))
+    lines = text.splitlines()
+    assert lines[1] == "pub trait RegularExpression: Sized + fmt::Debug {" and lines[-1] == "}"
+    methods = [ln for ln in lines if ln.startswith("    fn ")]
+    # capped at four, the ones the cursor's file names first, the rest counted
+    assert len(methods) == 4 and any("fn slots_len(&self) -> usize;" == m.strip()
+                                     for m in methods)
+    assert lines[-2].startswith("    // … ") and lines[-2].endswith(" more methods")
+    # the item at the cursor implements that trait: its section names the trait's line
+    assert "// via pub trait RegularExpression: Sized + fmt::Debug (src/re_trait.rs:92)" in \
+        ctx["prompt"]
+
+
+def test_the_methods_of_a_type_come_most_called_first_and_all_of_them(regex):
+    from rrag.store import rank_queries as rq
+
+    row = next(r for r in regex.items("src/exec.rs") if r.qualname == "regex::exec::ExecNoSync")
+    every = [r.id for r in regex.items() if r.kind == "method" and r.self_type == "ExecNoSync"]
+    found = rq.methods_of(regex.store, ["ExecNoSync"], row.crate)
+    assert sorted(i for i, _ in found) == sorted(every) and len(every) > 20
+    calls = [regex.store.one("SELECT count(*) FROM edges WHERE target = ? AND kind = 'calls'",
+                             (i,)) for i, _ in found]
+    assert calls == sorted(calls, reverse=True) and calls[0] > 0
+    cut = rq.methods_of(regex.store, ["ExecNoSync"], row.crate, limit=5)
+    assert [i for i, _ in cut] == [i for i, _ in found[:5]]  # a cut keeps the most called

@@ -92,6 +92,32 @@ def test_context_shows_why_each_item_was_chosen_and_lists_them(vim, workspace):
 
 
 @pytest.mark.slow
+def test_context_shows_what_did_not_fit_and_a_digit_pins_it(start_vim, workspace):
+    # A budget this small leaves ranked items out: they are listed, numbered, under the packed
+    # ones, and typing the number pins that item, which the refreshed context then packs.
+    vim = start_vim(extra="let g:rrag_engine = {'context': {'budget': 160}}")
+    index(vim, workspace)
+    vim.ex(f"call cursor({FIRST + 1}, 1)")
+    vim.ex("RragContext")
+    view = wait_done(vim, "context")
+    left = view["result"]["left_out"]
+    assert left, view["result"]
+    lines = popup_lines(vim, "context")
+    heading = lines.index("Did not fit (best first; pin one to pack it on refresh):")
+    first = left[0]
+    assert lines[heading + 1].startswith(" 1.") and first["name"] in lines[heading + 1]
+    assert f"{first['tokens']} tok" in lines[heading + 1] and "score " in lines[heading + 1]
+    assert first["id"] not in {it["id"] for it in view["result"]["items"]}
+    vim.keys("1")
+    pinned = wait_for(lambda: (v := state(vim, "context")) and v.get("done") and any(
+        it["id"] == first["id"] for it in v["result"]["items"]) and v,
+        timeout=MODEL_TIMEOUT_S, what="the refreshed context with the pinned item")
+    item = next(it for it in pinned["result"]["items"] if it["id"] == first["id"])
+    assert item.get("pinned") is True
+    assert any(l.startswith("[P]") and first["name"] in l for l in popup_lines(vim, "context"))
+
+
+@pytest.mark.slow
 def test_search_fills_the_quickfix_list_best_first(vim, workspace):
     index(vim, workspace)
     vim.ex("RragSearch is_negative_zero")

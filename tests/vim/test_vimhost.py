@@ -56,18 +56,27 @@ def test_dependency_sources_name_their_crate_and_jump_to_its_folder(tmp_path):
 
 def test_context_view_lists_items_with_cost_mode_and_why(tmp_path):
     own = {"path": "src/a.rs", "name": "a::f", "start_line": 3, "end_line": 9, "mode": "full",
-           "tokens": 120, "why": "the cursor is\nin it"}
+           "tokens": 120, "why": "the cursor is\nin it", "pinned": True}
     dep = {"path": "src/re.rs", "name": "regex::Regex", "start_line": 1, "end_line": 30,
            "mode": "signature", "tokens": 14, "why": "type used by a::f", "crate": "regex",
            "version": "1.7.1", "file": "/reg/regex-1.7.1/src/re.rs"}
-    view = context_view({"budget": 512, "tokens": 134, "items": [own, dep]}, str(tmp_path))
+    left = {"id": "e" * 32, "path": "src/b.rs", "name": "a::g", "start_line": 5, "end_line": 7,
+            "mode": "signature", "tokens": 31, "score": 0.52,
+            "components": {"link": 0.45, "usage": 0.2, "docs": 0.0, "graph": 0.1,
+                           "recency": 0.05}}
+    view = context_view({"budget": 512, "tokens": 134, "items": [own, dep], "left_out": [left]},
+                        str(tmp_path))
     assert view["lines"][0] == "Budget: 134 / 512 tokens (26 %)"
     assert view["lines"][3:] == [
-        "  120 tok  full      src/a.rs:3-9  a::f", "      why: the cursor is in it",
-        "   14 tok  signature regex 1.7.1 src/re.rs:1-30  regex::Regex",
-        "      why: type used by a::f"]
+        "[P]   120 tok  full      src/a.rs:3-9  a::f", "      why: the cursor is in it",
+        "[ ]    14 tok  signature regex 1.7.1 src/re.rs:1-30  regex::Regex",
+        "      why: type used by a::f", "",
+        "Did not fit (best first; pin one to pack it on refresh):",
+        " 1.    31 tok  signature src/b.rs:5-7  a::g  "
+        "score 0.52 (link 0.45 usage 0.20 graph 0.10 recency 0.05)"]
     assert [(s["lnum"], s["path"], s["line"]) for s in view["sources"]] == [
         (4, str(tmp_path / "src/a.rs"), 3), (6, "/reg/regex-1.7.1/src/re.rs", 1)]
+    assert view["left_out"] == [{"id": "e" * 32, "name": "a::g"}]
     assert view["meta"] == "2 items · 134 tokens"
     empty = context_view({"budget": 0, "tokens": 0, "items": []}, None)
     assert empty["sources"] == [] and empty["lines"][-1].startswith("(nothing was chosen")

@@ -1,9 +1,10 @@
 -- rrag.ui.context: :RragContext — the provenance float.
 --
 -- Shows what the next request would hand the model: each item with why it was chosen, its
--- packing mode and token cost, under a budget meter. `p` pins an item (always included), `x`
--- excludes it; both apply to every following :RragAsk/:RragExplain/:RragContext of the session
--- and recompute the float at once.
+-- packing mode and token cost, under a budget meter, then the best items that did not fit (their
+-- cost and score parts). `p` pins an item (always included: a pinned item that did not fit is
+-- packed on the refresh), `x` excludes it; both apply to every following
+-- :RragAsk/:RragExplain/:RragContext of the session and recompute the float at once.
 
 local config = require('rrag.config')
 local float = require('rrag.ui.float')
@@ -24,6 +25,8 @@ local function meter(tokens, budget)
     budget > 0 and math.floor(100 * tokens / budget + 0.5) or 0)
 end
 
+-- The body (packed items, then the best ones that did not fit) is the engine's shared
+-- description (rrag.bridge.context_view), the same lines Vim shows; only the header is ours.
 local function render(view, result, root)
   view.result, view.root, view.items = result, root, {}
   local keys = config.get().keymaps
@@ -31,16 +34,14 @@ local function render(view, result, root)
     ('%s pin · %s exclude · %s refresh · %s jump · %s close'):format(float.keys_text(keys.pin),
       float.keys_text(keys.exclude), float.keys_text(keys.refresh), float.keys_text(keys.jump), float.keys_text(keys.close)),
     '' }
+  local head = #lines
   local marks = {}
-  for _, item in ipairs(result.items or {}) do
-    local mark = M.pinned[item.id] and '[P]' or '[ ]'
-    table.insert(lines, ('%s %5d tok  %-9s %s:%d-%d  %s'):format(mark, item.tokens or 0, item.mode or '',
-      float.where(item), item.start_line or 1, item.end_line or 1, item.name or ''))
-    view.items[#lines] = item
-    table.insert(marks, { #lines - 1, M.pinned[item.id] and 'RragPinned' or 'RragSource' })
-    table.insert(lines, '      why: ' .. (item.why or ''):gsub('\n', ' '))
-    view.items[#lines] = item
-    table.insert(marks, { #lines - 1, 'RragWhy' })
+  local body = result.view or { lines = {}, rows = {} }
+  for _, text in ipairs(body.lines) do table.insert(lines, text) end
+  for _, row in ipairs(body.rows) do
+    local lnum = head + row.line
+    if row.item ~= nil and row.item ~= vim.NIL then view.items[lnum] = row.item end
+    table.insert(marks, { lnum - 1, row.hl })
   end
   for id, item in pairs(M.excluded) do
     table.insert(lines, ('[X]   excluded  %s:%d-%d  %s'):format(float.where(item), item.start_line or 1,
@@ -52,7 +53,7 @@ local function render(view, result, root)
   float.highlight(view.float, 0, (result.tokens or 0) > (result.budget or 0) and 'RragBudgetOver' or 'RragBudget')
   float.highlight(view.float, 1, 'RragMeta')
   for _, m in ipairs(marks) do float.highlight(view.float, m[1], m[2]) end
-  float.set_footer(view.float, ('%d items'):format(#(result.items or {})))
+  float.set_footer(view.float, ('%d items · %d did not fit'):format(#(result.items or {}), #(result.left_out or {})))
 end
 
 local function request(view)

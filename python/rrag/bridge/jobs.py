@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .context_view import context_body
 from .events import Event, ProgressForwarder, TokenStream
 from .worker import Cancelled, Job
 
@@ -68,7 +69,8 @@ def context(emit: Emit, engine: Any, job: Job) -> Any:
         pinned=list(p.get("pinned") or []), excluded=list(p.get("excluded") or []),
         selection=_selection(p))
     engine.locate(result["items"])
-    return result
+    engine.locate(result.setdefault("left_out", []))
+    return result | {"view": context_body(result)}
 
 
 SEARCH_RESULTS = 30  # a quickfix list's worth: more are rarely looked at

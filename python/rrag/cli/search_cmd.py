@@ -58,4 +58,8 @@ def run_context(args: argparse.Namespace) -> int:
             print(f"{item['tokens']:>5} {item['mode']:<9} {crate_prefix(item)}{item['path']}:"
                   f"{item['start_line']}-{item['end_line']} {item['name']}  ({item['why']})")
         print(f"{pack['tokens']}/{pack['budget']} tokens")
+        for item in pack.get("left_out") or []:
+            print(f"did not fit: {item['tokens']:>5} {item['mode']:<9} {crate_prefix(item)}"
+                  f"{item['path']}:{item['start_line']}-{item['end_line']} {item['name']}  "
+                  f"(score {item['score']:.2f})")
     return 0

@@ -30,7 +30,7 @@ def _candidate(row: ItemRow, score: float, why: str, components: dict[str, float
                      start_line=row.start_line, end_line=row.end_line, content=row.content or "",
                      signature=row.signature, docs=row.docs, score=score, why=why,
                      components=components, crate=row.crate, best_mode=best_mode,
-                     volatile=volatile, version=row.version)
+                     volatile=volatile, version=row.version, module_path=row.module_path)
 
 
 def gather(store: Store, cfg: ContextConfig, path: str | None = None, line: int | None = None,

@@ -1,13 +1,12 @@
-"""Rank layer: the ContextWindowManager — pack ranked items under an exact token budget.
+"""Rank layer: the context's data — candidates, packed sections, the pack — and its assembly.
 
-Each item is rendered in the best mode that still fits, in rank order: ``full`` (its code),
-``signature`` (signature and first doc line) or ``summary`` (one line naming it). Every section
-starts with ``path:start-end`` (and crate version for dependencies) so answers can cite it.
-The assembled text puts the stable part first (crate map, pinned items, supporting
-definitions in path order) and the volatile part last (the item at the cursor), so llama.cpp
-can reuse its KV cache across requests on the same code. Token counts come from the model's own
-tokenizer; the final text is counted whole and trimmed until it fits, so the budget is never
-exceeded even where tokens merge across section boundaries.
+A ``Candidate`` is one ranked item with its score parts; ``rank.packing`` chooses a mode for
+each (``rank.render`` writes the text), and this module assembles the chosen sections: the
+stable part first (pinned items, supporting definitions in path order) and the volatile part
+last (the item at the cursor), so llama.cpp can reuse its KV cache across requests on the same
+code. The final text is counted whole with the model's own tokenizer and trimmed until it fits,
+so the budget is never exceeded even where tokens merge across section boundaries. What did not
+fit is kept too (``left_out``: score parts and token cost of the best items left out).
 """
 
 from __future__ import annotations
@@ -39,6 +38,9 @@ class Candidate:
     pinned: bool = False
     volatile: bool = False  # the cursor's own item: goes last
     best_mode: str = "full"  # the richest mode this candidate may use
+    module_path: str = ""  # the header names the item without it
+    members: list[tuple[str, str]] = field(default_factory=list)  # a trait's (name, signature)
+    trait_line: str = ""  # a trait impl's method: the trait's declaration and where it is
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Packed:
                "components": {k: round(v, 4) for k, v in c.components.items()}}
         if c.version:
             out["crate"], out["version"] = c.crate, c.version
+        if c.pinned:
+            out["pinned"] = True
         return out
 
 
@@ -65,123 +69,64 @@ class ContextPack:
     tokens: int
     items: list[Packed]
     prompt: str
+    left_out: list["LeftOut"] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"budget": self.budget, "tokens": self.tokens,
-                "items": [p.to_json() for p in self.items], "prompt": self.prompt}
+                "items": [p.to_json() for p in self.items], "prompt": self.prompt,
+                "left_out": [x.to_json() for x in self.left_out]}
 
 
-def header(c: Candidate) -> str:
-    where = f"{c.path}:{c.start_line}-{c.end_line}"
-    crate = f"{c.crate} {c.version} " if c.version else ""
-    return f"// {crate}{where} {c.kind} {c.name}"
+@dataclass
+class LeftOut:
+    """A candidate that did not fit: what it would have cost in its cheapest useful mode."""
+    candidate: Candidate
+    mode: str
+    tokens: int
+
+    def to_json(self) -> dict:
+        out = Packed(self.candidate, self.mode, "", self.tokens).to_json()
+        out["reason"] = "did not fit the budget"
+        return out
 
 
-def render(c: Candidate, mode: str) -> str:
-    if mode == "full":
-        return f"{header(c)}\n{c.content.rstrip()}"
-    if mode == "signature":
-        doc = c.docs.strip().splitlines()[0] if c.docs.strip() else ""
-        doc_line = f"/// {doc}\n" if doc else ""
-        first_line = c.content.strip().splitlines()[0] if c.content.strip() else c.name
-        return f"{header(c)}\n{doc_line}{c.signature or first_line}"
-    return header(c)
-
-
-def _modes_for(c: Candidate) -> tuple[str, ...]:
+def modes_for(c: Candidate) -> tuple[str, ...]:
     return MODES[MODES.index(c.best_mode):]
 
 
-def pack(ranked: list[Candidate], budget: int, count_many: CountMany,
-         preamble: str = "") -> ContextPack:
-    """Greedy in rank order (pinned first): the richest mode that fits the remaining budget."""
-    budget = max(0, budget)
-    order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
-    renders = [[render(c, m) for m in _modes_for(c)] for c in order]
-    flat = [text for options in renders for text in options]
-    counts = iter(count_many(([preamble] if preamble else []) + flat))
-    pre_tokens = next(counts) if preamble else 0
-    sep_tokens = 1  # a blank line costs about one token; the final count below is exact
-    used = pre_tokens
-    chosen: list[Packed] = []
-    for c, options in zip(order, renders):
-        costs = [next(counts) for _ in options]
-        for mode, text, cost in zip(_modes_for(c), options, costs):
-            if used + cost + sep_tokens <= budget:
-                chosen.append(Packed(c, mode, text, cost))
-                used += cost + sep_tokens
-                break
-    return _fit(chosen, budget, count_many, preamble)
-
-
-SMALL_FULL = 120  # a type this small is worth its fields even in the first pass
-
-
-def pack_hierarchical(ranked: list[Candidate], budget: int, count_many: CountMany,
-                      preamble: str = "", first_share: float = 0.55) -> ContextPack:
-    """Signatures first, full bodies for the most relevant: (1) pinned items and the cursor's
-    item in the richest mode that fits; (2) in rank order, each candidate's signature (a small
-    type in full) until ``first_share`` of the budget is used; (3) upgrades to full in rank
-    order where the difference fits; (4) what is left, in the richest mode that fits."""
-    budget = max(0, budget)
-    order = sorted(ranked, key=lambda c: (not c.pinned, -c.score))
-    modes = [_modes_for(c) for c in order]
-    renders = [[render(c, m) for m in ms] for c, ms in zip(order, modes)]
-    flat = [text for options in renders for text in options]
-    counts = iter(count_many(([preamble] if preamble else []) + flat))
-    used = next(counts) if preamble else 0
-    costs = [[next(counts) for _ in options] for options in renders]
-    sep = 1
-    pick: dict[int, int] = {}  # candidate index -> index into its modes
-
-    def take(i: int, m: int) -> bool:
-        nonlocal used
-        old = costs[i][pick[i]] + sep if i in pick else 0
-        if used - old + costs[i][m] + sep > budget:
-            return False
-        used += costs[i][m] + sep - old
-        pick[i] = m
-        return True
-
-    def richest(i: int) -> None:
-        for m in range(len(modes[i])):
-            if take(i, m):
-                return
-
-    for i, c in enumerate(order):
-        if c.pinned or c.volatile:
-            richest(i)
-    for i, c in enumerate(order):
-        if i in pick or used >= first_share * budget:
-            continue
-        first = modes[i].index("signature") if "signature" in modes[i] else 0
-        small = modes[i][0] == "full" and costs[i][0] <= SMALL_FULL and \
-            c.kind in ("struct", "enum", "union", "const", "static", "type")
-        if not (small and take(i, 0)):
-            take(i, first)
-    for i in range(len(order)):
-        if i in pick and pick[i] > 0 and modes[i][0] == "full":
-            take(i, 0)
-    for i in range(len(order)):
-        if i not in pick:
-            richest(i)
-    chosen = [Packed(order[i], modes[i][m], renders[i][m], costs[i][m])
-              for i, m in sorted(pick.items())]
-    return _fit(chosen, budget, count_many, preamble)
+def file_key(c: Candidate) -> tuple[str, str, str]:
+    return (c.crate if c.version else "", c.version, c.path)
 
 
 def _assemble(chosen: list[Packed], preamble: str) -> str:
+    """Stable part first, the cursor's item last; the supporting definitions in file order,
+    where a section in the same file as the one before names only its line (``// :42 Name``)."""
     stable = sorted((p for p in chosen if p.candidate.pinned),
-                    key=lambda p: (p.candidate.path, p.candidate.start_line))
+                    key=lambda p: (file_key(p.candidate), p.candidate.start_line))
     middle = sorted((p for p in chosen if not p.candidate.pinned and not p.candidate.volatile),
-                    key=lambda p: (p.candidate.path, p.candidate.start_line))
+                    key=lambda p: (file_key(p.candidate), p.candidate.start_line))
     last = [p for p in chosen if p.candidate.volatile and not p.candidate.pinned]
-    parts = ([preamble] if preamble else []) + [p.text for p in stable + middle + last]
+    texts, previous = [], None
+    for p in middle:
+        key = file_key(p.candidate)
+        texts.append(continued(p.text, p.candidate) if key == previous else p.text)
+        previous = key
+    parts = ([preamble] if preamble else []) + [p.text for p in stable] + texts + \
+        [p.text for p in last]
     return SEPARATOR.join(parts)
 
 
-def _fit(chosen: list[Packed], budget: int, count_many: CountMany, preamble: str) -> ContextPack:
+def continued(text: str, c: Candidate) -> str:
+    """A section's text with its file left out of the header (same file as the one before)."""
+    crate = f"{c.crate} {c.version} " if c.version else ""
+    full = f"// {crate}{c.path}:"
+    return "// :" + text[len(full):] if text.startswith(full) else text
+
+
+def fit(chosen: list[Packed], budget: int, count_many: CountMany, preamble: str = "",
+        left_out: list[LeftOut] | None = None) -> ContextPack:
     """Count the assembled text exactly; drop the lowest-ranked sections until it fits."""
+    left_out = list(left_out or [])
     while True:
         text = _assemble(chosen, preamble)
         tokens = count_many([text])[0] if text else 0
@@ -189,6 +134,8 @@ def _fit(chosen: list[Packed], budget: int, count_many: CountMany, preamble: str
             if tokens > budget:  # only the preamble is left and it does not fit
                 text, tokens = "", 0
             ordered = sorted(chosen, key=lambda p: (not p.candidate.pinned, -p.candidate.score))
-            return ContextPack(budget, tokens, ordered, text)
+            left_out.sort(key=lambda x: -x.candidate.score)
+            return ContextPack(budget, tokens, ordered, text, left_out)
         worst = min(chosen, key=lambda p: (p.candidate.pinned, p.candidate.score))
         chosen = [p for p in chosen if p is not worst]
+        left_out.append(LeftOut(worst.candidate, worst.mode, worst.tokens))

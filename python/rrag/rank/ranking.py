@@ -26,6 +26,7 @@ from . import candidates as cands
 from .context import Candidate
 from .cursor import CursorLinks, cursor_links
 from .relevance import WalkProfile, neighbourhood, personalized_pagerank
+from .render import nearby_words
 
 SemanticFn = Callable[[str, int], list[tuple[str, float]]]
 POOL = 90  # graph candidates read back per request
@@ -64,6 +65,7 @@ class RankingEngine:
         self.store = store
         self.cfg = cfg
         self.semantic = semantic
+        self.nearby: set[str] = set()  # identifiers of the cursor's file, after rank()
 
     def rank(self, req: Request, signals: Signals | None = None) -> list[Candidate]:
         signals = signals or Signals()
@@ -119,7 +121,18 @@ class RankingEngine:
         for c in found.values():
             c.score = self._score(c)
             c.why = _why(c, links)
+        self._members(found)
+        self.nearby = nearby_words(rq.file_text(self.store, req.path)) if req.path else set()
         return sorted(found.values(), key=lambda c: (not c.pinned, -c.score))
+
+    def _members(self, found: dict[str, Candidate]) -> None:
+        """A trait brings its method signatures; a method of a trait impl its trait's line."""
+        traits = [i for i, c in found.items() if c.kind == "trait"]
+        for item_id, members in rq.members_of(self.store, traits).items():
+            found[item_id].members = members
+        methods = [i for i, c in found.items() if c.kind == "method"]
+        for item_id, line in rq.trait_lines(self.store, methods).items():
+            found[item_id].trait_line = line
 
     def _lexical(self, text: str) -> list[tuple[str, float]]:
         hits = lexical.search(self.store, text, k=20)

@@ -20,7 +20,8 @@ from ..llm.backends import Backend, make_backend
 from ..llm.loop_guard import generate_guarded
 from ..llm.model_file import DEMO_NOTICE, is_demo_model
 from ..llm.response import cargo_check, check_dict, extract_code, parses
-from ..rank.context import ContextPack, pack_hierarchical
+from ..rank.context import ContextPack
+from ..rank.packing import pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
 from ..store import Store
 from ..store import deps as deps_db
@@ -30,7 +31,7 @@ from .cache import Precacher, ResultCache, request_key
 from .history import GitHistory
 
 TokenFn = Callable[[str], None]
-MAX_CANDIDATES = 60  # more never fit a prompt and each costs a tokenizer pass
+MAX_CANDIDATES = 240  # ranked best first; packing counts tokens only as far as it reads
 SOURCE_FIELDS = ("path", "name", "start_line", "end_line", "why", "crate", "version")
 
 
@@ -109,7 +110,8 @@ class Assistant:
         semantic = getattr(self, "semantic_hits", None)
         ranker = RankingEngine(store, self.config.context, semantic)
         ranked = ranker.rank(req, Signals(self._history.change_times()))
-        return pack_hierarchical(ranked[:MAX_CANDIDATES], budget, self.count_many)
+        return pack_hierarchical(ranked[:MAX_CANDIDATES], budget, self.count_many,
+                                 task=req.task, nearby=ranker.nearby, cursor_path=req.path or "")
 
     def _anchor(self, path: str | None, line: int | None,
                 selection: tuple[int, int] | None) -> Any:

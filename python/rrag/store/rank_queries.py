@@ -89,14 +89,61 @@ def item_kinds(store: Store, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def methods_of(store: Store, type_names: Sequence[str], crate: str,
-               limit: int = 120) -> list[tuple[str, str]]:
-    """(method id, self type) of the inherent and trait impls of the named types in ``crate``:
-    the graph has no edge from a type to its impl blocks, only the impl's self type name."""
+               limit: int = 400) -> list[tuple[str, str]]:
+    """(method id, self type) of the inherent and trait impls of the named types in ``crate``,
+    the most called first (a cut, if any, keeps the likeliest): the graph has no edge from a
+    type to its impl blocks, only the impl's self type name."""
     if not type_names:
         return []
     marks = ", ".join("?" * len(type_names))
     return list(store.execute(
         "SELECT m.id, p.self_type FROM items p JOIN files f ON f.id = p.file_id "
         "JOIN items m ON m.parent = p.id WHERE p.kind = 'impl' AND f.crate = ? AND "
-        f"p.self_type IN ({marks}) AND m.kind = 'method' LIMIT ?",
+        f"p.self_type IN ({marks}) AND m.kind = 'method' ORDER BY (SELECT count(*) FROM edges e "
+        "WHERE e.target = m.id AND e.kind = 'calls') DESC, m.start_byte LIMIT ?",
         [crate, *type_names, limit]))
+
+
+def members_of(store: Store, ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """parent id -> (name, signature) of its methods in source order: a trait's API."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        for parent, name, signature in store.execute(
+                f"SELECT parent, name, signature FROM items WHERE parent IN ({marks}) AND "
+                "kind = 'method' ORDER BY parent, start_byte", chunk):
+            out.setdefault(parent, []).append((name, signature))
+    return out
+
+
+def trait_lines(store: Store, method_ids: Sequence[str]) -> dict[str, str]:
+    """method id -> ``signature (path:line)`` of the trait its impl implements, for methods of
+    trait impls whose trait is in the index (same crate first)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(method_ids):
+        marks = ", ".join("?" * len(chunk))
+        for item_id, trait, crate in store.execute(
+                f"SELECT m.id, m.trait_name, f.crate FROM items m JOIN files f ON f.id = m.file_id "
+                f"WHERE m.id IN ({marks}) AND m.trait_name != '' AND m.kind = 'method'", chunk):
+            wanted[item_id] = (trait.split("<")[0].split("::")[-1].strip(), crate)
+    names = sorted({n for n, _ in wanted.values()})
+    found: dict[str, list[tuple[str, str]]] = {}
+    for chunk in _chunks(names):
+        marks = ", ".join("?" * len(chunk))
+        for name, crate, sig, path, line in store.execute(
+                "SELECT i.name, f.crate, i.signature, coalesce(f.dep_path, f.path), i.start_line "
+                f"FROM items i JOIN files f ON f.id = i.file_id WHERE i.kind = 'trait' AND "
+                f"i.name IN ({marks})", chunk):
+            found.setdefault(name, []).append((crate, f"{sig} ({path}:{line})"))
+    out = {}
+    for item_id, (name, crate) in wanted.items():
+        options = sorted(found.get(name, []), key=lambda o: o[0] != crate)
+        if options:
+            out[item_id] = options[0][1]
+    return out
+
+
+def file_text(store: Store, path: str) -> str:
+    """The indexed source of ``path`` (empty when unknown)."""
+    blob = store.one("SELECT source FROM files WHERE path = ?", (path,))
+    return bytes(blob or b"").decode("utf-8", "replace")

@@ -13,6 +13,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from ..bridge.context_view import context_body, where
+
 MAX_REMEMBERED = 64
 MAX_DIAGNOSTICS = 10
 STATUS_ORDER = ("root", "db", "files", "items", "edges", "vectors", "embed_pending", "queue",
@@ -25,15 +27,6 @@ def split_text(text: str | None) -> list[str]:
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()
     return lines
-
-
-def where(item: dict[str, Any]) -> str:
-    """``path:start-end``; a dependency's path is relative to its crate, so crate and locked
-    version come first."""
-    start = int(item.get("start_line") or 1)
-    end = int(item.get("end_line") or start)
-    crate = f"{item.get('crate') or '?'} {item['version']} " if item.get("version") else ""
-    return f"{crate}{item.get('path', '?')}:{start}-{end}"
 
 
 def jump_target(item: dict[str, Any], root: str | None, lnum: int, text: str) -> dict[str, Any]:
@@ -91,23 +84,26 @@ def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, A
 
 
 def context_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
-    """:RragContext: the budget, then each item the model would be given with its token cost,
-    packing mode and why it was chosen; ``sources`` feed the quickfix list."""
+    """:RragContext: the budget and Vim's keys over the shared body (``bridge.context_view``):
+    the packed items, then the best ones that did not fit, numbered for the digit keys that pin
+    them; ``sources`` (the packed items) feed the quickfix list, ``left_out`` the pins."""
     budget, tokens = int(result.get("budget") or 0), int(result.get("tokens") or 0)
     share = f" ({round(100 * tokens / budget)} %)" if budget else ""
-    lines = [f"Budget: {tokens} / {budget} tokens{share}",
-             "l quickfix list · q close", ""]
-    sources = []
-    for item in result.get("items") or []:
-        lines.append(f"{int(item.get('tokens') or 0):5d} tok  {item.get('mode') or '':<9} "
-                     f"{where(item)}  {item.get('name') or ''}".rstrip())
+    head = [f"Budget: {tokens} / {budget} tokens{share}",
+            "l quickfix list · 1-9 pin an item that did not fit · q close", ""]
+    body = result.get("view") or context_body(result)
+    sources, left_out = [], []
+    for row in body["rows"]:
+        item = row["item"]
+        if item is None or row["hl"] == "RragWhy":
+            continue
+        if row["left_out"]:
+            left_out.append({"id": item.get("id"), "name": item.get("name")})
+            continue
         why = " ".join(str(item.get("why") or "").split())
-        sources.append(jump_target(item, root, len(lines),
+        sources.append(jump_target(item, root, len(head) + row["line"],
                                    f"{item.get('name') or ''} ({item.get('mode')}: {why})"))
-        lines.append(f"      why: {why}")
-    if not sources:
-        lines.append("(nothing was chosen: is the workspace indexed? :RragIndex)")
-    return {"lines": lines, "sources": sources,
+    return {"lines": head + body["lines"], "sources": sources, "left_out": left_out,
             "meta": f"{len(sources)} items · {tokens} tokens"}
 
 
