@@ -96,7 +96,13 @@ class StructuralIndexer:
                    if p in states and p not in reading}
         for rel in to_read:
             guessed[rel] = self._prescan(rel)
-        modules = ws_mod.assign_modules(workspace, guessed, current)
+        modules = ws_mod.assign_modules(workspace, self._usable_decls(guessed), current)
+        dropped = self._dropped_files(modules)
+        if dropped:
+            current = [p for p in current if p not in dropped]
+            to_read = [p for p in to_read if p not in dropped]
+            reading = set(to_read)
+            modules = {p: m for p, m in modules.items() if p not in dropped}
         namespaces = _id_namespaces(modules)
         # Unchanged bytes, new place in the module tree: re-parse for new names and ids.
         moved = [p for p in current if p in states and p not in reading
@@ -131,15 +137,28 @@ class StructuralIndexer:
             self.store.set_meta("parse_version", PARSE_VERSION)
         removed_crates = {states[p].crate for p in set(states) - set(current)}
         if not edges_db.has_edges(self.store) or not states:
+            self.progress("graph", 0, 1)
             build.rebuild(self.store, workspace)
+            self.progress("graph", 1, 1)
         elif self._changed_crates or removed_crates:
             # Resolution reads stored references only, of the changed crates and their users;
             # a run that changed nothing skips it.
+            self.progress("graph", 0, 1)
             build.rebuild(self.store, workspace, self._changed_crates | removed_crates)
+            self.progress("graph", 1, 1)
         report.edges = edges_db.edge_count(self.store)
         report.items = items_db.item_count(self.store)
         report.seconds = round(time.monotonic() - started, 3)
         return report
+
+    def _usable_decls(self, decls: dict[str, list[ModDecl]]) -> dict[str, list[ModDecl]]:
+        """The ``mod`` declarations the module tree follows (a dependency's indexer drops
+        the ones under a cfg that is false on the host)."""
+        return decls
+
+    def _dropped_files(self, modules: dict[str, ws_mod.FileModule]) -> set[str]:
+        """Files not to index at all (a dependency's files its build never reaches)."""
+        return set()
 
     def _prescan(self, rel: str) -> list[ModDecl]:
         try:
@@ -163,7 +182,7 @@ class StructuralIndexer:
         real_decls = {p: (kept[p].parsed.mod_decls if p in kept  # type: ignore[union-attr]
                           else _load_decls(states[p].mod_decls) if p in states else [])
                       for p in current}
-        real = ws_mod.assign_modules(workspace, real_decls, current)
+        real = ws_mod.assign_modules(workspace, self._usable_decls(real_decls), current)
         real_ns = _id_namespaces(real)
         reparse: list[str] = []
         for path in current:
