@@ -119,6 +119,19 @@ def workspace_locking(crate_root: Path, workspaces: Iterable[Path],
     return None
 
 
+def cfg_summary(store: Store) -> dict[str, int]:
+    """What cfg evaluation did to the imported dependencies: predicates with a key rrag does
+    not know (counted as active), items and files left out as inactive on this host."""
+    out = {"unknown_keys": 0, "items_dropped": 0, "files_dropped": 0}
+    for key in deps_db.imported(store):
+        meta = deps_db.cache_meta(deps_dir() / key / "index.sqlite")
+        for name, meta_key in (("unknown_keys", "cfg_unknown"),
+                               ("items_dropped", "cfg_items_dropped"),
+                               ("files_dropped", "cfg_files_dropped")):
+            out[name] += int(meta.get(meta_key) or 0)
+    return out
+
+
 def share_dependency_vectors(store: Store) -> int:
     """After an embedding run: copy the dependency items' new vectors into their crates' shared
     cache databases, so a dependency is embedded once per machine, not once per project."""

@@ -30,7 +30,7 @@ from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
 from .cache import changed_paths
-from .deps import index_dependencies, share_dependency_vectors
+from .deps import cfg_summary, index_dependencies, share_dependency_vectors
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
 from .roots import store_path
@@ -275,6 +275,7 @@ class Engine:
             "problems": files_db.problems(self.store),
             "schema_version": self.store.schema_version(),
             "db_bytes": _size(self.db_path),
+            "dependency_cfg": cfg_summary(self.store),
         }
 
 

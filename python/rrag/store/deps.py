@@ -236,6 +236,21 @@ def source_text(store: Store, path: str) -> str | None:
     return None if blob is None else bytes(blob).decode("utf-8", "replace")
 
 
+def cache_meta(db_path: Path) -> dict[str, str]:
+    """The meta table of a crate's shared cache database, read-only; {} when unreadable."""
+    try:
+        conn = apsw.Connection(f"file:{db_path}?mode=ro", flags=apsw.SQLITE_OPEN_READONLY
+                               | apsw.SQLITE_OPEN_URI)
+    except apsw.Error:
+        return {}
+    try:
+        return {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
+    except apsw.Error:
+        return {}
+    finally:
+        conn.close()
+
+
 def folders_of(db_path: Path) -> list[Path]:
     """The dependency source folders a workspace's index holds, read without opening it for
     writing (it may be another process's, mid-index); [] when it has none or cannot be read."""
