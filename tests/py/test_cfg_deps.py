@@ -221,7 +221,7 @@ def test_feature_gated_items_follow_each_projects_features(indexed):
 def test_workspace_keeps_inactive_items_and_stats_count_unknown_keys(indexed):
     _, _, items = indexed["cfg_on_ws"]
     own = {it["name"] for it in items if not it.get("version")}
-    assert {"cfg_on_ws::windows_only_roll", "cfg_on_ws::unix_only_roll"} <= own
+    assert {"cfg_on_ws::roll", "cfg_on_ws::platform_roll"} <= own
     cfg = indexed["stats"]["dependency_cfg"]
     assert cfg["items_dropped"] > 0 and cfg["files_dropped"] > 0
     assert cfg["unknown_keys"] > 0  # libc's build-script cfgs (libc_align, ...)
@@ -271,3 +271,32 @@ def test_vector_progress_estimates_the_time_left():
     assert describe("embed", 100, 400, rate=50.0) == "vectors 100/400, about 6s left"
     assert describe("embed", 100, 4000, rate=10.0) == "vectors 100/4000, about 6m30s left"
     assert describe("indexing", 3, 9) == "files parsed 3/9"
+
+
+def test_workspace_items_record_activity_and_ranking_prefers_active(tmp_path):
+    """The workspace keeps `#[cfg(windows)]` code (a user may edit it) but marks it inactive on
+    Linux; asked about the platform roll, the context puts the one this host compiles first."""
+    from rrag.config import Config
+    from rrag.service.engine import Engine
+
+    if os.uname().sysname != "Linux":
+        pytest.skip("the fixture's active function is the unix one")
+    ws = tmp_path / "cfg_on_ws"
+    shutil.copytree(REPO / "tests" / "fixtures" / "cfg_on_ws", ws)
+    import dataclasses
+
+    base = Config()
+    config = dataclasses.replace(base, index=dataclasses.replace(base.index, dependencies=False))
+    with Engine(ws, config, db_path=tmp_path / "i.sqlite") as engine:
+        engine.index(embed=False)
+        active = sorted(engine.store.execute(
+            "SELECT name, start_line, active FROM items WHERE kind = 'function'").fetchall())
+        ctx = engine.context(None, None, query="platform roll")
+    text = (ws / "src" / "lib.rs").read_text().splitlines()
+    windows_line = text.index("#[cfg(windows)]")  # 0-based: the doc line above is the item's
+    unix_line = text.index("#[cfg(unix)]")
+    assert active == [("platform_roll", windows_line, 0), ("platform_roll", unix_line - 1, 1),
+                      ("roll", 3, 1)]
+    rolls = [it["start_line"] for it in ctx["items"] if it["name"].endswith("::platform_roll")]
+    # (the Windows one has the shorter docs: without the preference BM25 puts it first)
+    assert rolls == [unix_line - 1, windows_line]

@@ -45,3 +45,22 @@ def drop_inactive(res: FileResult, ev: Evaluator) -> int:
         res.lexical_rows = [res.lexical_rows[i] for i in keep]
     parsed.refs = [(r[0], kept_index[r[1]], *r[2:]) for r in parsed.refs if r[1] in kept_index]
     return dropped
+
+
+def mark_active(res: FileResult, ev: Evaluator) -> int:
+    """Workspace files keep every item; each records whether the host compiles it (its own
+    cfg and every enclosing one hold). Returns the number of inactive items."""
+    parsed = res.parsed
+    if parsed is None or not parsed.items:
+        return 0
+    items = parsed.items
+    inactive = 0
+    for index, item in enumerate(items):
+        parent = items[item.parent_index] if item.parent_index is not None else \
+            (items[0] if index else None)
+        active = parent.active if parent is not None else True
+        if active and (item.cfg or any("cfg" in a for a in item.attrs)):
+            active = attrs_active(item.attrs, ev)
+        item.active = active
+        inactive += not active
+    return inactive

@@ -48,7 +48,7 @@ class _CacheIndexer(StructuralIndexer):
 
     def __init__(self, *args, evaluator: Evaluator, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.ev = evaluator
+        self.ev = evaluator  # with the package's resolved features
         self.items_dropped = 0
         self.files_dropped = 0
 

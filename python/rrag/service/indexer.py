@@ -20,6 +20,8 @@ from typing import Iterator
 
 from ..config import IndexConfig
 from ..parse import workspace as ws_mod
+from ..parse.cfg_eval import Evaluator
+from ..parse.cfg_filter import mark_active
 from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
@@ -30,6 +32,7 @@ from ..store import items as items_db
 from ..store import edges as edges_db
 from ..graph import build
 from . import macro_env, parse_pool
+from .dep_resolve import host
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.index")
@@ -71,6 +74,9 @@ class StructuralIndexer:
         self._changed_crates: set[str] = set()
         self._macros: dict[str, dict[str, str]] = {}  # crate -> macro name -> definition
         self._crate_of: dict[str, str] = {}
+        # Features are not known here (the workspace is indexed before cargo is asked):
+        # feature gates count as unknown, i.e. active.
+        self.ev = Evaluator(host().env)
 
     def run(self) -> IndexReport:
         with self.store.bulk_writes(), parse_pool.fewer_collections():
@@ -152,13 +158,10 @@ class StructuralIndexer:
         return report
 
     def _usable_decls(self, decls: dict[str, list[ModDecl]]) -> dict[str, list[ModDecl]]:
-        """The ``mod`` declarations the module tree follows (a dependency's indexer drops
-        the ones under a cfg that is false on the host)."""
-        return decls
+        return decls  # all: the workspace follows every `mod` (see dep_cache for others)
 
     def _dropped_files(self, modules: dict[str, ws_mod.FileModule]) -> set[str]:
-        """Files not to index at all (a dependency's files its build never reaches)."""
-        return set()
+        return set()  # none: the workspace indexes every file (see dep_cache for others)
 
     def _prescan(self, rel: str) -> list[ModDecl]:
         try:
@@ -244,6 +247,7 @@ class StructuralIndexer:
         items, hashes, lexical = [], [], None
         if res.parsed is not None:
             parsed = res.parsed
+            mark_active(res, self.ev)
             finalize(parsed, record.module_path or _fallback_module(res.path), namespace or None)
             record.line_count, record.parse_errors = parsed.line_count, parsed.error_count
             record.mod_decls = json.dumps([asdict(d) for d in parsed.mod_decls])

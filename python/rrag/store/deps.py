@@ -29,7 +29,7 @@ _FILE_COLUMNS = ("package, crate, module_path, id_namespace, reachable, hash, mt
                  "line_count, parse_errors, problem, mod_decls, indexed_at, source")
 _ITEM_COLUMNS = ("id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
                  "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
-                 "generics, self_type, trait_name, content_hash")
+                 "generics, self_type, trait_name, content_hash, active")
 
 
 def save_lexical(store: Store, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
