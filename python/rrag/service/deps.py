@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Iterable
@@ -28,6 +29,7 @@ from ..store import Store
 from ..store import deps as deps_db
 from .dep_cache import cache_key, deps_dir, ensure_cached, source_env
 from .dep_resolve import host, resolve
+from . import parse_pool
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.deps")
@@ -46,6 +48,30 @@ class DepsReport:
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def _build_caches(todo: list[str], wanted: dict, env, cfg: IndexConfig, report: DepsReport,
+                  ready: list[deps_db.CrateImport], progress: ProgressFn) -> None:
+    """Each crate missing from the shared cache parsed into it (a crate that cannot be read is
+    reported, not fatal); ``ready`` gets what to import."""
+    for done, key in enumerate(todo, 1):
+        src = wanted[key]
+        try:
+            db, parsed = ensure_cached(src, source_env(src, env), cfg)
+        except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
+            reason = getattr(exc, "message", str(exc)).removeprefix("rrag: ")
+            report.missing.append({"name": src.name, "version": src.version, "message":
+                                   f"rrag: could not index {src.name} {src.version} at "
+                                   f"{src.folder}: {reason}; its items are left out"})
+            continue
+        report.files_parsed += parsed
+        report.cache_hits += parsed == 0
+        ready.append(deps_db.CrateImport(db, key, src.version, src.folder,
+                                         vectors=src.role == DIRECT))
+        report.imported.append({"name": src.name, "version": src.version,
+                                "origin": src.origin, "folder": str(src.folder),
+                                "role": src.role, "cached": parsed == 0})
+        progress("dependencies", done, len(todo))
 
 
 def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
@@ -68,24 +94,8 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
         report.removed.append({"name": current[key][0], "version": current[key][1]})
     todo = [key for key in sorted(wanted) if key not in current]
     ready: list[deps_db.CrateImport] = []
-    for done, key in enumerate(todo, 1):
-        src = wanted[key]
-        try:
-            db, parsed = ensure_cached(src, source_env(src, env), cfg)
-        except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
-            reason = getattr(exc, "message", str(exc)).removeprefix("rrag: ")
-            report.missing.append({"name": src.name, "version": src.version, "message":
-                                   f"rrag: could not index {src.name} {src.version} at "
-                                   f"{src.folder}: {reason}; its items are left out"})
-            continue
-        report.files_parsed += parsed
-        report.cache_hits += parsed == 0
-        ready.append(deps_db.CrateImport(db, key, src.version, src.folder,
-                                         vectors=src.role == DIRECT))
-        report.imported.append({"name": src.name, "version": src.version,
-                                "origin": src.origin, "folder": str(src.folder),
-                                "role": src.role, "cached": parsed == 0})
-        progress("dependencies", done, len(todo))
+    with parse_pool.shared_pool(cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)):
+        _build_caches(todo, wanted, env, cfg, report, ready, progress)
     counts = deps_db.import_crates(store, ready)
     for entry, crate in zip(report.imported, ready):
         entry["items"] = counts.get(crate.key, 0)
