@@ -16,13 +16,18 @@ import dataclasses
 import logging
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable
 
 from ..config import IndexConfig
 from ..errors import RragError
 from ..graph import build
+from ..parse.cfg_eval import CfgEnv
 from ..parse.dep_closure import DIRECT
+from ..parse.dep_sources import DepSource
 from ..parse.workspace import Workspace, discover
 from ..paths import index_db_path
 from ..store import Store
@@ -50,19 +55,49 @@ class DepsReport:
         return dataclasses.asdict(self)
 
 
-def _build_caches(todo: list[str], wanted: dict, env, cfg: IndexConfig, report: DepsReport,
-                  ready: list[deps_db.CrateImport], progress: ProgressFn) -> None:
-    """Each crate missing from the shared cache parsed into it (a crate that cannot be read is
-    reported, not fatal); ``ready`` gets what to import."""
-    for done, key in enumerate(todo, 1):
+def _build_one(src: DepSource, env: CfgEnv, cfg: IndexConfig) -> tuple[Path | None, int, str]:
+    """In a build process: (cache database, files parsed, "" or why it failed)."""
+    try:
+        db, parsed = ensure_cached(src, env, cfg)
+        return db, parsed, ""
+    except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
+        return None, 0, getattr(exc, "message", str(exc)).removeprefix("rrag: ")
+
+
+def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
+                  cfg: IndexConfig, report: DepsReport, ready: list[deps_db.CrateImport],
+                  progress: ProgressFn) -> None:
+    """Each crate missing from the shared cache parsed into it, several crates at once: one
+    process per core, each building whole crates (parse, write, resolve) in turn, largest
+    first, so the big ones do not end the run alone. ``ready`` gets what to import."""
+    workers = cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)
+    one_process = dataclasses.replace(cfg, workers=1)  # a build process parses in-process
+    order = sorted(todo, key=lambda k: -_rust_bytes(wanted[k]))
+    results: dict[str, tuple[Path | None, int, str]] = {}
+    if workers == 1 or len(order) < 2:
+        for key in order:
+            results[key] = _build_one(wanted[key], source_env(wanted[key], env), one_process)
+            progress("dependencies", len(results), len(order))
+    else:
+        with ProcessPoolExecutor(min(workers, len(order)), mp_context=get_context("spawn"),
+                                 initializer=parse_pool.init_parse_process,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(_build_one, wanted[k], source_env(wanted[k], env),
+                                   one_process): k for k in order}
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    progress("dependencies", len(results), len(order))
+            except BrokenProcessPool as exc:
+                raise RragError("a dependency build process died (killed, or out of memory)",
+                                "run the index again: crates already built are kept") from exc
+    for key in sorted(todo):
         src = wanted[key]
-        try:
-            db, parsed = ensure_cached(src, source_env(src, env), cfg)
-        except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
-            reason = getattr(exc, "message", str(exc)).removeprefix("rrag: ")
+        db, parsed, error = results[key]
+        if db is None:
             report.missing.append({"name": src.name, "version": src.version, "message":
                                    f"rrag: could not index {src.name} {src.version} at "
-                                   f"{src.folder}: {reason}; its items are left out"})
+                                   f"{src.folder}: {error}; its items are left out"})
             continue
         report.files_parsed += parsed
         report.cache_hits += parsed == 0
@@ -71,7 +106,14 @@ def _build_caches(todo: list[str], wanted: dict, env, cfg: IndexConfig, report: 
         report.imported.append({"name": src.name, "version": src.version,
                                 "origin": src.origin, "folder": str(src.folder),
                                 "role": src.role, "cached": parsed == 0})
-        progress("dependencies", done, len(todo))
+
+
+def _rust_bytes(src: DepSource) -> int:
+    """About how much a crate costs to build (its src/ .rs bytes)."""
+    try:
+        return sum(p.stat().st_size for p in (src.folder / "src").rglob("*.rs"))
+    except OSError:
+        return 0
 
 
 def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
@@ -94,8 +136,7 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
         report.removed.append({"name": current[key][0], "version": current[key][1]})
     todo = [key for key in sorted(wanted) if key not in current]
     ready: list[deps_db.CrateImport] = []
-    with parse_pool.shared_pool(cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)):
-        _build_caches(todo, wanted, env, cfg, report, ready, progress)
+    _build_caches(todo, wanted, env, cfg, report, ready, progress)
     counts = deps_db.import_crates(store, ready)
     for entry, crate in zip(report.imported, ready):
         entry["items"] = counts.get(crate.key, 0)

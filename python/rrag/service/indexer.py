@@ -227,8 +227,7 @@ class StructuralIndexer:
         args = [(str(self.root), p, known[p], self.max_bytes,
                  self._macros.get(self._crate_of.get(p, "")) or None) for p in paths]
         workers = _workers(self.cfg)
-        threshold = 2 if parse_pool.has_shared_pool() else POOL_THRESHOLD  # warm: no start-up
-        if len(paths) < threshold or workers == 1:
+        if len(paths) < POOL_THRESHOLD or workers == 1:
             for a in args:
                 yield parse_one(*a)
             return

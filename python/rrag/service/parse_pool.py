@@ -54,47 +54,19 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    # spawn, not fork: the engine may hold threads and an open SQLite connection.
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                               initializer=init_parse_process, initargs=(os.getpid(),))
-
-
-_shared: ProcessPoolExecutor | None = None
-
-
-@contextlib.contextmanager
-def shared_pool(workers: int) -> Iterator[None]:
-    """One pool for many short index runs (a project's dependency crates, each its own
-    run): starting interpreters per crate cost more than parsing most crates. Processes
-    start on first use, so a run that parses nothing starts none."""
-    global _shared
-    pool = _shared = _new_pool(workers)
-    try:
-        yield
-    finally:
-        _shared = None
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def has_shared_pool() -> bool:
-    return _shared is not None
-
-
 def parse_in_processes(args: list[tuple], workers: int) -> Iterator[FileResult]:
     """``parse_one(*a)`` for each of ``args`` in order, as results arrive, on ``workers``
     processes (the writer works while they parse)."""
-    chunk = max(1, min(32, len(args) // (workers * 16)))
-    try:
-        if _shared is not None:
-            yield from _shared.map(parse_star, args, chunksize=chunk)
-            return
-        with _new_pool(workers) as pool:
+    # spawn, not fork: the engine may hold threads and an open SQLite connection.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                             initializer=init_parse_process, initargs=(os.getpid(),)) as pool:
+        chunk = max(1, min(32, len(args) // (workers * 16)))
+        try:
             yield from pool.map(parse_star, args, chunksize=chunk)
-    except BrokenProcessPool as exc:
-        raise WorkspaceError("a parse process died while indexing (killed, or out of "
-                             "memory)", "run the index again: files already written "
-                             "are kept and only the rest is parsed") from exc
+        except BrokenProcessPool as exc:
+            raise WorkspaceError("a parse process died while indexing (killed, or out of "
+                                 "memory)", "run the index again: files already written "
+                                 "are kept and only the rest is parsed") from exc
 
 
 def parse_star(args: tuple) -> FileResult:
