@@ -74,8 +74,7 @@ class StructuralIndexer:
         self._changed_crates: set[str] = set()
         self._macros: dict[str, dict[str, str]] = {}  # crate -> macro name -> definition
         self._crate_of: dict[str, str] = {}
-        # Features are not known here (the workspace is indexed before cargo is asked):
-        # feature gates count as unknown, i.e. active.
+        # (features unknown: the workspace is indexed before cargo is asked; gates count active)
         self.ev = Evaluator(host().env)
 
     def run(self) -> IndexReport:
@@ -142,15 +141,12 @@ class StructuralIndexer:
         if self.store.meta("parse_version") != PARSE_VERSION:
             self.store.set_meta("parse_version", PARSE_VERSION)
         removed_crates = {states[p].crate for p in set(states) - set(current)}
-        if not edges_db.has_edges(self.store) or not states:
+        full = not edges_db.has_edges(self.store) or not states
+        if full or self._changed_crates or removed_crates:
+            # Stored references only, of the changed crates and their users (none: skipped).
             self.progress("graph", 0, 1)
-            build.rebuild(self.store, workspace)
-            self.progress("graph", 1, 1)
-        elif self._changed_crates or removed_crates:
-            # Resolution reads stored references only, of the changed crates and their users;
-            # a run that changed nothing skips it.
-            self.progress("graph", 0, 1)
-            build.rebuild(self.store, workspace, self._changed_crates | removed_crates)
+            build.rebuild(self.store, workspace,
+                          None if full else self._changed_crates | removed_crates)
             self.progress("graph", 1, 1)
         report.edges = edges_db.edge_count(self.store)
         report.items = items_db.item_count(self.store)
