@@ -310,7 +310,10 @@ def test_version_change_swaps_items_without_reindexing_the_workspace(built_ws, t
     with open(ws / ".cargo" / "config.toml", "a") as fh:
         fh.write(f'\n[source.second]\ndirectory = "{second}"\n')
     old = _locked(ws)["strsim"]
-    rrag_json("index", "--root", str(ws), "--no-embed")
+    # A hand-edited lock naming a version only a non-replacing source holds: cargo metadata
+    # refuses it, so every run here takes the Cargo.lock path (cargo not on PATH).
+    no_cargo = {"PATH": "/usr/bin:/bin"}
+    rrag_json("index", "--root", str(ws), "--no-embed", env=no_cargo)
 
     def strsim_versions() -> set[str]:
         items = rrag_json("items", "--root", str(ws))["items"]
@@ -322,7 +325,7 @@ def test_version_change_swaps_items_without_reindexing_the_workspace(built_ws, t
 
     assert strsim_versions() == {old} and marker_hits() == []
     _set_lock(ws, "strsim", old, new)
-    report = rrag_json("index", "--root", str(ws), "--no-embed")
+    report = rrag_json("index", "--root", str(ws), "--no-embed", env=no_cargo)
     assert report["files_parsed"] == 0 and report["files_unchanged"] == 2  # workspace untouched
     deps = report["dependencies"]
     assert deps["removed"] == [{"name": "strsim", "version": old}]
@@ -337,7 +340,7 @@ def test_version_change_swaps_items_without_reindexing_the_workspace(built_ws, t
         [("strsim::levenshtein", new)]
     # And back: the old version comes from the shared cache, nothing is parsed.
     _set_lock(ws, "strsim", new, old)
-    report = rrag_json("index", "--root", str(ws), "--no-embed")
+    report = rrag_json("index", "--root", str(ws), "--no-embed", env=no_cargo)
     assert report["files_parsed"] == 0
     assert report["dependencies"]["files_parsed"] == 0
     assert report["dependencies"]["cache_hits"] == 1
@@ -397,7 +400,7 @@ def test_unindexable_and_missing_dependencies_are_reported_not_fatal(tmp_path):
     items = {it["name"]: it for it in rrag_json("items", "--root", str(ws))["items"]}
     assert items["good::GOOD"]["version"] == "0.2.0" and items["good::GOOD"]["path"] == "src/lib.rs"
     # The dependency's queued items go through the real embedding pipeline too.
-    embedded = rrag_json("index", "--root", str(ws))
+    embedded = rrag_json("index", "--root", str(ws), "--wait-deps")
     assert embedded["files_parsed"] == 0 and embedded["embedding"]["pending"] == 0
     hits = rrag_json("search", "GOOD constant", "--root", str(ws), "--mode", "vector")["results"]
     assert any(r["name"] == "good::GOOD" and r["version"] == "0.2.0" for r in hits), hits
@@ -426,7 +429,7 @@ def test_dependency_vectors_are_computed_once_per_machine(tmp_path):
         (ws / "Cargo.lock").write_text(
             f'version = 3\n\n[[package]]\nname = "ws{name}"\nversion = "0.1.0"\n'
             'dependencies = ["good"]\n\n[[package]]\nname = "good"\nversion = "0.3.0"\n')
-        reports[name] = rrag_json("index", "--root", str(ws))["embedding"]
+        reports[name] = rrag_json("index", "--root", str(ws), "--wait-deps")["embedding"]
     a, b = reports["a"], reports["b"]
     assert a["embedded"] > b["embedded"] > 0
     # B's own code is new to B's database; the dependency's texts all came from the cache.

@@ -6,13 +6,18 @@ local rpc = require('rrag.rpc')
 
 local M = { progress = {}, last_index = nil, last = nil } -- progress: root -> {phase, done, total}
 
+-- The words `rrag index` prints on stderr for each phase (python/rrag/service/progress.py).
+local LABELS = { resolve = 'resolving dependencies', indexing = 'files parsed',
+  dependencies = 'dependency crates', graph = 'graph', embed = 'vectors' }
+
 --- For 'statusline': the running index phase and counts, or '' when nothing runs.
 function M.statusline()
   for _, p in pairs(M.progress) do
+    local label = LABELS[p.phase] or p.phase or 'indexing'
     if p.total and p.total > 0 then
-      return ('rrag: %s %d/%d'):format(p.phase, p.done, p.total)
+      return ('rrag: %s %d/%d'):format(label, p.done, p.total)
     end
-    return ('rrag: %s'):format(p.phase or 'indexing')
+    return ('rrag: %s'):format(label)
   end
   return ''
 end
@@ -66,7 +71,7 @@ end
 
 local function render(view, result)
   local lines, host = {}, result.host or {}
-  local order = { 'root', 'db', 'files', 'items', 'edges', 'vectors', 'embed_pending', 'queue', 'model', 'schema_version', 'db_bytes' }
+  local order = { 'root', 'db', 'files', 'items', 'edges', 'vectors', 'embed_pending', 'queue', 'model', 'schema_version', 'db_bytes', 'dependency_cfg' }
   for _, key in ipairs(order) do
     if result[key] ~= nil then table.insert(lines, ('%-15s %s'):format(key, fmt(result[key]))) end
   end

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..service.progress import StderrBar
+from ..service.progress import Progress
 from .common import add_json, add_root, emit_json, engine_for
 
 
@@ -14,13 +14,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_root(p)
     p.add_argument("--no-embed", action="store_true",
                    help="the structural index only (items, graph, lexical), no vectors")
+    p.add_argument("--wait-deps", action="store_true",
+                   help="also wait until the dependencies' vectors are complete")
     add_json(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        report = engine.index(embed=not args.no_embed, progress=StderrBar())
+        report = engine.index(embed=not args.no_embed, progress=Progress(),
+                              wait_deps=args.wait_deps)
         stats = engine.stats()
     out = report.to_json() | {"db": stats["db"], "files": stats["files"]}
     for err in report.errors:
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             e = report.embedding
             print(f"vectors: {e['embedded']} texts embedded, {e['cached']} from the cache, in "
                   f"{e['seconds']:.1f}s; {stats['vectors']} stored"
-                  + (f", {e['deferred']} private dependency items left for the editor"
+                  + (f", {e['deferred']} dependency items left for the background"
                      if e.get("deferred") else ""))
     return 0
 

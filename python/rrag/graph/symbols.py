@@ -18,6 +18,9 @@ TYPE_KINDS = frozenset(("struct", "enum", "union", "trait", "type"))
 MODULE_KINDS = frozenset(("module", "file"))
 
 
+# Lookups one top-level name may cost through nested glob imports before giving up.
+LOOKUP_BUDGET = 1000
+
 class Symbols:
     def __init__(self, items: list[GraphItem], uses: list[tuple[GraphItem, str, str]],
                  externs: dict[str, set[str]] | None = None) -> None:
@@ -64,6 +67,7 @@ class Symbols:
             if name != "_":
                 self.imports[module][name] = path
         self._busy: set[tuple[str, str]] = set()
+        self._steps = 0
         # (module, path) -> resolve()'s answer, once the tables are complete (``freeze``): a
         # crate names the same few paths (Result, Self, io::Error) from every item of a module.
         self._memo: dict[tuple[str, str], tuple[GraphItem | None, str]] | None = None
@@ -102,6 +106,11 @@ class Symbols:
             return [self.modules[sub]], None
         key = (module, name)
         if key in self._busy:
+            return [], None
+        # Glob imports of globs of globs (libc once its other platforms' modules are gone)
+        # can make one unresolvable name walk exponentially many chains: bounded per name.
+        self._steps = 0 if not self._busy else self._steps + 1
+        if self._steps > LOOKUP_BUDGET:
             return [], None
         self._busy.add(key)
         try:

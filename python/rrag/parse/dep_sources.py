@@ -31,6 +31,8 @@ class DepSource:
     version: str
     folder: Path  # the crate root (holds its Cargo.toml)
     origin: str  # vendor, directory, registry, git, path
+    role: str = "direct"  # direct, transitive, build (see parse.dep_closure)
+    features: tuple[str, ...] | None = None  # enabled features; None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,44 +125,75 @@ def _git_checkout(name: str, version: str, source: str) -> Path | None:
     return None
 
 
-def locate(workspace: Workspace) -> tuple[list[DepSource], list[Missing]]:
-    """Every locked package that is not a workspace member: its folder, or why not found."""
+def origin_of(folder: Path, source: str, root: Path) -> str:
+    """How cargo got a package whose folder it told us (``cargo metadata``)."""
+    if not source:
+        return "path"
+    if source.startswith("git+"):
+        return "git"
+    if folder.parent == (root / "vendor").resolve() or folder.parent.name == "vendor":
+        return "vendor"
+    if any(folder.parent == d for d in directory_sources(root)):
+        return "directory"
+    return "registry"
+
+
+def finder(workspace: Workspace):
+    """``find(name, version, source) -> folder or None``, looking where cargo would."""
     root = workspace.root
-    members = {p.name for p in workspace.packages}
     directories = directory_sources(root)
     vendors = [root / "vendor", *(d for d in directories if d.name == "vendor")]
     registries = sorted((cargo_home() / "registry" / "src").glob("*"))
     paths = _path_dependencies(workspace)
-    found: list[DepSource] = []
-    missing: list[Missing] = []
-    for pkg in locked_packages(root):
-        if pkg.name in members and not pkg.source:
-            continue
-        hit: DepSource | None = None
-        if not pkg.source:
-            folder = paths.get(pkg.name)
-            if folder is not None and _matches(folder, pkg.name, pkg.version):
-                hit = DepSource(pkg.name, pkg.version, folder, "path")
-        elif pkg.source.startswith("git+"):
-            folder = _git_checkout(pkg.name, pkg.version, pkg.source)
+    places = [("vendor", d) for d in vendors] + \
+        [("directory", d) for d in directories] + [("registry", d) for d in registries]
+    memo: dict[tuple[str, str, str], tuple[Path, str] | None] = {}
+
+    def find(name: str, version: str, source: str) -> tuple[Path, str] | None:
+        if (name, version, source) in memo:
+            return memo[(name, version, source)]
+        hit: tuple[Path, str] | None = None
+        if not source:
+            folder = paths.get(name)
+            if folder is not None and _matches(folder, name, version):
+                hit = (folder, "path")
+        elif source.startswith("git+"):
+            folder = _git_checkout(name, version, source)
             if folder is not None:
-                hit = DepSource(pkg.name, pkg.version, folder, "git")
-        if hit is None and pkg.source:
-            places = [("vendor", d) for d in vendors] + \
-                [("directory", d) for d in directories] + [("registry", d) for d in registries]
+                hit = (folder, "git")
+        if hit is None and source:
             for origin, base in places:
-                for folder in (base / f"{pkg.name}-{pkg.version}", base / pkg.name):
-                    if _matches(folder, pkg.name, pkg.version):
-                        hit = DepSource(pkg.name, pkg.version, folder.resolve(), origin)
+                for folder in (base / f"{name}-{version}", base / name):
+                    if _matches(folder, name, version):
+                        hit = (folder.resolve(), origin)
                         break
                 if hit is not None:
                     break
+        memo[(name, version, source)] = hit
+        return hit
+    return find
+
+
+def not_found(name: str, version: str) -> Missing:
+    return Missing(name, version,
+                   f"rrag: the source of {name} {version} was not found "
+                   "(vendor/, .cargo/config.toml directory sources, "
+                   "$CARGO_HOME/registry/src, git checkouts); run `cargo fetch` "
+                   "or `cargo vendor` to get it, then index again")
+
+
+def locate(workspace: Workspace) -> tuple[list[DepSource], list[Missing]]:
+    """Every locked package that is not a workspace member: its folder, or why not found."""
+    members = {p.name for p in workspace.packages}
+    find = finder(workspace)
+    found: list[DepSource] = []
+    missing: list[Missing] = []
+    for pkg in locked_packages(workspace.root):
+        if pkg.name in members and not pkg.source:
+            continue
+        hit = find(pkg.name, pkg.version, pkg.source)
         if hit is None:
-            missing.append(Missing(pkg.name, pkg.version,
-                                   f"rrag: the source of {pkg.name} {pkg.version} was not found "
-                                   "(vendor/, .cargo/config.toml directory sources, "
-                                   "$CARGO_HOME/registry/src, git checkouts); run `cargo fetch` "
-                                   "or `cargo vendor` to get it, then index again"))
+            missing.append(not_found(pkg.name, pkg.version))
         else:
-            found.append(hit)
+            found.append(DepSource(pkg.name, pkg.version, hit[0], hit[1]))
     return found, missing

@@ -56,6 +56,8 @@ class Item:
     # that macro in the file, nested expansions joined by "/"). Part of the element key, so
     # generated ids are stable and never collide with written items; "" for written items.
     expanded_from: str = ""
+    # Compiled on this host: its cfg holds (set by the indexer; parsing alone cannot know).
+    active: bool = True
 
     @property
     def key(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .cfg_eval import cfg_if_branches
 from .model import ModDecl
 
 _MOD = re.compile(
@@ -28,6 +29,8 @@ def scan_mod_decls(data: bytes) -> list[ModDecl]:
     if b"mod" not in data:
         return []
     decls: list[ModDecl] = []
+    # A `mod x;` inside a cfg_if! branch is declared under that branch's predicate.
+    branches = cfg_if_branches(data) if b"cfg_if" in data else []
     for match in _MOD.finditer(data):
         start = match.start()
         line = data.count(b"\n", 0, start) + 1
@@ -50,6 +53,7 @@ def scan_mod_decls(data: bytes) -> list[ModDecl]:
                 cfg.append(m.group(1).decode("utf-8", "replace"))
             elif inner == b"macro_use":
                 macro_use = True
+        cfg += [pred for a, b, pred in branches if a < start < b]
         decls.append(ModDecl(name=match.group(2).decode(), inline=False, module_rel="",
                              path_attr=path_attr, cfg=tuple(cfg), line=line,
                              macro_use=macro_use))

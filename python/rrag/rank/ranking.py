@@ -59,6 +59,9 @@ def _profile(task: str) -> WalkProfile:
     return WalkProfile(back=0.9 if task == "refactor" else 0.35)
 
 
+INACTIVE_FACTOR = 0.5
+
+
 class RankingEngine:
     def __init__(self, store: Store, cfg: ContextConfig,
                  semantic: SemanticFn | None = None) -> None:
@@ -118,8 +121,9 @@ class RankingEngine:
             if item_id in vec_of:
                 comp["vector"] = max(0.0, vec_of[item_id])
         self._usage_recency_docs(found, links, signals)
+        inactive = rq.inactive_ids(self.store, list(found))
         for c in found.values():
-            c.score = self._score(c)
+            c.score = self._score(c, c.id in inactive)
             c.why = _why(c, links)
         self._members(found)
         self.nearby = nearby_words(rq.file_text(self.store, req.path)) if req.path else set()
@@ -161,11 +165,14 @@ class RankingEngine:
                 c.components["recency"] = round(0.5 ** (age_days / HALF_LIFE_DAYS), 4)
             c.components["docs"] = _doc_quality(c.docs)
 
-    def _score(self, c: Candidate) -> float:
+    def _score(self, c: Candidate, inactive: bool = False) -> float:
         cfg, comp = self.cfg, c.components
         fixed = cands.CURSOR_SCORE * comp.get("cursor", 0.0) + \
             cands.ENCLOSING_SCORE * comp.get("enclosing", 0.0)
-        return fixed + (cfg.w_vector * comp.get("vector", 0.0)
+        # Code this host does not compile (`#[cfg(windows)]` on Linux) stays findable, but
+        # the code that really runs here comes first.
+        factor = INACTIVE_FACTOR if inactive else 1.0
+        return fixed + factor * (cfg.w_vector * comp.get("vector", 0.0)
                         + cfg.w_graph * comp.get("graph", 0.0)
                         + cfg.w_link * comp.get("link", 0.0)
                         + cfg.w_lexical * comp.get("lexical", 0.0)

@@ -1,12 +1,11 @@
 """Service layer: the workspace's locked dependencies in its index, from a shared cache.
 
-After the workspace's own files are indexed, ``sync_dependencies`` reads ``Cargo.lock``, finds
-each locked package's source (``rrag.parse.dep_sources``) and makes the index hold exactly those
-versions: a crate at a version is parsed once per machine into
-``<cache>/deps/<name>-<version>-<hash>/index.sqlite`` (the same StructuralIndexer, the crate's
-folder as a single-crate workspace, built in a temporary folder and renamed into place under a
-lock file, so two projects indexing at once never see half a cache), and imported into the
-workspace db with SQL alone. Versions no longer locked are deleted; workspace files are not
+After the workspace's own files are indexed, ``sync_dependencies`` asks cargo which packages it
+builds on this host, with which features (``service.dep_resolve``; ``Cargo.lock`` as the
+fallback) and makes the index hold exactly those versions: a crate at a version and feature set
+is parsed once per machine into the shared cache (``service.dep_cache``, cfg evaluated against
+the host) and imported into the workspace db with SQL alone; only the public API of direct
+dependencies is queued for vectors. Versions no longer locked are deleted; workspace files are not
 re-parsed. The workspace's crates are then re-resolved so ``serde::Serialize``, derives and
 ``regex::Regex::new`` point at the dependency's items (through its ``pub use`` re-exports).
 """
@@ -14,107 +13,37 @@ re-parsed. The workspace's crates are then re-resolved so ``serde::Serialize``, 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import logging
 import os
-import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable
-
-import blake3
 
 from ..config import IndexConfig
 from ..errors import RragError
 from ..graph import build
-from ..parse.dep_sources import DepSource, locate
-from ..parse.task import PARSE_VERSION, FileResult
+from ..parse.cfg_eval import CfgEnv
+from ..parse.dep_closure import DIRECT
+from ..parse.dep_sources import DepSource
 from ..parse.workspace import Workspace, discover
-from ..paths import cache_home, index_db_path, private_dir
-from ..store import Store, open_store
+from ..paths import index_db_path
+from ..store import Store
 from ..store import deps as deps_db
-from ..store.schema import MIGRATIONS
-from .indexer import StructuralIndexer
+from .dep_cache import cache_key, deps_dir, ensure_cached, source_env
+from .dep_resolve import host, resolve
+from . import parse_pool
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.deps")
 
-CACHE_FORMAT = "2"
-# A dependency is indexed for its API and graph: its tests, benches and examples are not.
-DEP_EXCLUDES = ("/tests/", "/benches/", "/examples/", "/target/", "/fuzz/", "/build.rs")
-
-
-# Lexical rows of dependency items: the public API is searched by its code too (capped), the
-# private items by name, signature and docs only (their bodies serve the graph). On clap's
-# closure this halves the FTS text the workspace import must tokenize (libc, winapi).
-DEP_BODY_CHARS = 4000
-
-
-class _CacheIndexer(StructuralIndexer):
-    """The workspace indexer, also keeping each item's FTS tokens (see ``store.deps``)."""
-
-    def _write(self, res: FileResult, *args, **kwargs) -> None:  # type: ignore[override]
-        super()._write(res, *args, **kwargs)
-        if res.parsed is not None and res.lexical_rows:
-            deps_db.save_lexical(self.store, [
-                (item.id, name, signature, docs,
-                 body[:DEP_BODY_CHARS] if item.visibility == "pub" else "")
-                for item, (name, signature, docs, body) in
-                zip(res.parsed.items, res.lexical_rows)])
-
-
-def deps_dir() -> Path:
-    return cache_home() / "deps"
-
-
-def cache_key(src: DepSource) -> str:
-    """Content address of a crate's cache: its folder, manifest, and (for path dependencies,
-    which are edited in place) every .rs file's size and mtime; plus the parser and schema
-    versions, so a newer rrag never reads an older cache."""
-    h = blake3.blake3(f"{src.folder}\0{PARSE_VERSION}\0{len(MIGRATIONS)}\0{CACHE_FORMAT}\0"
-                      f"{DEP_EXCLUDES}".encode())
-    try:
-        h.update((src.folder / "Cargo.toml").read_bytes())
-    except OSError:
-        pass
-    if src.origin == "path":
-        for path in sorted(src.folder.rglob("*.rs")):
-            st = path.stat()
-            h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
-    return f"{src.name}-{src.version}-{h.hexdigest()[:16]}"
-
-
-def ensure_cached(src: DepSource, cfg: IndexConfig) -> tuple[Path, int]:
-    """The crate's cache database, built now if no project built it before.
-    Returns (database path, files parsed to build it: 0 on a cache hit)."""
-    key = cache_key(src)
-    final = deps_dir() / key
-    db = final / "index.sqlite"
-    if db.is_file():
-        return db, 0
-    private_dir(deps_dir())
-    with open(deps_dir() / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another project may be building this very crate
-        if db.is_file():
-            return db, 0
-        tmp = deps_dir() / f".build-{key}-{os.getpid()}-{time.monotonic_ns()}"
-        try:
-            store = open_store(tmp / "index.sqlite")
-            try:
-                dep_cfg = dataclasses.replace(cfg, exclude=(*cfg.exclude, *DEP_EXCLUDES),
-                                              embed_on_index=False)
-                parsed = _CacheIndexer(src.folder, store, dep_cfg).run().files_parsed
-            finally:
-                store.close()
-            os.rename(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return db, parsed
-
 
 @dataclasses.dataclass
 class DepsReport:
-    locked: int = 0  # packages locked outside the workspace
+    locked: int = 0  # packages cargo builds here, outside the workspace
+    via: str = ""  # how they were chosen: "cargo metadata" or "Cargo.lock"
     imported: list[dict] = dataclasses.field(default_factory=list)
     removed: list[dict] = dataclasses.field(default_factory=list)
     missing: list[dict] = dataclasses.field(default_factory=list)
@@ -126,45 +55,97 @@ class DepsReport:
         return dataclasses.asdict(self)
 
 
+def _build_one(src: DepSource, env: CfgEnv, cfg: IndexConfig) -> tuple[Path | None, int, str]:
+    """In a build process: (cache database, files parsed, "" or why it failed)."""
+    try:
+        db, parsed = ensure_cached(src, env, cfg)
+        return db, parsed, ""
+    except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
+        return None, 0, getattr(exc, "message", str(exc)).removeprefix("rrag: ")
+
+
+def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
+                  cfg: IndexConfig, report: DepsReport, ready: list[deps_db.CrateImport],
+                  progress: ProgressFn) -> None:
+    """Each crate missing from the shared cache parsed into it, several crates at once: one
+    process per core, each building whole crates (parse, write, resolve) in turn, largest
+    first, so the big ones do not end the run alone. ``ready`` gets what to import."""
+    workers = cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)
+    one_process = dataclasses.replace(cfg, workers=1)  # a build process parses in-process
+    order = sorted(todo, key=lambda k: -_rust_bytes(wanted[k]))
+    results: dict[str, tuple[Path | None, int, str]] = {}
+    if workers == 1 or len(order) < 2:
+        for key in order:
+            results[key] = _build_one(wanted[key], source_env(wanted[key], env), one_process)
+            progress("dependencies", len(results), len(order))
+    else:
+        with ProcessPoolExecutor(min(workers, len(order)), mp_context=get_context("spawn"),
+                                 initializer=parse_pool.init_parse_process,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(_build_one, wanted[k], source_env(wanted[k], env),
+                                   one_process): k for k in order}
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    progress("dependencies", len(results), len(order))
+            except BrokenProcessPool as exc:
+                raise RragError("a dependency build process died (killed, or out of memory)",
+                                "run the index again: crates already built are kept") from exc
+    for key in sorted(todo):
+        src = wanted[key]
+        db, parsed, error = results[key]
+        if db is None:
+            report.missing.append({"name": src.name, "version": src.version, "message":
+                                   f"rrag: could not index {src.name} {src.version} at "
+                                   f"{src.folder}: {error}; its items are left out"})
+            continue
+        report.files_parsed += parsed
+        report.cache_hits += parsed == 0
+        ready.append(deps_db.CrateImport(db, key, src.version, src.folder,
+                                         vectors=src.role == DIRECT))
+        report.imported.append({"name": src.name, "version": src.version,
+                                "origin": src.origin, "folder": str(src.folder),
+                                "role": src.role, "cached": parsed == 0})
+
+
+def _rust_bytes(src: DepSource) -> int:
+    """About how much a crate costs to build (its src/ .rs bytes)."""
+    try:
+        return sum(p.stat().st_size for p in (src.folder / "src").rglob("*.rs"))
+    except OSError:
+        return 0
+
+
 def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
                       progress: ProgressFn = no_progress) -> DepsReport:
     started = time.monotonic()
     report = DepsReport()
-    found, missing = locate(workspace)
+    progress("resolve", 0, 1)
+    resolution = resolve(workspace)
+    progress("resolve", 1, 1)
+    found, missing = resolution.sources, resolution.missing
+    report.via = resolution.via
     report.locked = len(found) + len(missing)
     report.missing = [{"name": m.name, "version": m.version, "message": m.message}
                       for m in missing]
-    wanted = {cache_key(src): src for src in found}
+    env = host().env
+    wanted = {cache_key(src, source_env(src, env)): src for src in found}
     current = deps_db.imported(store)
     for key in sorted(set(current) - set(wanted)):
         deps_db.remove(store, key)
         report.removed.append({"name": current[key][0], "version": current[key][1]})
     todo = [key for key in sorted(wanted) if key not in current]
-    ready: list[tuple[Path, str, str, Path]] = []
-    for done, key in enumerate(todo, 1):
-        src = wanted[key]
-        try:
-            db, parsed = ensure_cached(src, cfg)
-        except (RragError, OSError) as exc:  # one unreadable crate must not stop the index
-            reason = getattr(exc, "message", str(exc)).removeprefix("rrag: ")
-            report.missing.append({"name": src.name, "version": src.version, "message":
-                                   f"rrag: could not index {src.name} {src.version} at "
-                                   f"{src.folder}: {reason}; its items are left out"})
-            continue
-        report.files_parsed += parsed
-        report.cache_hits += parsed == 0
-        ready.append((db, key, src.version, src.folder))
-        report.imported.append({"name": src.name, "version": src.version,
-                                "origin": src.origin, "folder": str(src.folder),
-                                "cached": parsed == 0})
-        progress("dependencies", done, len(todo))
+    ready: list[deps_db.CrateImport] = []
+    _build_caches(todo, wanted, env, cfg, report, ready, progress)
     counts = deps_db.import_crates(store, ready)
-    for entry, (_, key, _, _) in zip(report.imported, ready):
-        entry["items"] = counts.get(key, 0)
+    for entry, crate in zip(report.imported, ready):
+        entry["items"] = counts.get(crate.key, 0)
     if report.removed or report.imported:
+        progress("graph", 0, 1)
         # The workspace's references to the old or missing versions now have a target.
         build.rebuild(store, workspace, {p.crate for p in workspace.packages} |
                       {t.crate for p in workspace.packages for t in p.targets})
+        progress("graph", 1, 1)
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
@@ -187,6 +168,19 @@ def workspace_locking(crate_root: Path, workspaces: Iterable[Path],
         if any(crate_root == f or crate_root in f.parents for f in folders):
             return workspace
     return None
+
+
+def cfg_summary(store: Store) -> dict[str, int]:
+    """What cfg evaluation did to the imported dependencies: predicates with a key rrag does
+    not know (counted as active), items and files left out as inactive on this host."""
+    out = {"unknown_keys": 0, "items_dropped": 0, "files_dropped": 0}
+    for key in deps_db.imported(store):
+        meta = deps_db.cache_meta(deps_dir() / key / "index.sqlite")
+        for name, meta_key in (("unknown_keys", "cfg_unknown"),
+                               ("items_dropped", "cfg_items_dropped"),
+                               ("files_dropped", "cfg_files_dropped")):
+            out[name] += int(meta.get(meta_key) or 0)
+    return out
 
 
 def share_dependency_vectors(store: Store) -> int:

@@ -30,7 +30,7 @@ from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
 from .cache import changed_paths
-from .deps import index_dependencies, share_dependency_vectors
+from .deps import cfg_summary, index_dependencies, share_dependency_vectors
 from .indexer import IndexReport, StructuralIndexer
 from .progress import ProgressFn, no_progress
 from .roots import store_path
@@ -88,9 +88,10 @@ class Engine:
 
     # -- operations ----------------------------------------------------------------------
     def index(self, embed: bool = True, progress: ProgressFn = no_progress,
-              focus: Sequence[str] = ()) -> IndexReport:
-        """The structural index, then (``embed``) every queued item's vectors, the items of
-        ``focus`` files (open in the editor, just saved) first."""
+              focus: Sequence[str] = (), wait_deps: bool = False) -> IndexReport:
+        """The structural index, then (``embed``) the workspace's vectors, the items of
+        ``focus`` files (open in the editor, just saved) first; ``wait_deps``: the direct
+        dependencies' public API too (otherwise left for the editor's background runs)."""
         before = files_db.file_states(self.store)
         report = StructuralIndexer(self.root, self.store, self.config.index, progress).run()
         if self.config.index.dependencies:
@@ -107,11 +108,10 @@ class Engine:
         self.store.notices.clear()  # reported once
         self.last_errors = report.errors[-20:]
         if embed:
-            # The command line waits for the workspace and the dependencies' public API; the
-            # bodies of private dependency code are embedded by the editor in the background.
+            # Dependency vectors never block the index: the editor fills them in afterwards.
+            cut = vec_db.PRIORITY_DEPENDENCY if wait_deps else vec_db.PRIORITY_WORKSPACE
             report.embedding = self.embed_pending(progress, focus=focus,
-                                                  max_priority=vec_db.PRIORITY_DEPENDENCY
-                                                  ).to_json()
+                                                  max_priority=cut).to_json()
         return report
 
     def embed_pending(self, progress: ProgressFn = no_progress,
@@ -275,6 +275,7 @@ class Engine:
             "problems": files_db.problems(self.store),
             "schema_version": self.store.schema_version(),
             "db_bytes": _size(self.db_path),
+            "dependency_cfg": cfg_summary(self.store),
         }
 
 

@@ -20,6 +20,8 @@ from typing import Iterator
 
 from ..config import IndexConfig
 from ..parse import workspace as ws_mod
+from ..parse.cfg_eval import Evaluator
+from ..parse.cfg_filter import mark_active
 from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
@@ -30,6 +32,7 @@ from ..store import items as items_db
 from ..store import edges as edges_db
 from ..graph import build
 from . import macro_env, parse_pool
+from .dep_resolve import host
 from .progress import ProgressFn, no_progress
 
 log = logging.getLogger("rrag.index")
@@ -71,6 +74,8 @@ class StructuralIndexer:
         self._changed_crates: set[str] = set()
         self._macros: dict[str, dict[str, str]] = {}  # crate -> macro name -> definition
         self._crate_of: dict[str, str] = {}
+        # (features unknown: the workspace is indexed before cargo is asked; gates count active)
+        self.ev = Evaluator(host().env)
 
     def run(self) -> IndexReport:
         with self.store.bulk_writes(), parse_pool.fewer_collections():
@@ -96,7 +101,13 @@ class StructuralIndexer:
                    if p in states and p not in reading}
         for rel in to_read:
             guessed[rel] = self._prescan(rel)
-        modules = ws_mod.assign_modules(workspace, guessed, current)
+        modules = ws_mod.assign_modules(workspace, self._usable_decls(guessed), current)
+        dropped = self._dropped_files(modules)
+        if dropped:
+            current = [p for p in current if p not in dropped]
+            to_read = [p for p in to_read if p not in dropped]
+            reading = set(to_read)
+            modules = {p: m for p, m in modules.items() if p not in dropped}
         namespaces = _id_namespaces(modules)
         # Unchanged bytes, new place in the module tree: re-parse for new names and ids.
         moved = [p for p in current if p in states and p not in reading
@@ -130,16 +141,23 @@ class StructuralIndexer:
         if self.store.meta("parse_version") != PARSE_VERSION:
             self.store.set_meta("parse_version", PARSE_VERSION)
         removed_crates = {states[p].crate for p in set(states) - set(current)}
-        if not edges_db.has_edges(self.store) or not states:
-            build.rebuild(self.store, workspace)
-        elif self._changed_crates or removed_crates:
-            # Resolution reads stored references only, of the changed crates and their users;
-            # a run that changed nothing skips it.
-            build.rebuild(self.store, workspace, self._changed_crates | removed_crates)
+        full = not edges_db.has_edges(self.store) or not states
+        if full or self._changed_crates or removed_crates:
+            # Stored references only, of the changed crates and their users (none: skipped).
+            self.progress("graph", 0, 1)
+            build.rebuild(self.store, workspace,
+                          None if full else self._changed_crates | removed_crates)
+            self.progress("graph", 1, 1)
         report.edges = edges_db.edge_count(self.store)
         report.items = items_db.item_count(self.store)
         report.seconds = round(time.monotonic() - started, 3)
         return report
+
+    def _usable_decls(self, decls: dict[str, list[ModDecl]]) -> dict[str, list[ModDecl]]:
+        return decls  # all: the workspace follows every `mod` (see dep_cache for others)
+
+    def _dropped_files(self, modules: dict[str, ws_mod.FileModule]) -> set[str]:
+        return set()  # none: the workspace indexes every file (see dep_cache for others)
 
     def _prescan(self, rel: str) -> list[ModDecl]:
         try:
@@ -163,7 +181,7 @@ class StructuralIndexer:
         real_decls = {p: (kept[p].parsed.mod_decls if p in kept  # type: ignore[union-attr]
                           else _load_decls(states[p].mod_decls) if p in states else [])
                       for p in current}
-        real = ws_mod.assign_modules(workspace, real_decls, current)
+        real = ws_mod.assign_modules(workspace, self._usable_decls(real_decls), current)
         real_ns = _id_namespaces(real)
         reparse: list[str] = []
         for path in current:
@@ -225,6 +243,7 @@ class StructuralIndexer:
         items, hashes, lexical = [], [], None
         if res.parsed is not None:
             parsed = res.parsed
+            mark_active(res, self.ev)
             finalize(parsed, record.module_path or _fallback_module(res.path), namespace or None)
             record.line_count, record.parse_errors = parsed.line_count, parsed.error_count
             record.mod_decls = json.dumps([asdict(d) for d in parsed.mod_decls])

@@ -10,6 +10,7 @@ edges and embedding-queue entries. Removing a version deletes exactly the rows t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -28,7 +29,7 @@ _FILE_COLUMNS = ("package, crate, module_path, id_namespace, reachable, hash, mt
                  "line_count, parse_errors, problem, mod_decls, indexed_at, source")
 _ITEM_COLUMNS = ("id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
                  "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
-                 "generics, self_type, trait_name, content_hash")
+                 "generics, self_type, trait_name, content_hash, active")
 
 
 def save_lexical(store: Store, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
@@ -62,22 +63,36 @@ def remove(store: Store, key: str) -> int:
     return len(ids)
 
 
-def import_crates(store: Store, crates: list[tuple[Path, str, str, Path]]) -> dict[str, int]:
-    """Copy cached crates' rows, ``(cache db, key, version, source folder)`` each, into the
-    workspace db in one transaction per batch of attached databases (one commit instead of one
-    per crate); returns key -> items imported (an id already taken keeps its first owner)."""
+@dataclass(frozen=True, slots=True)
+class CrateImport:
+    db: Path  # the crate's shared cache database
+    key: str
+    version: str
+    folder: Path  # where its sources are
+    vectors: bool  # queue its public API for embedding (direct dependencies only)
+
+
+# A module with more consts/statics than this is a table (libc's constants, winapi's GUIDs):
+# its outline gets one vector, its entries none.
+CONST_TABLE = 8
+
+
+def import_crates(store: Store, crates: list[CrateImport]) -> dict[str, int]:
+    """Copy cached crates' rows into the workspace db in one transaction per batch of attached
+    databases (one commit instead of one per crate); returns key -> items imported (an id
+    already taken keeps its first owner)."""
     out: dict[str, int] = {}
     for start in range(0, len(crates), ATTACH_BATCH):
         batch = crates[start:start + ATTACH_BATCH]
         names = [f"dep{n}" for n in range(len(batch))]
-        for name, (db, _, _, _) in zip(names, batch):
-            store.execute(f"ATTACH DATABASE ? AS {name}", (str(db),))
+        for name, crate in zip(names, batch):
+            store.execute(f"ATTACH DATABASE ? AS {name}", (str(crate.db),))
         try:
             with store.transaction():
-                for name, (_, key, version, folder) in zip(names, batch):
-                    out[key] = _import_one(store, name, key, version)
+                for name, crate in zip(names, batch):
+                    out[crate.key] = _import_one(store, name, crate)
                     store.execute("INSERT OR REPLACE INTO dep_folders(dep_key, folder) "
-                                  "VALUES(?, ?)", (key, str(folder)))
+                                  "VALUES(?, ?)", (crate.key, str(crate.folder)))
         finally:
             for name in names:
                 store.execute(f"DETACH DATABASE {name}")
@@ -87,7 +102,8 @@ def import_crates(store: Store, crates: list[tuple[Path, str, str, Path]]) -> di
 ATTACH_BATCH = 100  # SQLite allows 125 attached databases in this build (10 by default)
 
 
-def _import_one(store: Store, dep: str, key: str, version: str) -> int:
+def _import_one(store: Store, dep: str, crate: CrateImport) -> int:
+    key, version = crate.key, crate.version
     prefix = f"{DEP_PREFIX}{key}/"
     has_lexical = store.one(f"SELECT count(*) FROM {dep}.sqlite_master WHERE name = "
                             "'dep_lexical'")
@@ -127,13 +143,26 @@ def _import_one(store: Store, dep: str, key: str, version: str) -> int:
         store.execute(f"INSERT OR IGNORE INTO main.vectors(text_hash, embedding) "
                       f"SELECT text_hash, embedding FROM {dep}.vectors")
         vectors.index_vectors_after(store, last)
-    # Public API first; private items only matter to the graph and come last.
-    store.execute(
-        "INSERT INTO embed_queue(item_id, priority) SELECT mi.id, CASE WHEN "
-        "mi.visibility = 'pub' THEN ? ELSE ? END FROM main.items mi JOIN main.files nf "
-        "ON nf.id = mi.file_id WHERE nf.dep_key = ? ON CONFLICT(item_id) DO NOTHING",
-        (vectors.PRIORITY_DEPENDENCY, vectors.PRIORITY_DEPENDENCY_PRIVATE, key))
+    if crate.vectors:
+        _queue_public_api(store, key)
     return count
+
+
+def _queue_public_api(store: Store, key: str) -> None:
+    """A direct dependency's public items, minus the entries of const tables (their module
+    is queued instead: its outline lists them)."""
+    store.execute("CREATE TEMP TABLE IF NOT EXISTS const_tables(id TEXT PRIMARY KEY)")
+    store.execute("DELETE FROM temp.const_tables")
+    store.execute(
+        "INSERT INTO temp.const_tables(id) SELECT mi.parent FROM main.items mi JOIN main.files "
+        "nf ON nf.id = mi.file_id WHERE nf.dep_key = ? AND mi.kind IN ('const', 'static') "
+        "AND mi.parent IS NOT NULL GROUP BY mi.parent HAVING count(*) > ?", (key, CONST_TABLE))
+    store.execute(
+        "INSERT INTO embed_queue(item_id, priority) SELECT mi.id, ? FROM main.items mi "
+        "JOIN main.files nf ON nf.id = mi.file_id WHERE nf.dep_key = ? AND ("
+        "(mi.visibility = 'pub' AND NOT (mi.kind IN ('const', 'static') AND mi.parent IN "
+        "(SELECT id FROM temp.const_tables))) OR mi.id IN (SELECT id FROM temp.const_tables)) "
+        "ON CONFLICT(item_id) DO NOTHING", (vectors.PRIORITY_DEPENDENCY, key))
 
 
 def _has_vectors(store: Store, schema: str) -> bool:
@@ -205,6 +234,21 @@ def source_text(store: Store, path: str) -> str | None:
     hand to explain them)."""
     blob = store.one("SELECT source FROM files WHERE path = ?", (path,))
     return None if blob is None else bytes(blob).decode("utf-8", "replace")
+
+
+def cache_meta(db_path: Path) -> dict[str, str]:
+    """The meta table of a crate's shared cache database, read-only; {} when unreadable."""
+    try:
+        conn = apsw.Connection(f"file:{db_path}?mode=ro", flags=apsw.SQLITE_OPEN_READONLY
+                               | apsw.SQLITE_OPEN_URI)
+    except apsw.Error:
+        return {}
+    try:
+        return {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
+    except apsw.Error:
+        return {}
+    finally:
+        conn.close()
 
 
 def folders_of(db_path: Path) -> list[Path]:

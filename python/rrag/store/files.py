@@ -84,8 +84,8 @@ def delete_files(store: Store, paths: Iterable[str]) -> int:
 
 _ITEM_COLUMNS = ("id, file_id, kind, name, qualname, module_path, parent, start_byte, end_byte, "
                  "start_line, end_line, signature, docs, visibility, attrs, derives, cfg, "
-                 "generics, self_type, trait_name, content_hash")
-_INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 21)}) "
+                 "generics, self_type, trait_name, content_hash, active")
+_INSERT_ITEM = (f"INSERT INTO items({_ITEM_COLUMNS}) VALUES({', '.join('?' * 22)}) "
                 "ON CONFLICT(id) DO NOTHING")
 
 
@@ -109,7 +109,8 @@ def _item_row(file_id: int, item: Item, content_hash: str) -> tuple:
     return (item.id, file_id, item.kind, item.name, item.qualname, item.module_path, item.parent,
             item.start_byte, item.end_byte, item.start_line, item.end_line, item.signature,
             item.docs, item.visibility, _json_list(item.attrs), _json_list(item.derives),
-            _json_list(item.cfg), item.generics, item.self_type, item.trait_name, content_hash)
+            _json_list(item.cfg), item.generics, item.self_type, item.trait_name, content_hash,
+            int(item.active))
 
 
 def replace_file(store: Store, record: FileRecord, items: list[Item], content_hashes: list[str],

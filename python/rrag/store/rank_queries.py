@@ -69,6 +69,16 @@ def types_named(store: Store, name: str, crate: str, module_path: str = "") -> l
     return local or [r[0] for r in rows]
 
 
+def inactive_ids(store: Store, ids: Sequence[str]) -> set[str]:
+    """The ids among ``ids`` of items this host does not compile (``items.active = 0``)."""
+    out: set[str] = set()
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        out.update(r[0] for r in store.execute(
+            f"SELECT id FROM items WHERE active = 0 AND id IN ({marks})", tuple(chunk)))
+    return out
+
+
 def file_item_ids(store: Store, path: str) -> list[tuple[str, str, int, int]]:
     """(id, kind, start line, end line) of every item of ``path``."""
     return list(store.execute(

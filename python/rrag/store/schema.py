@@ -136,6 +136,12 @@ M006_DEPENDENCY_FOLDERS = """
 CREATE TABLE dep_folders(dep_key TEXT PRIMARY KEY, folder TEXT NOT NULL);
 """
 
+# Issue 16: whether an item is compiled on this host (its #[cfg] holds). Dependencies keep
+# only active items; the workspace keeps everything and ranking prefers the active ones.
+M007_ACTIVE_ITEMS = """
+ALTER TABLE items ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
     ("m002_lexical_fts", M002_LEXICAL),
@@ -143,4 +149,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("m004_vectors", M004_VECTORS),
     ("m005_dependencies", M005_DEPENDENCIES),
     ("m006_dependency_folders", M006_DEPENDENCY_FOLDERS),
+    ("m007_active_items", M007_ACTIVE_ITEMS),
 ]

@@ -67,9 +67,15 @@ def ensure_space(store: Store, model_key: str, dims: int) -> bool:
         store.execute("DELETE FROM vectors WHERE length(embedding) != ?", (4 * int(dims),))
         store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) "
                       f"SELECT id, vec_quantize_binary(embedding) FROM vectors")
+        # Again: every workspace item, and the dependency items that had vectors (the rest of
+        # a dependency is reached through BM25 and the graph, never embedded).
+        store.execute("INSERT INTO embed_queue(item_id, priority) SELECT i.id, ? FROM items i "
+                      "JOIN files f ON f.id = i.file_id WHERE f.dep_key IS NULL "
+                      "ON CONFLICT(item_id) DO NOTHING", (PRIORITY_WORKSPACE,))
+        store.execute("INSERT INTO embed_queue(item_id, priority) SELECT DISTINCT item_id, ? "
+                      "FROM item_chunks WHERE true ON CONFLICT(item_id) DO NOTHING",
+                      (PRIORITY_DEPENDENCY,))
         store.execute("DELETE FROM item_chunks")
-        store.execute("INSERT INTO embed_queue(item_id, priority) SELECT id, ? FROM items "
-                      "WHERE true ON CONFLICT(item_id) DO NOTHING", (PRIORITY_WORKSPACE,))
         store.set_meta("embed_model", model_key)
         store.set_meta("embed_dims", str(int(dims)))
     return current is not None
