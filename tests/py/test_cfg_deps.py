@@ -255,14 +255,14 @@ def test_progress_on_a_terminal_and_in_a_pipe(tmp_path):
     piped = _index_stderr(ws, tty=False)
     assert "\r" not in piped and "\x1b" not in piped
     lines = piped.splitlines()
-    assert "rrag: resolving dependencies done" in lines
-    assert any(line.startswith("rrag: files parsed ") for line in lines)
-    assert any(line.startswith("rrag: dependency crates ") for line in lines)
-    assert "rrag: graph done" in lines
+    assert "[rrag] resolving dependencies done" in lines
+    assert any(line.startswith("[rrag] files parsed ") for line in lines)
+    assert any(line.startswith("[rrag] dependency crates ") for line in lines)
+    assert "[rrag] graph done" in lines
     (tmp_path / "again").mkdir()
     ws2 = _workspace("cfg_off_ws", tmp_path / "again")
     live = _index_stderr(ws2, tty=True)
-    assert "\r\x1b[Krrag: files parsed" in live and "\r\x1b[Krrag: dependency crates" in live
+    assert "\r\x1b[K[rrag] files parsed" in live and "\r\x1b[K[rrag] dependency crates" in live
 
 
 def test_vector_progress_estimates_the_time_left():

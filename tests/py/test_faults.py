@@ -56,7 +56,7 @@ def assert_consistent(root: Path, env: dict, tmp_path: Path) -> None:
 
 
 def _one_rrag_line(stderr: str) -> str:
-    lines = [l for l in stderr.splitlines() if l.strip()]
+    lines = [l for l in stderr.splitlines() if l.strip() and not l.startswith("[rrag] ")]
     assert len(lines) == 1 and lines[0].startswith("rrag: "), stderr
     return lines[0]
 

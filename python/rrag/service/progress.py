@@ -20,6 +20,10 @@ LABELS = {"resolve": "resolving dependencies", "indexing": "files parsed",
           "dependencies": "dependency crates", "graph": "graph", "embed": "vectors"}
 
 
+# Progress lines never begin with "rrag: ", which marks the one line of a failure.
+PREFIX = "[rrag] "
+
+
 def no_progress(phase: str, done: int, total: int) -> None:
     return None
 
@@ -74,7 +78,7 @@ class Progress:
         elapsed = now - self._phase_start
         rate = (done - self._first_done) / elapsed \
             if phase == "embed" and elapsed > 0.5 and done > self._first_done else None
-        text = f"rrag: {describe(phase, done, total, rate)}"
+        text = f"{PREFIX}{describe(phase, done, total, rate)}"
         if self.live:
             self.stream.write(f"\r\x1b[K{text}")
             self._open_line = not finished
