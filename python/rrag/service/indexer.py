@@ -71,6 +71,7 @@ class StructuralIndexer:
         self._changed_crates: set[str] = set()
         self._macros: dict[str, dict[str, str]] = {}  # crate -> macro name -> definition
         self._crate_of: dict[str, str] = {}
+        self.workspace: ws_mod.Workspace | None = None
 
     def run(self) -> IndexReport:
         with self.store.bulk_writes(), parse_pool.fewer_collections():
@@ -79,7 +80,8 @@ class StructuralIndexer:
     def _run(self) -> IndexReport:
         started = time.monotonic()
         report = IndexReport()
-        workspace = ws_mod.discover(self.root, self.cfg.exclude)
+        workspace = ws_mod.discover(self.root, self.cfg.exclude, self.cfg.follow_outside_links)
+        self.workspace = workspace  # the engine's freshness check keeps what the scan saw
         report.errors += [asdict(p) for p in workspace.problems]
         current = ws_mod.rust_files(workspace)
         states = files_db.file_states(self.store)
