@@ -3,7 +3,8 @@ write to ``~/.bashrc`` goes through ``rrag ask``, ``explain`` and ``refactor`` w
 engine and the real default model, under strace: the answers are text only, HOME (a temporary
 folder here) and the workspace are byte-for-byte unchanged, no program runs besides the model
 worker (and ``cargo check`` on a scratch copy for a refactor), and nothing is written outside
-rrag's own cache. The index, its -wal/-shm files, the caches and the unpacked model are created
+rrag's own cache, its scratch copies and the test's own folders (TMPDIR and CARGO_HOME point
+there): any other write fails the test. The index, its -wal/-shm files, the caches and the unpacked model are created
 readable by the user only, whatever the umask.
 
 Covered elsewhere: the refactor is applied to exactly the selected range, in one undo step, and
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, REPO
+from rrag.paths import models_dir
 
 pytestmark = pytest.mark.slow
 
@@ -55,11 +57,16 @@ def sandbox(tmp_path_factory):
     (base / "config" / "rrag").mkdir(parents=True)
     (base / "config" / "rrag" / "config.toml").write_text("[llm]\nmax_answer_tokens = 96\n")
     real_home = Path.home()
+    (base / "tmp").mkdir()
+    (base / "cargo-home").mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(base / "cache"),
            "XDG_CONFIG_HOME": str(base / "config"),
-           # rustup and cargo keep their own state where it already is, not in the test HOME
+           # rrag's scratch copies (the refactor's cargo check) land in the test's own folder
+           "TMPDIR": str(base / "tmp"),
+           # rustup's toolchains are read where they are; cargo's own state (its package
+           # cache lock) goes to a folder of the test, so every write can be checked
            "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(real_home / ".rustup")),
-           "CARGO_HOME": os.environ.get("CARGO_HOME", str(real_home / ".cargo")),
+           "CARGO_HOME": str(base / "cargo-home"),
            # the unpacked embedding model stays where the other tests share it
            "XDG_DATA_HOME": os.environ.get("XDG_DATA_HOME")
            or os.path.join(os.path.expanduser("~"), ".local", "share")}
@@ -124,12 +131,40 @@ def check_quiet(base: Path, ws: Path, home: Path, log: Path, before: tuple,
             assert not any(str(ws) in a for a in argv), f"cargo ran on the workspace: {argv}"
         else:
             raise AssertionError(f"an unexpected program ran: {argv}")
-    allowed = (str(base / "cache"), "/dev/", "/proc/", "/tmp/", os.environ.get("TMPDIR", "/tmp/"))
-    bad = [w for w in writes if not w.startswith(allowed)]
-    bad = [w for w in bad if not w.startswith(str(Path.home()))  # the shared model folders
-           or w.startswith(str(home))]
-    assert not [w for w in bad if w.startswith((str(home), str(ws)))], bad
-    assert not [w for w in writes if w.startswith(str(ws))], "wrote into the workspace"
+    assert not [w for w in writes if os.path.normpath(os.path.join(ws, w)).startswith(
+        f"{ws}/")], "wrote into the workspace"
+    bad = outside_writes(writes, base, ws)
+    assert not bad, f"rrag wrote outside its cache and the test's folders: {bad}"
+
+
+def outside_writes(writes: list[str], base: Path, ws: Path) -> list[str]:
+    """Writes may go to rrag's cache, its scratch copies (TMPDIR is the test's), cargo's state
+    (the test's CARGO_HOME), the unpacked models' folder, and nowhere else. A relative path is
+    relative to the workspace (each traced command runs there)."""
+    allowed = tuple(f"{p}/" for p in (base / "cache", base / "tmp", base / "cargo-home",
+                                      models_dir())) + ("/dev/null",)
+    return sorted({w for w in writes
+                   if not os.path.normpath(os.path.join(ws, w)).startswith(allowed)})
+
+
+def test_the_write_check_catches_a_write_elsewhere(tmp_path):
+    """The check above on a trace of the writes it must refuse (and the ones it must allow)."""
+    base, ws = tmp_path, tmp_path / "injection_ws"
+    log = tmp_path / "trace.log"
+    log.write_text("\n".join([
+        f'1 openat(AT_FDCWD, "{base}/cache/rrag/x/index.sqlite", O_RDWR|O_CREAT, 0600) = 3',
+        f'1 openat(AT_FDCWD, "{base}/tmp/rrag-check-1/a/src/lib.rs", O_WRONLY|O_CREAT, 0644) = 4',
+        '1 openat(AT_FDCWD, "/dev/null", O_WRONLY) = 5',
+        '1 openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 6',
+        f'1 openat(AT_FDCWD, "{base}/home/.bashrc", O_WRONLY|O_APPEND) = 7',
+        '1 openat(AT_FDCWD, "/tmp/elsewhere.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 8',
+        '1 rename("/tmp/a", "/var/tmp/b") = 0',
+        '1 openat(AT_FDCWD, "notes.txt", O_WRONLY|O_CREAT, 0644) = 9',
+        '1 openat(AT_FDCWD, "/tmp/failed", O_WRONLY|O_CREAT, 0644) = -1 EACCES (Permission denied)',
+    ]) + "\n")
+    _, writes = activity(log)
+    assert outside_writes(writes, base, ws) == sorted(
+        [f"{base}/home/.bashrc", "/tmp/elsewhere.txt", "/tmp/a", "notes.txt"])
 
 
 def _answer(proc: subprocess.CompletedProcess) -> dict:

@@ -97,7 +97,7 @@ class Freshness:
         self.root = root
         self._store = store
         self._snapshot: Snapshot | None = None
-        self._files: dict[str, tuple[int, int]] | None = None
+        self._files: list[tuple[str, int, int]] | None = None  # (full path, mtime_ns, size)
         self.checked_at = 0.0  # the last check that found nothing to do (not persisted)
 
     def snapshot(self) -> Snapshot | None:
@@ -131,10 +131,16 @@ class Freshness:
             except OSError:
                 return Verdict(False, f"folder {rel} vanished")
         if self._files is None:
-            self._files = files_db.file_stats(self._store())
-        for rel, stored in self._files.items():
-            if _stat(base + rel) != stored:
-                return Verdict(False, f"{rel} changed")
+            self._files = [(base + rel, m, s)
+                           for rel, (m, s) in files_db.file_stats(self._store()).items()]
+        stat = os.stat
+        for full, mtime, size in self._files:  # the hot loop: ~10k stats, nothing else
+            try:
+                st = stat(full)
+            except OSError:
+                return Verdict(False, f"{full[len(base):]} vanished")
+            if st.st_mtime_ns != mtime or st.st_size != size:
+                return Verdict(False, f"{full[len(base):]} changed")
         self.checked_at = time.time()
         return Verdict(True)
 

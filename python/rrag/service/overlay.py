@@ -25,6 +25,7 @@ from ..parse.rust import finalize
 from ..parse.task import FileResult, parse_bytes
 from ..parse.workspace import Workspace
 from ..store import Store
+from ..store import edges as edges_db
 from ..store import files as files_db
 
 
@@ -39,6 +40,7 @@ class Overlay:
         self.texts: dict[str, str] = {}
         self._parsed: dict[str, tuple[str, FileResult]] = {}  # path -> (text hash, result)
         self._depth = 0
+        self._graph_memo: dict = {}
 
     def set(self, texts: dict[str, str]) -> None:
         self.texts = dict(texts)
@@ -62,10 +64,15 @@ class Overlay:
             return
         store = self._store()
         with self._lock, store.scratch():
-            crates = {c for path, text in self.texts.items()
-                      if (c := self._write(store, path, text)) is not None}
-            if crates:
-                build.rebuild(store, self._workspace(), crates)
+            by_crate: dict[str, set[str]] = {}
+            before = edges_db.item_ids(store, set(self.texts))
+            for path, text in self.texts.items():
+                crate = self._write(store, path, text)
+                if crate is not None:
+                    by_crate.setdefault(crate, set()).add(path)
+            for crate, paths in by_crate.items():
+                build.rebuild_files(store, self._workspace(), crate, paths, self._graph_memo,
+                                    before)
             self._depth = 1
             try:
                 yield
