@@ -156,3 +156,68 @@ def test_search_fills_the_quickfix_list_and_jumps(indexed):
     ed.nvim.command("cfirst")
     assert ed.nvim.current.buffer.name == results[0]["file"]
 
+
+
+TYPED = ["", "/// Typed into the buffer, never saved.", "pub fn typed_quoll_count() -> u32 {",
+         "    40 + 2", "}"]
+
+
+@pytest.mark.slow
+def test_unsaved_typing_reaches_context_and_ask(indexed, crate):
+    """A function typed into the buffer without saving: :RragContext on it shows the typed
+    text (the engine overlays the buffer's text for the request), :RragAsk's sources include
+    it, and neither the file nor the index took it."""
+    ed = indexed
+    on_disk = (crate / "src" / "shapes.rs").read_text()
+    buf = ed.nvim.current.buffer
+    buf.append(TYPED)
+    assert ed.nvim.eval("&modified")
+    ed.nvim.current.window.cursor = (len(buf) - 1, 4)  # inside the typed body
+    ed.nvim.command("RragContext")
+    result = wait_for(lambda: ed.view("context", "result") or ed.view("context", "error"),
+                      timeout=MODEL_TIMEOUT_S, what="the context")
+    assert not ed.view("context", "error"), result
+    assert result["items"][0]["name"] == "geo::shapes::typed_quoll_count"
+    assert "40 + 2" in result["prompt"]
+    assert any("typed_quoll_count" in l for l in ed.float_lines("context"))
+    assert any(l.startswith("index up to date as of") for l in ed.float_lines("context"))
+    ed.nvim.command("close")
+    ed.nvim.command("RragAsk What does typed_quoll_count return?")
+    wait_for(lambda: ed.view("answer", "done") or ed.view("answer", "error"),
+             timeout=MODEL_TIMEOUT_S, what="the answer")
+    assert not ed.view("answer", "error"), ed.view("answer", "error")
+    assert any("typed_quoll_count" in s for s in sources(ed.float_lines("answer")))
+    assert (crate / "src" / "shapes.rs").read_text() == on_disk
+
+
+@pytest.mark.slow
+def test_a_checkout_in_a_shell_is_used_by_the_next_ask(editor, crate):
+    """`git checkout` of another branch in a shell while Neovim is open: the next :RragAsk
+    answers from that branch's code (the engine re-indexes what the checkout changed)."""
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=crate, check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "main")
+    git("checkout", "-qb", "feature")
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\npub fn branch_wombat_total() -> f64 {\n    7.0\n}\n")
+    git("commit", "-qam", "feature")
+    git("checkout", "-q", "main")
+    editor.nvim.command(f"edit {lib}")
+    editor.nvim.command("RragIndex")
+    wait_for(lambda: editor.lua("return require('rrag.ui.status').last_index"),
+             timeout=MODEL_TIMEOUT_S, what="the index")
+    git("checkout", "-q", "feature")
+    editor.nvim.command("checktime")  # the buffer follows the file, as on FocusGained
+    editor.nvim.command("RragAsk What does branch_wombat_total return?")
+    wait_for(lambda: editor.view("answer", "done") or editor.view("answer", "error"),
+             timeout=MODEL_TIMEOUT_S, what="the answer")
+    assert not editor.view("answer", "error"), editor.view("answer", "error")
+    assert any("branch_wombat_total" in s for s in sources(editor.float_lines("answer")))

@@ -225,3 +225,22 @@ def test_unsaved_buffers_are_laid_over_the_index_for_one_request_only(tmp_path):
         assert "unsaved_wallaby" not in ctx["prompt"]
     with Engine(ws) as other:
         assert not [r for r in other.items("src/bits.rs") if "wallaby" in r.qualname]
+
+
+def test_the_host_remembers_buffer_texts_by_changedtick():
+    """The protocol both editors speak (rrag.bridge.buffers): text only when the tick moved."""
+    from rrag.bridge.buffers import BufferTexts
+
+    texts = BufferTexts()
+    assert texts.resolve([{"path": "/w/a.rs", "tick": 3, "text": "fn a() {}\n"},
+                          {"path": "/w/b.rs", "tick": 9, "text": "fn b() {}\n"}]) == \
+        {"/w/a.rs": "fn a() {}\n", "/w/b.rs": "fn b() {}\n"}
+    # Same ticks, no text: the remembered texts. A new tick with text replaces one.
+    assert texts.resolve([{"path": "/w/a.rs", "tick": 3},
+                          {"path": "/w/b.rs", "tick": 10, "text": "fn b2() {}\n"}]) == \
+        {"/w/a.rs": "fn a() {}\n", "/w/b.rs": "fn b2() {}\n"}
+    # a.rs was saved (no longer listed): forgotten, so a later "same tick" finds nothing and
+    # the file on disk is used; an entry whose text this host never got is left out too.
+    assert texts.resolve([{"path": "/w/b.rs", "tick": 10}]) == {"/w/b.rs": "fn b2() {}\n"}
+    assert texts.resolve([{"path": "/w/a.rs", "tick": 3}, {"path": "/w/c.rs", "tick": 1}]) == {}
+    assert texts.resolve(None) == {} and texts.resolve([{"tick": 1}, "x"]) == {}

@@ -169,11 +169,8 @@ class Engine:
             self.index(embed=False, dependencies=verdict.dependencies)
         return verdict
 
-    ensure_indexed = refresh  # the name front ends and tests used before
-
     def with_buffers(self, buffers: Mapping[str, str] | None) -> None:
-        """The unsaved editor buffers (path -> text) the next request overlays on the index;
-        buffers of other workspaces are ignored."""
+        """Unsaved editor buffers (path -> text) for the next request (others' are ignored)."""
         texts = {}
         for path, text in (buffers or {}).items():
             rel = self._path(path, strict=False)
@@ -206,8 +203,11 @@ class Engine:
         # Buffers of other projects may be open in the editor too: only this one's count.
         open_rel = [r for p in open_paths if (r := self._path(p, strict=False))]
         with self.overlay.applied():
-            return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
-                                          selection, open_rel).to_json()
+            out = self.assistant.context(rel, line, query, budget, task, pinned, excluded,
+                                         selection, open_rel).to_json()
+        # Just refreshed: the disk is what was indexed (unless refreshing is turned off).
+        return out | freshness_stats(self.freshness, vec_db.pending_count(self.store),
+                                     Verdict(True) if self.config.index.refresh else None)
 
     def _path(self, path: str, strict: bool = True) -> str:
         """The store's path for ``path`` (see ``roots.store_path``); "" outside the workspace

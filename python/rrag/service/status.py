@@ -19,7 +19,7 @@ from ..store import edges as edges_db
 from ..store import files as files_db
 from ..store import items as items_db
 from ..store import vectors as vec_db
-from .freshness import Freshness
+from .freshness import Freshness, Verdict
 
 
 def index_stats(store: Store, db_path: Path, root: Path) -> dict[str, Any]:
@@ -42,18 +42,23 @@ def index_stats(store: Store, db_path: Path, root: Path) -> dict[str, Any]:
     }
 
 
-def freshness_stats(fresh: Freshness, pending_vectors: int) -> dict[str, Any]:
-    """``fresh_at`` (epoch seconds, 0: never), its age, whether a scan is pending (the disk
-    moved since; checked now, so this costs one freshness check) and the vectors pending."""
+def freshness_stats(fresh: Freshness, pending_vectors: int,
+                    verdict: Verdict | None = None) -> dict[str, Any]:
+    """``fresh_at`` (epoch seconds, 0: never), whether a scan is pending (the disk moved since;
+    checked now unless the caller just did, ``verdict``), the vectors pending, and ``text``:
+    the one line both editors show (:RragStatus, the context view) and ``rrag stats`` prints."""
+    verdict = verdict or fresh.check()
     at = fresh.last_fresh()
-    verdict = fresh.check()
+    when = time.strftime("%H:%M:%S", time.localtime(at)) if at else "never"
+    scan = f"scan pending ({verdict.reason})" if not verdict.fresh else "no scan pending"
+    vectors = f"{pending_vectors} items wait for vectors" if pending_vectors else "vectors complete"
     return {"freshness": {
         "fresh_at": round(at, 3),
-        "fresh_at_text": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) if at else "never",
         "age_s": round(time.time() - at, 1) if at else None,
         "scan_pending": not verdict.fresh,
         "scan_reason": verdict.reason,
         "vectors_pending": pending_vectors,
+        "text": f"index up to date as of {when}; {scan}; {vectors}",
     }}
 
 

@@ -95,6 +95,8 @@ def context_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
     share = f" ({round(100 * tokens / budget)} %)" if budget else ""
     lines = [f"Budget: {tokens} / {budget} tokens{share}",
              "l quickfix list · q close", ""]
+    if (result.get("freshness") or {}).get("text"):  # when the index was brought up to date
+        lines.insert(1, result["freshness"]["text"])
     sources = []
     for item in result.get("items") or []:
         lines.append(f"{int(item.get('tokens') or 0):5d} tok  {item.get('mode') or '':<9} "
@@ -127,6 +129,8 @@ def status_lines(result: dict[str, Any]) -> list[str]:
                  f"pid {host.get('pid', '?')})")
     running = f", running: {host['running']}" if host.get("running") else ""
     lines.append(f"{'jobs':<15} {host.get('jobs_queued', 0)} queued{running}")
+    if (result.get("freshness") or {}).get("text"):
+        lines.append(f"{'freshness':<15} {result['freshness']['text']}")
     lines += ["", "Last errors:"]
     errors = list(result.get("last_errors") or []) + list(host.get("errors") or [])
     for err in errors:
