@@ -244,3 +244,63 @@ def test_the_host_remembers_buffer_texts_by_changedtick():
     assert texts.resolve([{"path": "/w/b.rs", "tick": 10}]) == {"/w/b.rs": "fn b2() {}\n"}
     assert texts.resolve([{"path": "/w/a.rs", "tick": 3}, {"path": "/w/c.rs", "tick": 1}]) == {}
     assert texts.resolve(None) == {} and texts.resolve([{"tick": 1}, "x"]) == {}
+
+
+def test_the_check_says_what_moved_and_when_to_run_the_dependency_step(tmp_path):
+    from rrag.service.engine import Engine
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    with Engine(ws) as engine:
+        assert engine.freshness.check().full  # never indexed
+        engine.index(embed=False, dependencies=False)
+        assert engine.freshness.check().fresh
+        shapes = ws / "src" / "geometry" / "shapes.rs"
+        shapes.write_text(shapes.read_text() + "\n")  # in place: only the file's stat moves
+        verdict = engine.freshness.check()
+        assert (verdict.fresh, verdict.reason, verdict.dependencies) == \
+            (False, "src/geometry/shapes.rs changed", False)
+        engine.refresh()
+        assert engine.freshness.check().fresh
+        (ws / "src" / "extra.rs").write_text("pub fn extra() {}\n")  # a new file: its folder
+        assert engine.freshness.check().reason == "folder src changed"
+        engine.refresh()
+        lock = ws / "Cargo.lock"
+        lock.write_text(lock.read_text() + "\n")
+        verdict = engine.freshness.check()
+        assert (verdict.fresh, verdict.dependencies) == (False, True), verdict
+        engine.refresh()
+        assert engine.freshness.check().fresh
+    with Engine(ws) as again:  # a new process reads the snapshot from the index
+        assert again.freshness.check().fresh
+        assert "simple_app::extra::extra" in {r.qualname for r in again.items("src/extra.rs")}
+
+
+def test_a_changed_item_never_keeps_its_old_vector(tmp_path):
+    """After an edit on disk, the item's old vector is gone with its old text (KNN cannot
+    return it for that text); BM25 finds the new text; the background embedding restores it."""
+    from rrag.service.engine import Engine
+    from rrag.store import items as items_db
+    from rrag.store import vectors as vec_db
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    shapes = ws / "src" / "geometry" / "shapes.rs"
+    with Engine(ws) as engine:
+        engine.index(embed=True, dependencies=False)
+        area = next(r for r in items_db.list_items(engine.store, "src/geometry/shapes.rs")
+                    if r.qualname == "simple_app::geometry::shapes::Circle::area")
+        perimeter = next(r for r in items_db.list_items(engine.store, "src/geometry/shapes.rs")
+                         if r.qualname == "simple_app::geometry::shapes::Circle::perimeter")
+        assert not vec_db.without_vectors(engine.store, [area.id, perimeter.id])
+        text = shapes.read_text()
+        shapes.write_text(text.replace("PI * self.radius * self.radius",
+                                       "PI * self.radius * self.radius * CHANGED_PLATYPUS"))
+        engine.refresh()
+        # Same NodeId (same name and place), new text: no vector until it is embedded again;
+        # the untouched sibling keeps its own.
+        assert vec_db.without_vectors(engine.store, [area.id, perimeter.id]) == {area.id}
+        hits = engine.search("CHANGED_PLATYPUS")
+        assert hits[0]["id"] == area.id
+        engine.embed_pending()
+        assert not vec_db.without_vectors(engine.store, [area.id])

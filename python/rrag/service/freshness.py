@@ -99,6 +99,7 @@ class Freshness:
         self._snapshot: Snapshot | None = None
         self._files: list[tuple[str, int, int]] | None = None  # (full path, mtime_ns, size)
         self.checked_at = 0.0  # the last check that found nothing to do (not persisted)
+        self.runs = 0  # index runs recorded: the editor host embeds after a request that ran one
 
     def snapshot(self) -> Snapshot | None:
         if self._snapshot is None:
@@ -157,6 +158,7 @@ class Freshness:
         self._snapshot = snap
         self._files = None
         self.checked_at = snap.at
+        self.runs += 1
 
     def new_outside_links(self, workspace: Workspace | None) -> list[dict]:
         """The symlinks to outside the workspace the scan did not follow, each reported once
