@@ -101,7 +101,9 @@ class FakeEngine:
                 selection: tuple[int, int] | None = None, buffers: dict | None = None) -> dict:
         items = [dict(i) for i in ITEMS if i["id"] not in excluded]
         tokens = sum(i["tokens"] for i in items)
-        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "..."}
+        # The unsaved buffers the request carried, as the engine would overlay them.
+        prompt = "".join(f"// {p}\n{t}" for p, t in sorted((buffers or {}).items())) or "..."
+        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": prompt}
 
     def search(self, query: str, k: int = 10, buffers: dict | None = None) -> list[dict]:
         return [dict(i, score=1.0) for i in ITEMS if query.lower() in i["name"].lower()][:k]
