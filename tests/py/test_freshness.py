@@ -304,3 +304,31 @@ def test_a_changed_item_never_keeps_its_old_vector(tmp_path):
         assert hits[0]["id"] == area.id
         engine.embed_pending()
         assert not vec_db.without_vectors(engine.store, [area.id])
+
+
+def test_a_long_lived_engine_watches_folders_and_still_sees_every_change(tmp_path):
+    """From its second check on, an engine (the editor's) watches the indexed folders and
+    skips the stat walk while no event arrives; every kind of change still shows."""
+    from rrag.service.engine import Engine
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    shapes = ws / "src" / "geometry" / "shapes.rs"
+    with Engine(ws) as engine:
+        engine.index(embed=False, dependencies=False)
+        fresh = engine.freshness
+        assert fresh.check().fresh and fresh.check().fresh
+        assert fresh._watch is not None and fresh._trusted  # noqa: SLF001 - the mechanism
+        changes = [
+            lambda: shapes.write_text(shapes.read_text() + "// in place\n"),
+            lambda: (ws / "src" / "geometry" / "new_part.rs").write_text("pub fn np() {}\n"),
+            lambda: (ws / "src" / "geometry" / "new_part.rs").unlink(),
+            lambda: (ws / "src" / "bits.rs").rename(ws / "src" / "bits2.rs"),
+            lambda: os.utime(ws / "src" / "lib.rs", ns=(1, 1)),
+        ]
+        for change in changes:
+            change()
+            assert not fresh.check().fresh
+            engine.refresh()
+            assert fresh.check().fresh and fresh.check().fresh
+            assert fresh._trusted  # noqa: SLF001 - watched again after the re-index

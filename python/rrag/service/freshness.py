@@ -21,6 +21,7 @@ from typing import Callable
 from ..parse.workspace import Workspace
 from ..store import Store
 from ..store import files as files_db
+from .watch import FolderWatch
 
 META_KEY = "freshness"
 LINKS_KEY = "outside_links_reported"
@@ -100,6 +101,12 @@ class Freshness:
         self._files: list[tuple[str, int, int]] | None = None  # (full path, mtime_ns, size)
         self.checked_at = 0.0  # the last check that found nothing to do (not persisted)
         self.runs = 0  # index runs recorded: the editor host embeds after a request that ran one
+        # A long-lived engine (a second check in one process: the editor's) watches the
+        # folders; ``_trusted``: the watch was live through a stat walk that found no change.
+        self._checks = 0
+        self._watch: FolderWatch | None = None
+        self._trusted = False
+        self._unwatchable = False
 
     def snapshot(self) -> Snapshot | None:
         if self._snapshot is None:
@@ -118,6 +125,25 @@ class Freshness:
             return Verdict(False, "never checked", full=True, dependencies=True)
         if git_head(self.root) != snap.head:
             return Verdict(False, "git HEAD moved", full=True, dependencies=True)
+        self._checks += 1
+        if self._watch is not None:
+            quiet = not self._watch.changed()  # also empties the queue before the walk
+            if quiet and self._trusted:
+                self.checked_at = time.time()
+                return Verdict(True)
+        elif self._checks >= 2 and not self._unwatchable:
+            base = str(self.root) + os.sep
+            self._watch = FolderWatch.start(base + rel if rel else str(self.root)
+                                            for rel in snap.dirs)
+            self._unwatchable = self._watch is None  # no inotify here: stat walks only
+        verdict = self._walk(snap)
+        self._trusted = verdict.fresh and self._watch is not None
+        if verdict.fresh:
+            self.checked_at = time.time()
+        return verdict
+
+    def _walk(self, snap: Snapshot) -> Verdict:
+        """The stat walk: watched files, folders, then every indexed file."""
         base = str(self.root) + os.sep
         for rel, (mtime, size) in snap.watched.items():
             if _stat(base + rel) != (mtime, size):
@@ -142,7 +168,6 @@ class Freshness:
                 return Verdict(False, f"{full[len(base):]} vanished")
             if st.st_mtime_ns != mtime or st.st_size != size:
                 return Verdict(False, f"{full[len(base):]} changed")
-        self.checked_at = time.time()
         return Verdict(True)
 
     def record(self, workspace: Workspace | None, head: str) -> None:
@@ -157,6 +182,7 @@ class Freshness:
         self._store().set_meta(META_KEY, json.dumps(asdict(snap), separators=(",", ":")))
         self._snapshot = snap
         self._files = None
+        self._unwatch()  # the folders may differ: watched again from the next check
         self.checked_at = snap.at
         self.runs += 1
 
@@ -179,6 +205,15 @@ class Freshness:
         """Another writer may have changed the store: read it again on the next check."""
         self._snapshot = None
         self._files = None
+        self._unwatch()
+
+    def _unwatch(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+        self._watch, self._trusted = None, False
+
+    def close(self) -> None:
+        self._unwatch()
 
     def last_fresh(self) -> float:
         snap = self.snapshot()
