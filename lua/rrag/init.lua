@@ -131,7 +131,10 @@ function M.on_focus(bufnr)
   checks[root] = timer
   timer:start(cfg.debounce_ms, 0, vim.schedule_wrap(function()
     timer:stop()
-    rpc.request('check', { path = path }, { supersede = false })
+    rpc.request('check', { path = path }, {
+      supersede = false,
+      on_result = function(result) M.last_check = result end, -- {fresh, reason}, for tests
+    })
   end))
 end
 

@@ -180,7 +180,9 @@ def test_unsaved_typing_reaches_context_and_ask(indexed, crate):
     assert result["items"][0]["name"] == "geo::shapes::typed_quoll_count"
     assert "40 + 2" in result["prompt"]
     assert any("typed_quoll_count" in l for l in ed.float_lines("context"))
-    assert any(l.startswith("index up to date as of") for l in ed.float_lines("context"))
+    footer = ed.lua("local v = require('rrag.ui.context').last; "
+                    "return vim.api.nvim_win_get_config(v.float.win).footer")
+    assert "index up to date as of" in "".join(part[0] for part in footer), footer
     ed.nvim.command("close")
     ed.nvim.command("RragAsk What does typed_quoll_count return?")
     wait_for(lambda: ed.view("answer", "done") or ed.view("answer", "error"),
@@ -221,3 +223,20 @@ def test_a_checkout_in_a_shell_is_used_by_the_next_ask(editor, crate):
              timeout=MODEL_TIMEOUT_S, what="the answer")
     assert not editor.view("answer", "error"), editor.view("answer", "error")
     assert any("branch_wombat_total" in s for s in sources(editor.float_lines("answer")))
+
+
+def test_bufenter_brings_the_index_up_to_date_in_the_background(indexed, crate):
+    """A file changed outside Neovim: entering a Rust buffer schedules the freshness check
+    (debounced), which re-indexes it before any request is made."""
+    ed = indexed
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\npub fn outside_edit_dingo() -> u8 {\n    3\n}\n")
+    ed.nvim.command(f"edit {lib}")  # BufEnter
+    check = wait_for(lambda: ed.lua("return require('rrag').last_check"),
+                     timeout=MODEL_TIMEOUT_S, what="the freshness check")
+    assert check == {"fresh": False, "reason": "src/lib.rs changed"}
+    ed.lua("require('rrag').last_check = nil")
+    ed.nvim.command(f"edit {crate / 'src' / 'shapes.rs'}")  # nothing changed since
+    check = wait_for(lambda: ed.lua("return require('rrag').last_check"),
+                     timeout=MODEL_TIMEOUT_S, what="the second check")
+    assert check == {"fresh": True, "reason": ""}

@@ -31,7 +31,6 @@ local function render(view, result, root)
     ('%s pin · %s exclude · %s refresh · %s jump · %s close'):format(float.keys_text(keys.pin),
       float.keys_text(keys.exclude), float.keys_text(keys.refresh), float.keys_text(keys.jump), float.keys_text(keys.close)),
     '' }
-  if result.freshness and result.freshness.text then lines[3] = result.freshness.text table.insert(lines, '') end
   local marks = {}
   for _, item in ipairs(result.items or {}) do
     local mark = M.pinned[item.id] and '[P]' or '[ ]'
@@ -52,9 +51,10 @@ local function render(view, result, root)
   float.set_lines(view.float, lines)
   float.highlight(view.float, 0, (result.tokens or 0) > (result.budget or 0) and 'RragBudgetOver' or 'RragBudget')
   float.highlight(view.float, 1, 'RragMeta')
-  if result.freshness then float.highlight(view.float, 2, 'RragMeta') end
   for _, m in ipairs(marks) do float.highlight(view.float, m[1], m[2]) end
-  float.set_footer(view.float, ('%d items'):format(#(result.items or {})))
+  -- When the index was last brought up to date, and what is still pending (service/status.py).
+  local fresh = result.freshness and result.freshness.text
+  float.set_footer(view.float, ('%d items%s'):format(#(result.items or {}), fresh and (' · ' .. fresh) or ''))
 end
 
 local function request(view)
