@@ -332,3 +332,22 @@ def test_a_long_lived_engine_watches_folders_and_still_sees_every_change(tmp_pat
             engine.refresh()
             assert fresh.check().fresh and fresh.check().fresh
             assert fresh._trusted  # noqa: SLF001 - watched again after the re-index
+
+
+def test_a_refactors_cargo_check_edits_the_unsaved_buffer_not_the_file(tmp_path):
+    """Lines in requests refer to the buffer: the proposal is checked against the buffer's
+    text (which declares `helper`), not the saved file (which does not)."""
+    from rrag.llm.response import cargo_check
+
+    if shutil.which("cargo") is None:
+        pytest.fail("cargo is needed for the refactor check (scripts/setup-system.sh)")
+    crate = tmp_path / "tiny"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text('[package]\nname = "tiny"\nversion = "0.1.0"\n'
+                                      'edition = "2021"\n')
+    (crate / "src" / "lib.rs").write_text("pub fn a() -> u32 { 1 }\npub fn b() -> u32 { 0 }\n")
+    buffer = "pub fn helper() -> u32 { 5 }\npub fn b() -> u32 { 0 }\n"
+    proposal = "pub fn b() -> u32 { helper() }"
+    assert cargo_check(crate, "src/lib.rs", 2, 2, proposal, buffer).ok
+    on_disk = cargo_check(crate, "src/lib.rs", 2, 2, proposal)
+    assert on_disk.ran and not on_disk.ok and "helper" in " ".join(on_disk.diagnostics)

@@ -260,7 +260,8 @@ class Assistant:
         replacement = extract_code(text)
         # cargo check runs even when tree-sitter finds errors: its diagnostics say what is
         # wrong in words the user (and a retry) can act on.
-        check = cargo_check(self.root, path, start_line, end_line, replacement)
+        unsaved = self.overlay.text(path) if self.overlay is not None else None
+        check = cargo_check(self.root, path, start_line, end_line, replacement, unsaved)
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
                 "replacement": replacement, "parses": parses(replacement),
                 "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"]}
