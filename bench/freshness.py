@@ -83,7 +83,8 @@ def measure_tree(name: str, root: Path, runs: int, edit: str | None) -> dict:
             check += timed(fresh.check, 1)  # the editor's engine: folders watched
             stat_check += timed(lambda: fresh._walk(snap), 1)  # noqa: SLF001 - no watch
             # A new `rrag` process: snapshot and file stats read from the index, one check.
-            cold += timed(lambda: Freshness(root, lambda: engine.store).check(), 1)
+            cold += timed(lambda: Freshness(root, lambda: engine.store,
+                                            config.index).check(), 1)
             walk += timed(lambda: stat_walk(root), 1)
             indexed += timed(lambda: [os.stat(p) for p in paths], 1)
         assert fresh.check().fresh

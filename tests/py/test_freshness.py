@@ -117,10 +117,12 @@ def _outside_workspace(tmp_path: Path) -> Path:
     outside = tmp_path / "outside"
     (outside / "private").mkdir(parents=True)
     (outside / "secret.rs").write_text(f'pub fn read_key() -> &\'static str {{ "{MARK}" }}\n')
-    (outside / "private" / "mod.rs").write_text(f"pub fn folder_key() -> u32 {{ 7731 }} // {MARK}\n")
+    (outside / "private" / "mod.rs").write_text(
+        f"pub fn folder_key() -> u32 {{ 7731 }} // {MARK}\n")
     ws = tmp_path / "ws"
     (ws / "src").mkdir(parents=True)
-    (ws / "Cargo.toml").write_text('[package]\nname = "linky"\nversion = "0.1.0"\nedition = "2021"\n')
+    (ws / "Cargo.toml").write_text('[package]\nname = "linky"\nversion = "0.1.0"\n'
+                                   'edition = "2021"\n')
     (ws / "src" / "lib.rs").write_text("pub mod creds;\npub mod private;\n\n"
                                        "/// Opens the vault.\npub fn open_vault() -> u32 {\n"
                                        "    private::folder_key()\n}\n")
@@ -137,7 +139,8 @@ def _index_bytes(ws: Path) -> bytes:
 def test_symlinks_to_outside_the_workspace_are_not_followed(tmp_path):
     ws = _outside_workspace(tmp_path)
     report = rrag_json("index", "--no-embed", "--root", str(ws))
-    reported = sorted(e["path"] for e in report["errors"] if "outside the workspace" in e["message"])
+    reported = sorted(e["path"] for e in report["errors"]
+                      if "outside the workspace" in e["message"])
     assert reported == ["src/creds.rs", "src/private"]
     again = rrag_json("index", "--no-embed", "--root", str(ws))
     assert not [e for e in again["errors"] if "outside the workspace" in e["message"]], \
@@ -274,6 +277,11 @@ def test_the_check_says_what_moved_and_when_to_run_the_dependency_step(tmp_path)
     with Engine(ws) as again:  # a new process reads the snapshot from the index
         assert again.freshness.check().fresh
         assert "simple_app::extra::extra" in {r.qualname for r in again.items("src/extra.rs")}
+    from rrag.config import Config, IndexConfig
+
+    with Engine(ws, Config(index=IndexConfig(exclude=("src/extra.rs",)))) as narrower:
+        assert narrower.freshness.check().reason == "the scan settings changed"
+        assert not narrower.items("src/extra.rs")  # re-indexed without the excluded file
 
 
 def test_a_changed_item_never_keeps_its_old_vector(tmp_path):

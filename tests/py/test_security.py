@@ -4,8 +4,8 @@ engine and the real default model, under strace: the answers are text only, HOME
 folder here) and the workspace are byte-for-byte unchanged, no program runs besides the model
 worker (and ``cargo check`` on a scratch copy for a refactor), and nothing is written outside
 rrag's own cache, its scratch copies and the test's own folders (TMPDIR and CARGO_HOME point
-there): any other write fails the test. The index, its -wal/-shm files, the caches and the unpacked model are created
-readable by the user only, whatever the umask.
+there): any other write fails the test. The index, its -wal/-shm files, the caches and the
+unpacked model are created readable by the user only, whatever the umask.
 
 Covered elsewhere: the refactor is applied to exactly the selected range, in one undo step, and
 not at all when the range changed meanwhile (tests/nvim/test_ui_mechanics.py); GGUF chat

@@ -58,7 +58,7 @@ class Engine:
         # The ranker asks for vector neighbours of a question through this hook.
         self.assistant.semantic_hits = self.searcher.semantic_hits  # type: ignore[attr-defined]
         self._workspace: Workspace | None = None  # what the latest index run scanned
-        self.freshness = Freshness(self.root, lambda: self.store)
+        self.freshness = Freshness(self.root, lambda: self.store, self.config.index)
         self.overlay = Overlay(lambda: self.store, self.workspace, self.assistant.compute_lock)
         self.assistant.overlay = self.overlay
 

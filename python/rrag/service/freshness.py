@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..config import IndexConfig
 from ..parse.workspace import Workspace
 from ..store import Store
 from ..store import files as files_db
@@ -34,6 +35,7 @@ class Snapshot:
     dirs: dict[str, int] = field(default_factory=dict)  # folder -> mtime_ns
     watched: dict[str, list[int]] = field(default_factory=dict)  # file -> [mtime_ns, size]
     at: float = 0.0  # when the index was last brought up to date (epoch seconds)
+    scan: str = ""  # the scan settings it was built with (index.exclude, follow_outside_links)
 
 
 @dataclass
@@ -94,9 +96,12 @@ def _stat(path: str) -> tuple[int, int] | None:
 class Freshness:
     """One per engine. ``check`` is the per-request test; ``record`` runs after an index."""
 
-    def __init__(self, root: Path, store: Callable[[], Store]) -> None:
+    def __init__(self, root: Path, store: Callable[[], Store],
+                 cfg: IndexConfig | None = None) -> None:
         self.root = root
         self._store = store
+        cfg = cfg or IndexConfig()
+        self._scan = json.dumps([sorted(cfg.exclude), cfg.follow_outside_links])
         self._snapshot: Snapshot | None = None
         self._files: list[tuple[str, int, int]] | None = None  # (full path, mtime_ns, size)
         self.checked_at = 0.0  # the last check that found nothing to do (not persisted)
@@ -125,6 +130,8 @@ class Freshness:
             return Verdict(False, "never checked", full=True, dependencies=True)
         if git_head(self.root) != snap.head:
             return Verdict(False, "git HEAD moved", full=True, dependencies=True)
+        if snap.scan != self._scan:
+            return Verdict(False, "the scan settings changed", full=True)
         self._checks += 1
         if self._watch is not None:
             quiet = not self._watch.changed()  # also empties the queue before the walk
@@ -178,7 +185,7 @@ class Freshness:
         base = str(self.root) + os.sep
         watched = {rel: list(st) for rel in [*workspace.watched, LOCK]
                    if (st := _stat(base + rel)) is not None}
-        snap = Snapshot(head, dict(workspace.dirs), watched, time.time())
+        snap = Snapshot(head, dict(workspace.dirs), watched, time.time(), self._scan)
         self._store().set_meta(META_KEY, json.dumps(asdict(snap), separators=(",", ":")))
         self._snapshot = snap
         self._files = None
