@@ -344,7 +344,7 @@ def test_a_checkout_in_a_shell_is_used_by_the_next_ask(vim, workspace):
     git("checkout", "-q", "main")
     index(vim, workspace)
     git("checkout", "-q", "feature")
-    vim.ex("checktime")
+    vim.ex("set autoread | checktime")  # the buffer follows the file (no W11 prompt)
     vim.ex("RragAsk What does branch_bilby_bits return?")
     answer = wait_done(vim, "answer")
     assert any("branch_bilby_bits" in s["text"] for s in answer["sources"]), answer["sources"]
