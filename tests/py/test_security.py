@@ -82,7 +82,8 @@ def traced(args: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Compl
         pytest.fail("strace is needed to watch every program started and file written: "
                     "run scripts/setup-system.sh (it installs scripts/debian-packages.txt)")
     # --seccomp-bpf: only the traced calls stop the process (the model worker stays fast)
-    cmd = [strace, "-f", "-qq", "--seccomp-bpf", "-s", "300", "-o", str(log), "-e",
+    # -y: a directory fd shows its path, so a name relative to it can be placed
+    cmd = [strace, "-f", "-qq", "-y", "--seccomp-bpf", "-s", "300", "-o", str(log), "-e",
            "trace=execve,execveat,openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,"
            "mkdir,mkdirat,truncate,symlink,symlinkat,chmod,fchmodat",
            str(BIN / "rrag"), *args, "--json"]
@@ -101,16 +102,26 @@ def activity(log: Path) -> tuple[list[list[str]], list[str]]:
         if m and "= 0" in line.rsplit(")", 1)[-1]:
             execs.append([m.group(1)] + re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))[1:])
             continue
-        m = re.search(r"(openat|open|creat)\((?:AT_FDCWD, |\d+<?[^,]*>?, )?\"([^\"]+)\"(.*)", line)
+        m = re.search(r"(openat|open|creat)\(" + AT + r"\"([^\"]+)\"(.*)", line)
         if m:
-            if (m.group(1) == "creat" or WRITE_FLAGS.search(m.group(3))) and "= -1" not in line:
-                writes.append(m.group(2))
+            if (m.group(1) == "creat" or WRITE_FLAGS.search(m.group(4))) and "= -1" not in line:
+                writes.append(_joined(m.group(2), m.group(3)))
             continue
         m = re.search(r"(rename\w*|unlink\w*|mkdir\w*|truncate|symlink\w*|chmod|fchmodat)"
-                      r"\((?:AT_FDCWD, |\d+, )?\"([^\"]+)\"", line)
+                      r"\(" + AT + r"\"([^\"]+)\"", line)
         if m and "= -1" not in line:
-            writes.append(m.group(2))
+            writes.append(_joined(m.group(2), m.group(3)))
     return execs, writes
+
+
+# The directory argument of the *at calls: AT_FDCWD, or an fd (with its path, strace -y).
+AT = r"(?:AT_FDCWD, |\d+(?:<([^>]*)>)?, )?"
+
+
+def _joined(folder: str | None, name: str) -> str:
+    """A name relative to a directory fd, placed in that directory (else as written: absolute,
+    or relative to the current directory)."""
+    return name if name.startswith("/") or not folder else f"{folder}/{name}"
 
 
 def check_quiet(base: Path, ws: Path, home: Path, log: Path, before: tuple,
@@ -161,10 +172,13 @@ def test_the_write_check_catches_a_write_elsewhere(tmp_path):
         '1 rename("/tmp/a", "/var/tmp/b") = 0',
         '1 openat(AT_FDCWD, "notes.txt", O_WRONLY|O_CREAT, 0644) = 9',
         '1 openat(AT_FDCWD, "/tmp/failed", O_WRONLY|O_CREAT, 0644) = -1 EACCES (Permission denied)',
+        f'1 mkdirat(7<{base}/tmp/rrag-check-1/injection_ws>, "src", 0777) = 0',
+        '1 openat(5</var/tmp/elsewhere>, "x.rs", O_WRONLY|O_CREAT, 0644) = 9</var/tmp/elsewhere/x.rs>',
     ]) + "\n")
     _, writes = activity(log)
     assert outside_writes(writes, base, ws) == sorted(
-        [f"{base}/home/.bashrc", "/tmp/elsewhere.txt", "/tmp/a", "notes.txt"])
+        [f"{base}/home/.bashrc", "/tmp/elsewhere.txt", "/tmp/a", "notes.txt",
+         "/var/tmp/elsewhere/x.rs"])
 
 
 def _answer(proc: subprocess.CompletedProcess) -> dict:
