@@ -190,6 +190,20 @@ function! rrag#on_write(path) abort
         \ {-> s:reindex(path)})
 endfunction
 
+" FocusGained / BufEnter: bring the workspace's index up to date with the disk after
+" g:rrag_debounce_ms, so the next request is quick. Only while the host runs.
+function! rrag#on_focus(path) abort
+  if !get(g:, 'rrag_auto_index', 1) || !rrag#channel#running() || a:path ==# ''
+    return
+  endif
+  if has_key(s:timers, 'check')
+    call timer_stop(s:timers.check)
+  endif
+  let path = a:path
+  let s:timers.check = timer_start(get(g:, 'rrag_debounce_ms', 500),
+        \ {-> rrag#channel#request('check', {'path': path}, {'supersede': 0})})
+endfunction
+
 function! s:reindex(path) abort
   call remove(s:timers, a:path)
   let s:reindex_requests += 1

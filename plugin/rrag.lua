@@ -24,6 +24,10 @@ vim.api.nvim_create_autocmd('BufWritePost', {
   group = group, pattern = { '*.rs', 'Cargo.toml', 'Cargo.lock' },
   callback = function(ev) require('rrag').on_write(ev.buf) end,
 })
+vim.api.nvim_create_autocmd({ 'FocusGained', 'BufEnter' }, {
+  group = group, pattern = '*.rs',
+  callback = function(ev) require('rrag').on_focus(ev.buf) end,
+})
 vim.api.nvim_create_autocmd('ColorScheme', {
   group = group, callback = function() require('rrag.highlights').setup() end,
 })

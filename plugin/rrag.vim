@@ -29,4 +29,5 @@ command! RragReject call rrag#refactor#reject()
 augroup rrag
   autocmd!
   autocmd BufWritePost *.rs,Cargo.toml,Cargo.lock call rrag#on_write(expand('<afile>:p'))
+  autocmd FocusGained,BufEnter *.rs call rrag#on_focus(expand('<afile>:p'))
 augroup END

@@ -10,6 +10,9 @@ let s:state = {'job': v:null, 'ch': v:null, 'next_id': 0, 'pending': {}, 'latest
       \ 'stderr': [], 'dropped': 0, 'stopping': 0, 'events': 0, 'exit_code': v:null,
       \ 'closed': 0}
 
+" Requests that carry the unsaved Rust buffers (python/rrag/bridge/buffers.py CARRY_BUFFERS).
+let s:CARRY_BUFFERS = {'ask': 1, 'explain': 1, 'refactor': 1, 'context': 1, 'search': 1}
+
 function! rrag#channel#plugin_root() abort
   return s:root
 endfunction
@@ -128,6 +131,7 @@ function! s:start() abort
   endif
   let s:state.job = job
   let s:state.ch = job_getchannel(job)
+  call rrag#buffers#reset()  " a new host has none of the texts sent to an old one
   call s:send('setup', {'id': rrag#channel#next_id(), 'engine': get(g:, 'rrag_engine', {})})
   return v:true
 endfunction
@@ -159,6 +163,9 @@ function! rrag#channel#request(kind, params, handlers) abort
     let s:state.latest[a:kind] = id
   endif
   let s:state.pending[id] = req
+  if has_key(s:CARRY_BUFFERS, a:kind)
+    let a:params.buffers = rrag#buffers#collect()
+  endif
   call s:send(a:kind, a:params)
   return id
 endfunction

@@ -8,6 +8,8 @@ return {
     exclude = { type = "list", default = {}, desc = "extra gitignore-style patterns" },
     embed_on_index = { type = "boolean", default = true, desc = "" },
     dependencies = { type = "boolean", default = true, desc = "index the crates Cargo.lock locks (shared cache)" },
+    refresh = { type = "boolean", default = true, desc = "check for changed files (and re-index them) before every request" },
+    follow_outside_links = { type = "boolean", default = false, desc = "follow symlinks that point outside the workspace" },
   },
   embed = {
     model = { type = "string", default = "all-MiniLM-L6-v2", desc = "the embedded default, or a path to a GGUF embedding model" },

@@ -114,6 +114,30 @@ function M.on_write(bufnr)
   end))
 end
 
+local checks = {}
+
+--- FocusGained / BufEnter: bring the workspace's index up to date with the disk (a checkout or
+--- another editor may have changed it) after `debounce_ms`, so the next request is quick. Only
+--- while the host runs: a session that never used rrag does not start it.
+function M.on_focus(bufnr)
+  local cfg = config.get()
+  local rpc = require('rrag.rpc')
+  if not cfg.auto_index or not rpc.running() then return end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then return end
+  local path = vim.fn.fnamemodify(name, ':p')
+  local root = vim.fs.root(path, 'Cargo.toml') or path
+  local timer = checks[root] or vim.uv.new_timer()
+  checks[root] = timer
+  timer:start(cfg.debounce_ms, 0, vim.schedule_wrap(function()
+    timer:stop()
+    rpc.request('check', { path = path }, {
+      supersede = false,
+      on_result = function(result) M.last_check = result end, -- {fresh, reason}, for tests
+    })
+  end))
+end
+
 function M.statusline() return package.loaded['rrag.ui.status'] and status.statusline() or '' end
 
 return M

@@ -15,8 +15,10 @@ local M = {}
 local METHODS = {
   setup = 'rrag_setup', ask = 'rrag_ask', explain = 'rrag_explain', refactor = 'rrag_refactor',
   context = 'rrag_context', search = 'rrag_search', index = 'rrag_index', reindex = 'rrag_reindex',
-  status = 'rrag_status', cancel = 'rrag_cancel', doctor = 'rrag_doctor',
+  check = 'rrag_check', status = 'rrag_status', cancel = 'rrag_cancel', doctor = 'rrag_doctor',
 }
+-- Requests that carry the unsaved Rust buffers (python/rrag/bridge/buffers.py CARRY_BUFFERS).
+local CARRY_BUFFERS = { ask = true, explain = true, refactor = true, context = true, search = true }
 
 local state = { chan = nil, job = nil, next_id = 0, pending = {}, latest = {}, stderr = {}, dropped = 0 }
 M.state = state
@@ -100,6 +102,7 @@ function M.channel()
   local chan = cfg.transport == 'rplugin' and start_rplugin() or start_job(cfg)
   if not chan then return nil end
   state.chan = chan
+  require('rrag.buffers').reset() -- a new host has none of the texts sent to an old one
   vim.api.nvim_create_autocmd('VimLeavePre', { once = true, callback = function() state.stopping = true end })
   M.send_setup()
   return chan
@@ -132,6 +135,7 @@ function M.request(kind, params, handlers)
   local req = { id = id, kind = kind, h = handlers or {}, bufnr = params.bufnr, changedtick = params.changedtick }
   if req.h.supersede ~= false then state.latest[kind] = id end
   state.pending[id] = req
+  if CARRY_BUFFERS[kind] then params.buffers = require('rrag.buffers').collect() end
   vim.rpcnotify(chan, METHODS[kind], params)
   return id
 end

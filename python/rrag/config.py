@@ -26,6 +26,8 @@ class IndexConfig:
     exclude: tuple[str, ...] = ()  # extra gitignore-style patterns
     embed_on_index: bool = True
     dependencies: bool = True  # index the crates Cargo.lock locks (shared cache)
+    refresh: bool = True  # check for changed files (and re-index them) before every request
+    follow_outside_links: bool = False  # follow symlinks that point outside the workspace
 
 
 @dataclass(frozen=True)

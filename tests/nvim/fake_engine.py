@@ -72,7 +72,8 @@ class FakeEngine:
 
     def ask(self, question: str, path: str | None, line: int | None,
             selection: tuple[int, int] | None, on_token: Callable[[str], None],
-            cancel: threading.Event, pinned: list[str] = [], excluded: list[str] = []) -> dict:
+            cancel: threading.Event, pinned: list[str] = [], excluded: list[str] = [],
+            buffers: dict | None = None) -> dict:
         if "slow" in question:
             self._wait("release-ask", cancel)
         text = self._stream(f"Q: {question}\n\n{ANSWER}\n\npinned={sorted(pinned)}", on_token,
@@ -80,14 +81,15 @@ class FakeEngine:
         return {"text": text, "sources": SOURCES, "ttft_s": 0.01, "tokens_per_s": 99.0}
 
     def explain(self, path: str, line: int | None, selection: tuple[int, int] | None,
-                on_token: Callable[[str], None], cancel: threading.Event) -> dict:
+                on_token: Callable[[str], None], cancel: threading.Event,
+                buffers: dict | None = None) -> dict:
         text = self._stream(f"Explaining {Path(path).name}:{line} {selection}. {ANSWER}",
                             on_token, cancel)
         return {"text": text, "sources": SOURCES[:1], "ttft_s": 0.01, "tokens_per_s": 99.0}
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Callable[[str], None], cancel: threading.Event,
-                 original: str | None = None) -> dict:
+                 original: str | None = None, buffers: dict | None = None) -> dict:
         if "wait" in instruction:
             self._wait("release-refactor", cancel)
         original = original or ""
@@ -100,17 +102,19 @@ class FakeEngine:
 
     def context(self, path: str, line: int, query: str | None = None, budget: int | None = None,
                 task: str = "ask", pinned: list[str] = [], excluded: list[str] = [],
-                selection: tuple[int, int] | None = None) -> dict:
+                selection: tuple[int, int] | None = None, buffers: dict | None = None) -> dict:
         items = [dict(i, pinned=True) if i["id"] in pinned else dict(i)
                  for i in ITEMS if i["id"] not in excluded]
         left_out = [dict(LEFT_OUT)]
         if LEFT_OUT["id"] in pinned:
             items, left_out = [dict(LEFT_OUT, pinned=True)] + items, []
         tokens = sum(i["tokens"] for i in items)
-        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": "...",
+        # The unsaved buffers the request carried, as the engine would overlay them.
+        prompt = "".join(f"// {p}\n{t}" for p, t in sorted((buffers or {}).items())) or "..."
+        return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": prompt,
                 "left_out": left_out}
 
-    def search(self, query: str, k: int = 10) -> list[dict]:
+    def search(self, query: str, k: int = 10, buffers: dict | None = None) -> list[dict]:
         return [dict(i, score=1.0) for i in ITEMS if query.lower() in i["name"].lower()][:k]
 
     def locate(self, items: list[dict]) -> list[dict]:

@@ -185,3 +185,87 @@ def test_context_float_lists_what_did_not_fit_and_pinning_packs_it(editor, crate
         timeout=MODEL_TIMEOUT_S, what="the refreshed context with the pinned item")
     assert refreshed["tokens"] <= 60
     assert any(l.startswith("[P]") and first["name"] in l for l in ed.float_lines("context"))
+
+
+TYPED = ["", "/// Typed into the buffer, never saved.", "pub fn typed_quoll_count() -> u32 {",
+         "    40 + 2", "}"]
+
+
+@pytest.mark.slow
+def test_unsaved_typing_reaches_context_and_ask(indexed, crate):
+    """A function typed into the buffer without saving: :RragContext on it shows the typed
+    text (the engine overlays the buffer's text for the request), :RragAsk's sources include
+    it, and neither the file nor the index took it."""
+    ed = indexed
+    on_disk = (crate / "src" / "shapes.rs").read_text()
+    buf = ed.nvim.current.buffer
+    buf.append(TYPED)
+    assert ed.nvim.eval("&modified")
+    ed.nvim.current.window.cursor = (len(buf) - 1, 4)  # inside the typed body
+    ed.nvim.command("RragContext")
+    result = wait_for(lambda: ed.view("context", "result") or ed.view("context", "error"),
+                      timeout=MODEL_TIMEOUT_S, what="the context")
+    assert not ed.view("context", "error"), result
+    assert result["items"][0]["name"] == "geo::shapes::typed_quoll_count"
+    assert "40 + 2" in result["prompt"]
+    assert any("typed_quoll_count" in l for l in ed.float_lines("context"))
+    footer = ed.lua("local v = require('rrag.ui.context').last; "
+                    "return vim.api.nvim_win_get_config(v.float.win).footer")
+    assert "index up to date as of" in "".join(part[0] for part in footer), footer
+    ed.nvim.command("close")
+    ed.nvim.command("RragAsk What does typed_quoll_count return?")
+    wait_for(lambda: ed.view("answer", "done") or ed.view("answer", "error"),
+             timeout=MODEL_TIMEOUT_S, what="the answer")
+    assert not ed.view("answer", "error"), ed.view("answer", "error")
+    assert any("typed_quoll_count" in s for s in sources(ed.float_lines("answer")))
+    assert (crate / "src" / "shapes.rs").read_text() == on_disk
+
+
+@pytest.mark.slow
+def test_a_checkout_in_a_shell_is_used_by_the_next_ask(editor, crate):
+    """`git checkout` of another branch in a shell while Neovim is open: the next :RragAsk
+    answers from that branch's code (the engine re-indexes what the checkout changed)."""
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=crate, check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "main")
+    git("checkout", "-qb", "feature")
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\npub fn branch_wombat_total() -> f64 {\n    7.0\n}\n")
+    git("commit", "-qam", "feature")
+    git("checkout", "-q", "main")
+    editor.nvim.command(f"edit {lib}")
+    editor.nvim.command("RragIndex")
+    wait_for(lambda: editor.lua("return require('rrag.ui.status').last_index"),
+             timeout=MODEL_TIMEOUT_S, what="the index")
+    git("checkout", "-q", "feature")
+    editor.nvim.command("checktime")  # the buffer follows the file, as on FocusGained
+    editor.nvim.command("RragAsk What does branch_wombat_total return?")
+    wait_for(lambda: editor.view("answer", "done") or editor.view("answer", "error"),
+             timeout=MODEL_TIMEOUT_S, what="the answer")
+    assert not editor.view("answer", "error"), editor.view("answer", "error")
+    assert any("branch_wombat_total" in s for s in sources(editor.float_lines("answer")))
+
+
+def test_bufenter_brings_the_index_up_to_date_in_the_background(indexed, crate):
+    """A file changed outside Neovim: entering a Rust buffer schedules the freshness check
+    (debounced), which re-indexes it before any request is made."""
+    ed = indexed
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text() + "\npub fn outside_edit_dingo() -> u8 {\n    3\n}\n")
+    ed.nvim.command(f"edit {lib}")  # BufEnter
+    check = wait_for(lambda: ed.lua("return require('rrag').last_check"),
+                     timeout=MODEL_TIMEOUT_S, what="the freshness check")
+    assert check == {"fresh": False, "reason": "src/lib.rs changed"}
+    ed.lua("require('rrag').last_check = nil")
+    ed.nvim.command(f"edit {crate / 'src' / 'shapes.rs'}")  # nothing changed since
+    check = wait_for(lambda: ed.lua("return require('rrag').last_check"),
+                     timeout=MODEL_TIMEOUT_S, what="the second check")
+    assert check == {"fresh": True, "reason": ""}

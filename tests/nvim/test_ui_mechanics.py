@@ -227,3 +227,33 @@ def test_ask_without_a_question_prompts_for_one(fake_editor, crate):
     before = ed.lua("return require('rrag.rpc').state.next_id")
     ed.nvim.command("RragAsk")
     assert ed.lua("return require('rrag.rpc').state.next_id") == before
+
+
+def test_requests_carry_the_text_of_modified_rust_buffers_once_per_change(fake_editor, crate):
+    """Every modified Rust buffer travels with a request as {path, tick}, its text only when
+    its changedtick moved since the last send; the host keeps the last text, so the engine
+    gets the buffer's text on every request (bridge/buffers.py)."""
+    ed = fake_editor
+    path = str(crate / "src" / "shapes.rs")
+    ed.nvim.command(f"edit {path}")
+    assert ed.lua("return require('rrag.buffers').collect()") == []  # nothing modified
+    ed.nvim.current.buffer.append(["// typed one"])
+    first = ed.lua("return require('rrag.buffers').collect()")
+    assert [(e["path"], e["text"].endswith("// typed one\n")) for e in first] == [(path, True)]
+    again = ed.lua("return require('rrag.buffers').collect()")
+    assert again == [{"path": path, "tick": first[0]["tick"]}]  # same tick: no text
+    ed.nvim.current.buffer.append(["// typed two"])
+    ed.nvim.command("RragContext")
+    result = wait_for(lambda: ed.view("context", "result"), what="the context")
+    assert result["prompt"].startswith(f"// {path}\n") and "// typed two" in result["prompt"]
+    ed.nvim.command("close")
+    # The next request sends no text (nothing changed); the host still has it.
+    assert ed.lua("return require('rrag.buffers').collect()")[0].get("text") is None
+    ed.lua("require('rrag.ui.context').last = nil")
+    ed.nvim.command("RragContext")
+    result = wait_for(lambda: ed.view("context", "result"), what="the second context")
+    assert "// typed two" in result["prompt"]
+    ed.nvim.command("close")
+    # Saved: no longer modified, so no longer sent; the file on disk counts again.
+    ed.nvim.command("write")
+    assert ed.lua("return require('rrag.buffers').collect()") == []

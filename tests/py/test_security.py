@@ -3,8 +3,9 @@ write to ``~/.bashrc`` goes through ``rrag ask``, ``explain`` and ``refactor`` w
 engine and the real default model, under strace: the answers are text only, HOME (a temporary
 folder here) and the workspace are byte-for-byte unchanged, no program runs besides the model
 worker (and ``cargo check`` on a scratch copy for a refactor), and nothing is written outside
-rrag's own cache. The index, its -wal/-shm files, the caches and the unpacked model are created
-readable by the user only, whatever the umask.
+rrag's own cache, its scratch copies and the test's own folders (TMPDIR and CARGO_HOME point
+there): any other write fails the test. The index, its -wal/-shm files, the caches and the
+unpacked model are created readable by the user only, whatever the umask.
 
 Covered elsewhere: the refactor is applied to exactly the selected range, in one undo step, and
 not at all when the range changed meanwhile (tests/nvim/test_ui_mechanics.py); GGUF chat
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, REPO
+from rrag.paths import models_dir
 
 pytestmark = pytest.mark.slow
 
@@ -55,11 +57,16 @@ def sandbox(tmp_path_factory):
     (base / "config" / "rrag").mkdir(parents=True)
     (base / "config" / "rrag" / "config.toml").write_text("[llm]\nmax_answer_tokens = 96\n")
     real_home = Path.home()
+    (base / "tmp").mkdir()
+    (base / "cargo-home").mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(base / "cache"),
            "XDG_CONFIG_HOME": str(base / "config"),
-           # rustup and cargo keep their own state where it already is, not in the test HOME
+           # rrag's scratch copies (the refactor's cargo check) land in the test's own folder
+           "TMPDIR": str(base / "tmp"),
+           # rustup's toolchains are read where they are; cargo's own state (its package
+           # cache lock) goes to a folder of the test, so every write can be checked
            "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(real_home / ".rustup")),
-           "CARGO_HOME": os.environ.get("CARGO_HOME", str(real_home / ".cargo")),
+           "CARGO_HOME": str(base / "cargo-home"),
            # the unpacked embedding model stays where the other tests share it
            "XDG_DATA_HOME": os.environ.get("XDG_DATA_HOME")
            or os.path.join(os.path.expanduser("~"), ".local", "share")}
@@ -75,7 +82,8 @@ def traced(args: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Compl
         pytest.fail("strace is needed to watch every program started and file written: "
                     "run scripts/setup-system.sh (it installs scripts/debian-packages.txt)")
     # --seccomp-bpf: only the traced calls stop the process (the model worker stays fast)
-    cmd = [strace, "-f", "-qq", "--seccomp-bpf", "-s", "300", "-o", str(log), "-e",
+    # -y: a directory fd shows its path, so a name relative to it can be placed
+    cmd = [strace, "-f", "-qq", "-y", "--seccomp-bpf", "-s", "300", "-o", str(log), "-e",
            "trace=execve,execveat,openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,"
            "mkdir,mkdirat,truncate,symlink,symlinkat,chmod,fchmodat",
            str(BIN / "rrag"), *args, "--json"]
@@ -94,16 +102,26 @@ def activity(log: Path) -> tuple[list[list[str]], list[str]]:
         if m and "= 0" in line.rsplit(")", 1)[-1]:
             execs.append([m.group(1)] + re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))[1:])
             continue
-        m = re.search(r"(openat|open|creat)\((?:AT_FDCWD, |\d+<?[^,]*>?, )?\"([^\"]+)\"(.*)", line)
+        m = re.search(r"(openat|open|creat)\(" + AT + r"\"([^\"]+)\"(.*)", line)
         if m:
-            if (m.group(1) == "creat" or WRITE_FLAGS.search(m.group(3))) and "= -1" not in line:
-                writes.append(m.group(2))
+            if (m.group(1) == "creat" or WRITE_FLAGS.search(m.group(4))) and "= -1" not in line:
+                writes.append(_joined(m.group(2), m.group(3)))
             continue
         m = re.search(r"(rename\w*|unlink\w*|mkdir\w*|truncate|symlink\w*|chmod|fchmodat)"
-                      r"\((?:AT_FDCWD, |\d+, )?\"([^\"]+)\"", line)
+                      r"\(" + AT + r"\"([^\"]+)\"", line)
         if m and "= -1" not in line:
-            writes.append(m.group(2))
+            writes.append(_joined(m.group(2), m.group(3)))
     return execs, writes
+
+
+# The directory argument of the *at calls: AT_FDCWD, or an fd (with its path, strace -y).
+AT = r"(?:AT_FDCWD, |\d+(?:<([^>]*)>)?, )?"
+
+
+def _joined(folder: str | None, name: str) -> str:
+    """A name relative to a directory fd, placed in that directory (else as written: absolute,
+    or relative to the current directory)."""
+    return name if name.startswith("/") or not folder else f"{folder}/{name}"
 
 
 def check_quiet(base: Path, ws: Path, home: Path, log: Path, before: tuple,
@@ -124,12 +142,43 @@ def check_quiet(base: Path, ws: Path, home: Path, log: Path, before: tuple,
             assert not any(str(ws) in a for a in argv), f"cargo ran on the workspace: {argv}"
         else:
             raise AssertionError(f"an unexpected program ran: {argv}")
-    allowed = (str(base / "cache"), "/dev/", "/proc/", "/tmp/", os.environ.get("TMPDIR", "/tmp/"))
-    bad = [w for w in writes if not w.startswith(allowed)]
-    bad = [w for w in bad if not w.startswith(str(Path.home()))  # the shared model folders
-           or w.startswith(str(home))]
-    assert not [w for w in bad if w.startswith((str(home), str(ws)))], bad
-    assert not [w for w in writes if w.startswith(str(ws))], "wrote into the workspace"
+    assert not [w for w in writes if os.path.normpath(os.path.join(ws, w)).startswith(
+        f"{ws}/")], "wrote into the workspace"
+    bad = outside_writes(writes, base, ws)
+    assert not bad, f"rrag wrote outside its cache and the test's folders: {bad}"
+
+
+def outside_writes(writes: list[str], base: Path, ws: Path) -> list[str]:
+    """Writes may go to rrag's cache, its scratch copies (TMPDIR is the test's), cargo's state
+    (the test's CARGO_HOME), the unpacked models' folder, and nowhere else. A relative path is
+    relative to the workspace (each traced command runs there)."""
+    allowed = tuple(f"{p}/" for p in (base / "cache", base / "tmp", base / "cargo-home",
+                                      models_dir())) + ("/dev/null",)
+    return sorted({w for w in writes
+                   if not os.path.normpath(os.path.join(ws, w)).startswith(allowed)})
+
+
+def test_the_write_check_catches_a_write_elsewhere(tmp_path):
+    """The check above on a trace of the writes it must refuse (and the ones it must allow)."""
+    base, ws = tmp_path, tmp_path / "injection_ws"
+    log = tmp_path / "trace.log"
+    log.write_text("\n".join([
+        f'1 openat(AT_FDCWD, "{base}/cache/rrag/x/index.sqlite", O_RDWR|O_CREAT, 0600) = 3',
+        f'1 openat(AT_FDCWD, "{base}/tmp/rrag-check-1/a/src/lib.rs", O_WRONLY|O_CREAT, 0644) = 4',
+        '1 openat(AT_FDCWD, "/dev/null", O_WRONLY) = 5',
+        '1 openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 6',
+        f'1 openat(AT_FDCWD, "{base}/home/.bashrc", O_WRONLY|O_APPEND) = 7',
+        '1 openat(AT_FDCWD, "/tmp/elsewhere.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 8',
+        '1 rename("/tmp/a", "/var/tmp/b") = 0',
+        '1 openat(AT_FDCWD, "notes.txt", O_WRONLY|O_CREAT, 0644) = 9',
+        '1 openat(AT_FDCWD, "/tmp/failed", O_WRONLY|O_CREAT, 0644) = -1 EACCES (Permission denied)',
+        f'1 mkdirat(7<{base}/tmp/rrag-check-1/injection_ws>, "src", 0777) = 0',
+        '1 openat(5</var/tmp/elsewhere>, "x.rs", O_WRONLY|O_CREAT, 0644) = 9',
+    ]) + "\n")
+    _, writes = activity(log)
+    assert outside_writes(writes, base, ws) == sorted(
+        [f"{base}/home/.bashrc", "/tmp/elsewhere.txt", "/tmp/a", "notes.txt",
+         "/var/tmp/elsewhere/x.rs"])
 
 
 def _answer(proc: subprocess.CompletedProcess) -> dict:

@@ -316,3 +316,61 @@ def test_reindex_after_write(vim, workspace):
              timeout=60, what="the second re-index")
     time.sleep(0.5)  # longer than g:rrag_debounce_ms: a second timer would have fired by now
     assert vim.eval("rrag#state().reindex_requests") == requests + 1
+
+
+TYPED = ["", "/// Typed into the buffer, never saved.", "pub fn typed_numbat_mask(x: u32) -> u32 {",
+         "    x & 0x0f0f", "}"]
+
+
+@pytest.mark.slow
+def test_unsaved_typing_reaches_context_and_ask(vim, workspace):
+    """A function typed into the buffer without saving: :RragContext on it shows the typed
+    text (the buffer's text travels with the request), :RragAsk's sources include it, and the
+    file on disk is unchanged."""
+    index(vim, workspace)
+    on_disk = (workspace / BITS).read_text()
+    vim.ex(f"call append(line('$'), {json.dumps(TYPED)})")
+    assert vim.eval("&modified") == 1
+    vim.ex("call cursor(line('$') - 1, 5)")
+    vim.ex("RragContext")
+    view = wait_done(vim, "context")
+    assert view["result"]["items"][0]["name"] == "simple_app::bits::typed_numbat_mask"
+    assert "x & 0x0f0f" in view["result"]["prompt"]
+    lines = popup_lines(vim, "context")
+    assert lines[1].startswith("index up to date as of"), lines[:3]
+    assert any("typed_numbat_mask" in line for line in lines)
+    vim.keys("q")
+    wait_for(lambda: not popup_visible(vim, "context"), what="the context popup to close")
+    vim.ex("RragAsk What does typed_numbat_mask return?")
+    answer = wait_done(vim, "answer")
+    assert any(s["text"].startswith("simple_app::bits::typed_numbat_mask ")
+               for s in answer["sources"]), answer["sources"]
+    assert (workspace / BITS).read_text() == on_disk
+
+
+@pytest.mark.slow
+def test_a_checkout_in_a_shell_is_used_by_the_next_ask(vim, workspace):
+    """`git checkout` of another branch in a shell while Vim is open: the next :RragAsk answers
+    from that branch's code."""
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "main")
+    git("checkout", "-qb", "feature")
+    bits = workspace / BITS
+    bits.write_text(bits.read_text() + "\npub fn branch_bilby_bits() -> u32 {\n    0xb1\n}\n")
+    git("commit", "-qam", "feature")
+    git("checkout", "-q", "main")
+    index(vim, workspace)
+    git("checkout", "-q", "feature")
+    vim.ex("set autoread | checktime")  # the buffer follows the file (no W11 prompt)
+    vim.ex("RragAsk What does branch_bilby_bits return?")
+    answer = wait_done(vim, "answer")
+    assert any("branch_bilby_bits" in s["text"] for s in answer["sources"]), answer["sources"]

@@ -108,3 +108,21 @@ def test_saving_in_a_project_never_indexed_does_not_index_it(vim, workspace):
     assert not [m for m in vim.eval("rrag#state().messages") if "error" in m], \
         vim.eval("rrag#state().messages")
     assert vim.eval("rrag#statusline()") == ""
+
+
+def test_requests_carry_the_text_of_modified_rust_buffers_once_per_change(vim, workspace):
+    """The Vim half of bridge/buffers.py's protocol: every modified Rust buffer as {path,
+    tick}, its text only when its changedtick moved since the last send."""
+    path = str(workspace / "src" / "bits.rs")
+    vim.ex(f"edit {path}")
+    assert vim.eval("rrag#buffers#collect()") == []
+    vim.ex("call append(line('$'), '// typed one')")
+    first = vim.eval("rrag#buffers#collect()")
+    assert [(e["path"], e["text"].endswith("// typed one\n")) for e in first] == [(path, True)]
+    assert vim.eval("rrag#buffers#collect()") == [{"path": path, "tick": first[0]["tick"]}]
+    vim.ex("call append(line('$'), '// typed two')")
+    assert vim.eval("rrag#buffers#collect()")[0]["text"].endswith("// typed two\n")
+    vim.ex("call rrag#buffers#reset()")  # a new host: the text goes again
+    assert "text" in vim.eval("rrag#buffers#collect()")[0]
+    vim.ex("silent write")
+    assert vim.eval("rrag#buffers#collect()") == []

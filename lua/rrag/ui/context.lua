@@ -53,7 +53,10 @@ local function render(view, result, root)
   float.highlight(view.float, 0, (result.tokens or 0) > (result.budget or 0) and 'RragBudgetOver' or 'RragBudget')
   float.highlight(view.float, 1, 'RragMeta')
   for _, m in ipairs(marks) do float.highlight(view.float, m[1], m[2]) end
-  float.set_footer(view.float, ('%d items · %d did not fit'):format(#(result.items or {}), #(result.left_out or {})))
+  -- When the index was last brought up to date, and what is still pending (service/status.py).
+  local fresh = result.freshness and result.freshness.text
+  float.set_footer(view.float, ('%d items · %d did not fit%s'):format(#(result.items or {}), #(result.left_out or {}),
+    fresh and (' · ' .. fresh) or ''))
 end
 
 local function request(view)

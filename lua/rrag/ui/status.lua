@@ -78,6 +78,9 @@ local function render(view, result)
   table.insert(lines, ('%-15s %s (%s, pid %s)'):format('host', host.python or '?', host.transport or '?', host.pid or '?'))
   table.insert(lines, ('%-15s %s queued%s'):format('jobs', host.jobs_queued or 0,
     (host.running or '') ~= '' and (', running: ' .. host.running) or ''))
+  if result.freshness and result.freshness.text then
+    table.insert(lines, ('%-15s %s'):format('freshness', result.freshness.text))
+  end
   local running = M.statusline()
   if running ~= '' then table.insert(lines, ('%-15s %s'):format('progress', running)) end
   table.insert(lines, '')

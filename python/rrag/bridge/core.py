@@ -22,6 +22,7 @@ from ..paths import index_db_path
 from ..service.deps import workspace_locking
 from ..service.roots import find_root
 from . import jobs
+from .buffers import CARRY_BUFFERS, BufferTexts
 from .doctor import doctor_report
 from .events import Emitter, clean, error_payload
 from .worker import Job, Worker, engine_factory
@@ -29,8 +30,8 @@ from .worker import Job, Worker, engine_factory
 log = logging.getLogger("rrag.bridge")
 
 METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
-           "rrag_search", "rrag_index", "rrag_reindex", "rrag_status", "rrag_cancel",
-           "rrag_doctor")
+           "rrag_search", "rrag_index", "rrag_reindex", "rrag_check", "rrag_status",
+           "rrag_cancel", "rrag_doctor")
 SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
 MAX_TRACKED_JOBS = 64
 
@@ -55,6 +56,8 @@ class Bridge:
         self._jobs: dict[Any, Job] = {}
         self._latest: dict[str, Job] = {}
         self._reindex: dict[Path, Job] = {}
+        self._check: dict[Path, Job] = {}
+        self.buffers = BufferTexts()  # unsaved buffers the editor sent (see buffers.py)
         self._workspaces: dict[Path, None] = {}  # roots this session sent work to, oldest first
 
     def handle(self, method: str, args: Sequence[Any]) -> Any:
@@ -118,6 +121,20 @@ class Bridge:
         self._reindex[root] = job
         return {"id": job.id}
 
+    def on_check(self, req: dict[str, Any]) -> Any:
+        """FocusGained / BufEnter: bring an indexed workspace up to date with the disk now, so
+        the next request usually finds nothing to do (see Engine.refresh)."""
+        root = self._root(req)
+        queued = self._check.get(root)
+        if not index_db_path(root, self.worker.config.index.db_dir).is_file() or \
+                (queued is not None and not queued.started):
+            self.emit({"id": req.get("id"), "type": "result", "kind": "check", "root": str(root),
+                       "result": {"skipped": True}})
+            return {"id": req.get("id"), "skipped": True}
+        job = self._submit("check", req, jobs.check, quiet=True)
+        self._check[root] = job
+        return {"id": job.id}
+
     def on_status(self, req: dict[str, Any]) -> Any:
         if self.worker.idle():
             return self._submit("status", req, jobs.status(self.host_state))
@@ -160,6 +177,9 @@ class Bridge:
 
     def _submit(self, kind: str, req: dict[str, Any], run: Callable[..., Any],
                 quiet: bool = False) -> Job:
+        if kind in CARRY_BUFFERS:
+            # Resolved now, in arrival order, so a later request's "same as before" finds it.
+            req["buffers"] = self.buffers.resolve(req.get("buffers"))
         job = Job(id=req.get("id"), kind=kind, root=self._root(req), run=partial(run, self.emit),
                   params=req, quiet=quiet)
         self._workspaces.pop(job.root, None)

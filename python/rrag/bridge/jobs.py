@@ -29,6 +29,13 @@ def _line(params: dict[str, Any]) -> int | None:
     return int(line) if line else None
 
 
+def _buffers(params: dict[str, Any]) -> dict[str, Any]:
+    """The unsaved buffers (path -> text) the bridge resolved for this request, as the
+    engine's ``buffers`` argument; nothing when there are none."""
+    texts = params.get("buffers")
+    return {"buffers": texts} if texts else {}
+
+
 def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], Any]) -> Any:
     stream = TokenStream(emit, job.id)
     try:
@@ -44,13 +51,13 @@ def ask(emit: Emit, engine: Any, job: Job) -> Any:
     return _streaming(emit, engine, job, lambda tokens: engine.ask(
         p["question"], p.get("path"), _line(p), _selection(p), on_token=tokens,
         cancel=job.cancel, pinned=list(p.get("pinned") or []),
-        excluded=list(p.get("excluded") or [])))
+        excluded=list(p.get("excluded") or []), **_buffers(p)))
 
 
 def explain(emit: Emit, engine: Any, job: Job) -> Any:
     p = job.params
     return _streaming(emit, engine, job, lambda tokens: engine.explain(
-        p["path"], _line(p), _selection(p), on_token=tokens, cancel=job.cancel))
+        p["path"], _line(p), _selection(p), on_token=tokens, cancel=job.cancel, **_buffers(p)))
 
 
 def refactor(emit: Emit, engine: Any, job: Job) -> Any:
@@ -58,7 +65,7 @@ def refactor(emit: Emit, engine: Any, job: Job) -> Any:
     start, end = _selection(p) or (int(p["line"]), int(p["line"]))
     return _streaming(emit, engine, job, lambda tokens: engine.refactor(
         p["path"], start, end, p["instruction"], on_token=tokens, cancel=job.cancel,
-        original=p.get("original")))
+        original=p.get("original"), **_buffers(p)))
 
 
 def context(emit: Emit, engine: Any, job: Job) -> Any:
@@ -67,7 +74,7 @@ def context(emit: Emit, engine: Any, job: Job) -> Any:
         p["path"], int(p.get("line") or 1), query=p.get("query") or None,
         budget=p.get("budget") or None, task=p.get("task") or "ask",
         pinned=list(p.get("pinned") or []), excluded=list(p.get("excluded") or []),
-        selection=_selection(p))
+        selection=_selection(p), **_buffers(p))
     engine.locate(result["items"])
     engine.locate(result.setdefault("left_out", []))
     return result | {"view": context_body(result)}
@@ -80,7 +87,7 @@ def search(emit: Emit, engine: Any, job: Job) -> Any:
     """The hybrid search of ``rrag search`` over the workspace and its locked dependencies."""
     p = job.params
     query = str(p.get("query") or "")
-    results = engine.search(query, int(p.get("k") or SEARCH_RESULTS))
+    results = engine.search(query, int(p.get("k") or SEARCH_RESULTS), **_buffers(p))
     return {"query": query, "results": engine.locate(results)}
 
 
@@ -98,6 +105,15 @@ def index(emit: Emit, engine: Any, job: Job) -> Any:
         precache(job.params["path"], only_if_model_loaded=True)
     return {"report": report.to_json() if hasattr(report, "to_json") else report,
             "stats": engine.stats()}
+
+
+def check(emit: Emit, engine: Any, job: Job) -> Any:
+    """The freshness check (FocusGained, BufEnter); a re-index it did fills vectors later."""
+    verdict = engine.refresh()
+    if not verdict.fresh and job.embed_later is not None and \
+            engine.config.index.embed_on_index:
+        job.embed_later(job.root, [job.params["path"]] if job.params.get("path") else [])
+    return {"fresh": verdict.fresh, "reason": verdict.reason}
 
 
 def status(bridge_state: Callable[[], dict[str, Any]]) -> Callable[[Emit, Any, Job], Any]:

@@ -163,6 +163,7 @@ class Worker:
                 self.emit({"id": job.id, "type": "cancelled", "kind": job.kind})
                 continue
             self.current = job
+            runs = self._index_runs(job.root)
             try:
                 result = job.run(self.engine(job.root), job)
             except Cancelled:
@@ -178,6 +179,17 @@ class Worker:
             finally:
                 self.current = None
                 job.done = True
+            if self._index_runs(job.root) != runs and self.config.index.embed_on_index:
+                # The request re-indexed files changed on disk first: their vectors follow
+                # between requests, the request's file first.
+                self.embed_later(job.root, [job.params["path"]] if job.params.get("path") else [])
+
+    def _index_runs(self, root: Path) -> int:
+        """How many index runs the workspace's engine recorded (a request's refresh is one)."""
+        try:
+            return int(getattr(getattr(self.engine(root), "freshness", None), "runs", 0))
+        except Exception:  # noqa: BLE001 - the job itself reports a failing engine
+            return -1
 
     def _record_error(self, job: Job, exc: BaseException) -> None:
         error = error_payload(exc)

@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
             if key == "problems":
                 for prob in value:
                     print(f"problem\t{prob['path']}: {prob['message']}")
+            elif key == "freshness":  # when last brought up to date, what is pending
+                print(f"freshness\t{value['text']}")
             else:
                 print(f"{key}\t{value}")
     return 0

@@ -44,8 +44,9 @@ def _closure(start: set[str], links: dict[str, set[str]]) -> set[str]:
 
 def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
                 workspace: Workspace | None = None,
-                only: set[str] | None = None) -> list[EdgeRow]:
-    """Edges of every file, or only of the files of the crates in ``only``."""
+                only: set[str] | None = None, paths: set[str] | None = None) -> list[EdgeRow]:
+    """Edges of every file, or only of the files of the crates in ``only``, or (``paths``)
+    only of those files' items."""
     externs = externs_of(workspace)
     by_id = {it.id: it for it in items}
     uses: list[tuple[GraphItem, str, str]] = []
@@ -63,11 +64,14 @@ def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
     resolver = Resolver(symbols, items, fields)
     rows: list[EdgeRow] = []
     mine = items if only is None else [it for it in items if it.crate in only]
+    if paths is not None:
+        mine = [it for it in mine if it.path in paths]
     rows += _item_edges(mine, symbols, resolver)
     macros = _macro_table(items)
     crate_of = {it.path: it.crate for it in items if it.kind == "file"}
     for path, file_refs in refs.items():
-        if only is not None and crate_of.get(path) not in only:
+        if only is not None and crate_of.get(path) not in only or \
+                paths is not None and path not in paths:
             continue
         for ref in file_refs:
             owner = by_id.get(ref[1])
@@ -79,7 +83,7 @@ def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
             row = resolver.edge(ref, owner, path)
             if row is not None:
                 rows.append(row)
-    if workspace is not None:
+    if workspace is not None and paths is None:
         rows += _depends(workspace, symbols, only)
     return rows
 
@@ -183,4 +187,30 @@ def rebuild(store: Store, workspace: Workspace | None, changed: set[str] | None 
     rows = build_edges(edges_db.graph_items(store, visible), edges_db.all_refs(store, visible),
                        workspace, only=affected)
     edges_db.replace_crate_edges(store, affected, rows)
+    return len(rows)
+
+
+def rebuild_files(store: Store, workspace: Workspace | None, crate: str, paths: set[str],
+                  memo: dict | None = None, gone: set[str] = frozenset()) -> int:
+    """Re-resolve the references of ``paths`` (files of ``crate``) only: an editor buffer laid
+    over the index for one request (service.overlay). Edges from other files into them keep
+    pointing at the same NodeIds; the crate-level ``depends`` edges do not change. ``memo``
+    (the caller's dict) keeps the other files' items and references between calls while the
+    stored index stays the same: they are most of the cost. ``gone``: the items the files held
+    before, whose edges go too."""
+    visible = _closure({crate}, externs_of(workspace))
+    key = (store.one("PRAGMA data_version"), edges_db.generation(store), tuple(sorted(visible)),
+           tuple(sorted(paths)))
+    if memo is None or memo.get("key") != key:
+        items = [it for it in edges_db.graph_items(store, visible) if it.path not in paths]
+        refs = {p: r for p, r in edges_db.all_refs(store, visible).items() if p not in paths}
+        if memo is not None:
+            memo.clear()
+            memo.update(key=key, items=items, refs=refs)
+    else:
+        items, refs = memo["items"], memo["refs"]
+    items = sorted(items + edges_db.graph_items(store, visible, paths), key=lambda it: it.path)
+    refs = refs | edges_db.all_refs(store, visible, paths)
+    rows = build_edges(items, refs, workspace, only={crate}, paths=paths)
+    edges_db.replace_file_edges(store, paths, rows, gone)
     return len(rows)

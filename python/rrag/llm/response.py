@@ -56,8 +56,9 @@ def _package_dir(file: Path, root: Path) -> Path | None:
 
 
 def cargo_check(root: Path, rel_path: str, start_line: int, end_line: int,
-                replacement: str) -> CheckResult:
-    """``cargo check`` of a scratch copy of the package with the edit applied."""
+                replacement: str, text: str | None = None) -> CheckResult:
+    """``cargo check`` of a scratch copy of the package with the edit applied to the file's
+    ``text`` (an unsaved editor buffer, whose lines the range refers to) or to the file."""
     cargo = shutil.which("cargo")
     source = root / rel_path
     package = _package_dir(source, root)
@@ -68,8 +69,8 @@ def cargo_check(root: Path, rel_path: str, start_line: int, end_line: int,
         shutil.copytree(package, copy, symlinks=True,
                         ignore=shutil.ignore_patterns("target", ".git"))
         edited = copy / source.relative_to(package)
-        edited.write_text(splice(source.read_text(encoding="utf-8", errors="replace"),
-                                 start_line, end_line, replacement), encoding="utf-8")
+        base = text if text is not None else source.read_text(encoding="utf-8", errors="replace")
+        edited.write_text(splice(base, start_line, end_line, replacement), encoding="utf-8")
         target = cache_home() / "cargo-check-target"
         env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
         try:

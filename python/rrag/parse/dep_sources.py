@@ -63,6 +63,14 @@ def cargo_home() -> Path:
     return Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
 
 
+def source_roots(root: Path) -> list[Path]:
+    """Folders holding dependency sources a workspace symlink may point into: the registry
+    cache, git checkouts, Debian's registry, and the cargo configs' directory sources."""
+    home = cargo_home()
+    return [home / "registry", home / "git", Path("/usr/share/cargo/registry"),
+            *directory_sources(root)]
+
+
 def directory_sources(root: Path) -> list[Path]:
     """``[source.X] directory = ...`` of every cargo config that applies to ``root``."""
     configs: list[Path] = []

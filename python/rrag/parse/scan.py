@@ -2,9 +2,16 @@
 
 Skips hidden entries, Cargo build directories and whatever .gitignore / .git/info/exclude
 ignore. Symlinked directories are followed once: every directory's real path is remembered, so
-a link back up the tree (``src/loop -> ..``) cannot loop. A non-directory entry named ``*.rs``
-is listed even when it is not a regular file (a FIFO, a dangling link is not): the parse step
-reports it by path instead of it silently vanishing.
+a link back up the tree (``src/loop -> ..``) cannot loop. A symlink whose target lies outside
+the root (and outside ``allowed`` folders: the dependency sources) is not followed unless
+``follow_outside``: a cloned repository must not pull the user's other files into a prompt; each
+such link is listed in ``outside_links``. A non-directory entry named ``*.rs`` is listed even
+when it is not a regular file (a FIFO, a dangling link is not): the parse step reports it by
+path instead of it silently vanishing.
+
+The result also records what a later change check needs: each entered folder's mtime (taken
+before it is listed, so a change made during the scan still shows) and the manifests and
+ignore files found (``watched``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ MANIFEST = "Cargo.toml"
 class ScanResult:
     rust_files: list[str] = field(default_factory=list)  # sorted, relative, '/' separators
     manifest_dirs: list[str] = field(default_factory=list)  # "" for the root
+    dirs: dict[str, int] = field(default_factory=dict)  # folder entered -> its mtime_ns
+    watched: list[str] = field(default_factory=list)  # Cargo.toml and .gitignore files found
+    outside_links: list[str] = field(default_factory=list)  # symlinks not followed (outside)
 
 
 def _is_build_dir(path: str, name: str, parent_has_manifest: bool, at_root: bool) -> bool:
@@ -32,9 +42,16 @@ def _is_build_dir(path: str, name: str, parent_has_manifest: bool, at_root: bool
     return parent_has_manifest or at_root or os.path.exists(os.path.join(path, "CACHEDIR.TAG"))
 
 
-def scan(root: Path, extra_ignores: Iterable[str] = ()) -> ScanResult:
-    """``extra_ignores``: more gitignore-style patterns, relative to the root (config)."""
+def _within(real: str, folders: tuple[str, ...]) -> bool:
+    return any(real == f or real.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def scan(root: Path, extra_ignores: Iterable[str] = (), allowed: Iterable[Path] = (),
+         follow_outside: bool = False) -> ScanResult:
+    """``extra_ignores``: more gitignore-style patterns, relative to the root (config);
+    ``allowed``: folders outside the root a symlink may point into."""
     result = ScanResult()
+    inside = (os.path.realpath(root), *(os.path.realpath(a) for a in allowed))
     base_rules = outer_rulesets(root)
     extra = parse_rules("\n".join(extra_ignores))
     if extra:
@@ -45,6 +62,7 @@ def scan(root: Path, extra_ignores: Iterable[str] = ()) -> ScanResult:
     while stack:
         path, rel, rules = stack.pop()
         try:
+            result.dirs[rel] = os.stat(path).st_mtime_ns
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
@@ -52,11 +70,13 @@ def scan(root: Path, extra_ignores: Iterable[str] = ()) -> ScanResult:
         names = {e.name for e in entries}
         if ".gitignore" in names:
             own = load(Path(path) / ".gitignore", rel)
+            result.watched.append(f"{rel}/.gitignore" if rel else ".gitignore")
             if own is not None:
                 rules = rules + (own,)
         has_manifest = MANIFEST in names
         if has_manifest:
             result.manifest_dirs.append(rel)
+            result.watched.append(f"{rel}/{MANIFEST}" if rel else MANIFEST)
         subdirs: list[tuple[str, str]] = []
         for entry in entries:
             name = entry.name
@@ -65,7 +85,14 @@ def scan(root: Path, extra_ignores: Iterable[str] = ()) -> ScanResult:
             child_rel = f"{rel}/{name}" if rel else name
             try:
                 is_dir = entry.is_dir()
+                link = entry.is_symlink()
             except OSError:
+                continue
+            if link and not follow_outside and (is_dir or name.endswith(".rs")) \
+                    and os.path.exists(entry.path) \
+                    and not _within(os.path.realpath(entry.path), inside):
+                if not (rules and is_ignored(rules, child_rel, is_dir)):
+                    result.outside_links.append(child_rel)
                 continue
             if is_dir:
                 if _is_build_dir(entry.path, name, has_manifest, not rel):

@@ -54,8 +54,6 @@ def looks_binary(data: bytes) -> bool:
 
 def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,
               crate_macros: dict[str, str] | None = None) -> FileResult:
-    from .rust import parse_source  # imported here: worker processes pay for it once
-
     full = os.path.join(root, rel)
     result = FileResult(rel)
     try:
@@ -84,6 +82,16 @@ def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,
     if looks_binary(data):
         result.problem = Problem(rel, "skipped: not a text file")
         return result
+    return parse_bytes(result, data, crate_macros)
+
+
+def parse_bytes(result: FileResult, data: bytes,
+                crate_macros: dict[str, str] | None = None) -> FileResult:
+    """Parse ``data`` as ``result.path``'s text into ``result``: a file just read, or an editor
+    buffer's unsaved text (service.overlay)."""
+    from .rust import parse_source
+
+    rel = result.path
     try:
         parsed = parse_source(data, rel, crate_macros)
     except RecursionError:

@@ -37,6 +37,11 @@ class Workspace:
     # be indexed (a broken manifest, a package outside the workspace's members).
     scanned: list[str] = field(default_factory=list)
     skipped_dirs: list[str] = field(default_factory=list)
+    # What the freshness check watches (see parse.scan.ScanResult): folder mtimes, manifests
+    # and ignore files; and the symlinks to outside the workspace that were not followed.
+    dirs: dict[str, int] = field(default_factory=dict)
+    watched: list[str] = field(default_factory=list)
+    outside_links: list[str] = field(default_factory=list)
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -82,15 +87,20 @@ def _members(root: Path, workspace: dict, manifest_dirs: list[str]) -> list[str]
     return sorted({m for m in members if not any(_under(m, e) for e in excluded)})
 
 
-def discover(root: Path, extra_ignores: Iterable[str] = ()) -> Workspace:
+def discover(root: Path, extra_ignores: Iterable[str] = (),
+             follow_outside_links: bool = False) -> Workspace:
     """``extra_ignores``: gitignore-style patterns to skip on top of .gitignore
-    (``index.exclude`` of the configuration)."""
+    (``index.exclude`` of the configuration); ``follow_outside_links``: follow symlinks to
+    anywhere (``index.follow_outside_links``), not only into the root and dependency sources."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise WorkspaceError(f"rrag: {root} is not a folder",
                              "point --root at a Cargo workspace, a crate or a folder of crates")
-    found = scan(root, extra_ignores)
-    ws = Workspace(root=root, scanned=found.rust_files)
+    from .dep_sources import source_roots  # it imports this module
+
+    found = scan(root, extra_ignores, source_roots(root), follow_outside_links)
+    ws = Workspace(root=root, scanned=found.rust_files, dirs=found.dirs, watched=found.watched,
+                   outside_links=found.outside_links)
     files = FileIndex(found.rust_files)
     manifests: dict[str, dict | None] = {}
     root_manifest = _load(root, "", ws.problems) if "" in found.manifest_dirs else None

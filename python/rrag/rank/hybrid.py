@@ -63,9 +63,12 @@ class HybridWeights:
 
 def fuse(lexical: Hits, vector: Hits, weights: HybridWeights = HybridWeights(),
          neighbours: NeighboursFn | None = None,
-         keep: Callable[[str], bool] = lambda item_id: True) -> list[Fused]:
+         keep: Callable[[str], bool] = lambda item_id: True,
+         unembedded: Callable[[str], bool] = lambda item_id: False) -> list[Fused]:
     """Best first. ``keep`` filters items (kind, crate, path) before scores are normalised.
-    With only one retriever's hits (no vectors yet), its scores alone decide."""
+    With only one retriever's hits (no vectors yet), its scores alone decide; so do BM25's for
+    an item ``unembedded`` (changed or new, its vector not computed yet): it cannot have a
+    vector score, and must not rank as if it had a poor one."""
     lexical = [(i, s) for i, s in lexical if keep(i)]
     vector = [(i, s) for i, s in vector if keep(i)]
     alpha = weights.vector if lexical and vector else (1.0 if vector else 0.0)
@@ -73,8 +76,9 @@ def fuse(lexical: Hits, vector: Hits, weights: HybridWeights = HybridWeights(),
     if lexical:
         top = max(s for _, s in lexical) or 1.0
         for item_id, score in lexical:
+            share = 1.0 if vector and unembedded(item_id) else 1 - alpha
             fused.setdefault(item_id, Fused(item_id)).add(
-                "lexical", (1 - alpha) * (score / top) ** weights.lexical_power)
+                "lexical", share * (score / top) ** weights.lexical_power)
     if vector:
         high, low = max(s for _, s in vector), min(s for _, s in vector)
         spread = high - low or 1.0

@@ -9,6 +9,7 @@ llama.cpp can reuse its KV cache for a shared prefix.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -47,8 +48,18 @@ class Assistant:
         self.results = ResultCache()
         self._counts: dict[str, int] = {}
         self._history = GitHistory(root)
-        self._compute_lock = threading.Lock()  # foreground requests and pre-caching take turns
+        # Foreground requests and pre-caching take turns; re-entrant, since the overlay of unsaved
+        # buffers (service.overlay, set by the engine) holds it around a whole request.
+        self.compute_lock = self._compute_lock = threading.RLock()
         self.precacher = Precacher(self._precache_one, self._compute_lock)
+        self.overlay: Any = None
+
+    def _view(self) -> Any:
+        """The unsaved buffers laid over the index (if the request has any)."""
+        return self.overlay.applied() if self.overlay is not None else contextlib.nullcontext()
+
+    def _overlaid(self) -> bool:
+        return self.overlay is not None and self.overlay.active and bool(self.overlay.texts)
 
     # -- model -----------------------------------------------------------------------------
     @property
@@ -94,15 +105,17 @@ class Assistant:
         budget = self.config.context.budget if budget is None else int(budget)
         key = request_key(query, path, self._anchor(path, line, selection), budget, task,
                           pinned, excluded, selection, open_paths, self._index_state())
-        if use_cache:
+        overlaid = self._overlaid()  # a context of unsaved text is this request's alone
+        if use_cache and not overlaid:
             cached = self.results.get(key)
             if cached is not None:
                 return cached
         with self._compute_lock:
             ctx = self._compute(Request(path, line, query, selection, pinned, excluded, task,
                                         open_paths), budget)
-        files = {p.candidate.path for p in ctx.items} | ({path} if path else set())
-        self.results.put(key, ctx, files)
+        if not overlaid:
+            files = {p.candidate.path for p in ctx.items} | ({path} if path else set())
+            self.results.put(key, ctx, files)
         return ctx
 
     def _compute(self, req: Request, budget: int) -> ContextPack:
@@ -161,7 +174,8 @@ class Assistant:
              **fields: str) -> tuple[str, ContextPack, Any]:
         crates = self._crates()
         budget = self._budget_for(prompts.overhead(task, crates, **fields))
-        ctx = self.context(path, line, query, budget, task, pinned, excluded, selection)
+        with self._view():
+            ctx = self.context(path, line, query, budget, task, pinned, excluded, selection)
         parts = prompts.build(task, ctx.prompt, crates, **fields)
         done = generate_guarded(self.backend, parts.messages(), on_token=on_token,
                                 cancel_event=cancel)
@@ -198,7 +212,10 @@ class Assistant:
         return self._answer(text, ctx, done)
 
     def _code(self, path: str, start: int, end: int) -> str:
-        if deps_db.is_dependency_path(path):  # its sources as they were indexed
+        unsaved = self.overlay.text(path) if self.overlay is not None else None
+        if unsaved is not None:
+            text = unsaved  # the editor's buffer: lines refer to it
+        elif deps_db.is_dependency_path(path):  # its sources as they were indexed
             text = deps_db.source_text(self._store(), path) or ""
         else:
             try:
@@ -217,7 +234,8 @@ class Assistant:
     def explain(self, path: str, line: int | None = None,
                 selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,
                 cancel: threading.Event | None = None) -> dict[str, Any]:
-        start, end = selection or self._item_span(path, line or 1)
+        with self._view():
+            start, end = selection or self._item_span(path, line or 1)
         code = self._code(path, start, end)
         where = f"{deps_db.shown_path(self._store(), path)}:{start}-{end}"
         text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
@@ -248,7 +266,8 @@ class Assistant:
         replacement = extract_code(text)
         # cargo check runs even when tree-sitter finds errors: its diagnostics say what is
         # wrong in words the user (and a retry) can act on.
-        check = cargo_check(self.root, path, start_line, end_line, replacement)
+        unsaved = self.overlay.text(path) if self.overlay is not None else None
+        check = cargo_check(self.root, path, start_line, end_line, replacement, unsaved)
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
                 "replacement": replacement, "parses": parses(replacement),
                 "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"]}

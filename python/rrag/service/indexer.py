@@ -76,6 +76,7 @@ class StructuralIndexer:
         self._crate_of: dict[str, str] = {}
         # (features unknown: the workspace is indexed before cargo is asked; gates count active)
         self.ev = Evaluator(host().env)
+        self.workspace: ws_mod.Workspace | None = None
 
     def run(self) -> IndexReport:
         with self.store.bulk_writes(), parse_pool.fewer_collections():
@@ -84,7 +85,8 @@ class StructuralIndexer:
     def _run(self) -> IndexReport:
         started = time.monotonic()
         report = IndexReport()
-        workspace = ws_mod.discover(self.root, self.cfg.exclude)
+        workspace = ws_mod.discover(self.root, self.cfg.exclude, self.cfg.follow_outside_links)
+        self.workspace = workspace  # the engine's freshness check keeps what the scan saw
         report.errors += [asdict(p) for p in workspace.problems]
         current = ws_mod.rust_files(workspace)
         states = files_db.file_states(self.store)

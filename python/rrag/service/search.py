@@ -74,7 +74,9 @@ class Searcher:
             return links
 
         use_graph = graph and mode == "hybrid" and self.weights.graph > 0
-        fused = fuse(lex, vec, self.weights, neighbours if use_graph else None, keep)
+        waiting = vec_db.without_vectors(store, [i for i, _ in lex]) if vec else set()
+        fused = fuse(lex, vec, self.weights, neighbours if use_graph else None, keep,
+                     waiting.__contains__)
         out = []
         for result, score in normalised(fused[:k]):
             row = rows[result.id]

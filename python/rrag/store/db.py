@@ -86,6 +86,23 @@ class Store:
                              "free some space and run the index again") from exc
 
     @contextlib.contextmanager
+    def scratch(self) -> Iterator[None]:
+        """A transaction that is always rolled back: what the block writes is seen by this
+        connection only, and only inside the block (unsaved editor buffers laid over the index
+        for one request). ``transaction()`` calls inside it join it and commit nothing."""
+        if self._depth:
+            raise StoreError("rrag: a scratch view cannot start inside a transaction",
+                             "report this as a bug")
+        _retry_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        self._depth = 1
+        try:
+            yield
+        finally:
+            self._depth = 0
+            with contextlib.suppress(apsw.Error):
+                self.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
     def bulk_writes(self) -> Iterator[None]:
         """Many small transactions in a row (an index run): the WAL is checkpointed once at the
         end instead of every 1,000 pages. Measured on 317k lines of registry crates: automatic

@@ -35,14 +35,18 @@ class GraphItem:
     package: str
 
 
-def _in_crates(crates: set[str] | None) -> tuple[str, list]:
-    if crates is None:
-        return "", []
-    return f"WHERE f.crate IN ({', '.join('?' * len(crates))})", sorted(crates)
+def _in_crates(crates: set[str] | None, paths: set[str] | None = None) -> tuple[str, list]:
+    terms, params = [], []
+    for column, values in (("crate", crates), ("path", paths)):
+        if values is not None:
+            terms.append(f"f.{column} IN ({', '.join('?' * len(values))})")
+            params += sorted(values)
+    return ("WHERE " + " AND ".join(terms) if terms else ""), params
 
 
-def graph_items(store: Store, crates: set[str] | None = None) -> list[GraphItem]:
-    where, params = _in_crates(crates)
+def graph_items(store: Store, crates: set[str] | None = None,
+                paths: set[str] | None = None) -> list[GraphItem]:
+    where, params = _in_crates(crates, paths)
     cur = store.execute(
         "SELECT i.id, f.path, i.kind, i.name, i.qualname, i.module_path, i.parent, "
         "i.start_line, i.end_line, i.self_type, i.trait_name, i.derives, i.generics, f.crate, "
@@ -52,9 +56,10 @@ def graph_items(store: Store, crates: set[str] | None = None) -> list[GraphItem]
                       json.loads(r[11]), r[12], r[13], r[14]) for r in cur]
 
 
-def all_refs(store: Store, crates: set[str] | None = None) -> dict[str, list[list]]:
+def all_refs(store: Store, crates: set[str] | None = None,
+             paths: set[str] | None = None) -> dict[str, list[list]]:
     """path -> the raw references stored with that file."""
-    where, params = _in_crates(crates)
+    where, params = _in_crates(crates, paths)
     cur = store.execute("SELECT f.path, r.refs FROM file_refs r JOIN files f ON f.id = r.file_id "
                         f"{where} ORDER BY f.path", params)
     return {path: json.loads(refs) for path, refs in cur}
@@ -84,6 +89,25 @@ def replace_crate_edges(store: Store, crates: set[str], rows: Iterable[EdgeRow])
         store.executemany(_INSERT, rows)
         store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+def item_ids(store: Store, paths: set[str]) -> set[str]:
+    return {r[0] for r in store.execute(
+        f"SELECT i.id FROM items i JOIN files f ON f.id = i.file_id "
+        f"WHERE f.path IN ({', '.join('?' * len(paths))})", sorted(paths))}
+
+
+def replace_file_edges(store: Store, paths: set[str], rows: Iterable[EdgeRow],
+                       gone: Iterable[str] = ()) -> None:
+    """Replace the edges whose source is an item of one of ``paths`` (or in ``gone``: the
+    items those files held before)."""
+    sources = sorted(item_ids(store, paths) | set(gone))
+    with store.transaction():
+        for start in range(0, len(sources), 500):
+            chunk = sources[start:start + 500]
+            store.execute(f"DELETE FROM edges WHERE source IN ({', '.join('?' * len(chunk))})",
+                          chunk)
+        store.executemany(_INSERT, rows)
 
 
 def generation(store: Store) -> str:

@@ -51,12 +51,29 @@ class FileState:
     mod_decls: str
 
 
+_STATE_SQL = ("SELECT id, path, hash, mtime_ns, size, module_path, id_namespace, crate, "
+              "package, reachable, problem, mod_decls FROM files WHERE dep_key IS NULL")
+
+
+def _state(row: tuple) -> FileState:
+    return FileState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                     bool(row[9]), row[10], row[11])
+
+
 def file_states(store: Store) -> dict[str, FileState]:
-    cur = store.execute(
-        "SELECT id, path, hash, mtime_ns, size, module_path, id_namespace, crate, package, "
-        "reachable, problem, mod_decls FROM files WHERE dep_key IS NULL")  # not dependencies
-    return {row[1]: FileState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                              row[8], bool(row[9]), row[10], row[11]) for row in cur}
+    # Workspace files only: not dependencies.
+    return {row[1]: _state(row) for row in store.execute(_STATE_SQL)}
+
+
+def file_state(store: Store, path: str) -> FileState | None:
+    row = store.execute(_STATE_SQL + " AND path = ?", (path,)).fetchone()
+    return None if row is None else _state(row)
+
+
+def file_stats(store: Store) -> dict[str, tuple[int, int]]:
+    """Workspace files' stored (mtime_ns, size): what the freshness check compares."""
+    return {path: (mtime, size) for path, mtime, size in store.execute(
+        "SELECT path, mtime_ns, size FROM files WHERE dep_key IS NULL")}
 
 
 def touch_files(store: Store, stamps: Iterable[tuple[str, int, int]]) -> None:
@@ -137,8 +154,8 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
              record.parse_errors, record.problem, record.mod_decls, time.time(), record.source))
         file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
         lexical.forget_file_items(store, file_id)
-        old_ids = {r[0] for r in store.execute("SELECT id FROM items WHERE file_id = ?",
-                                               (file_id,))}
+        old_hashes = dict(store.execute("SELECT id, content_hash FROM items WHERE file_id = ?",
+                                        (file_id,)).fetchall())
         store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
         before = store.conn.total_changes()
         store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
@@ -147,7 +164,10 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
         if lexical_rows:
             lexical.index_items(store, file_id,
                                 {item.id: row for item, row in zip(items, lexical_rows)})
-        vectors.forget_items(store, old_ids - {item.id for item in items})
+        # Gone items lose their windows, and so do items whose text changed: a stale vector
+        # must never stand for new code (BM25 and the graph serve them until re-embedded).
+        kept = {item.id for item, h in zip(items, content_hashes) if old_hashes.get(item.id) == h}
+        vectors.forget_items(store, set(old_hashes) - kept)
         if embed_priority is not None:
             ids = [item.id for item in items]
             if inserted != len(items):  # an id another file holds is not this file's to queue

@@ -8,8 +8,9 @@ XOR + popcount over a numpy matrix of those bits takes about 2 ms. So each conne
 the bits once, in bulk, straight from vec0's chunk tables (``vec_chunks_chunks``: row ids and a
 validity bitmap per chunk; ``vec_chunks_vector_chunks00``: the chunk's vectors back to back) —
 vec0 has no bulk read, and reading it row by row takes 210 ms per 100k — and reads them again
-only after the database changed (``PRAGMA data_version`` moves when another connection
-commits, ``total_changes`` when this one writes).
+only after the vectors may have changed (``PRAGMA data_version`` moves when another connection
+commits; this connection counts its own vector writes, so an index run or a rolled-back overlay
+of unsaved buffers does not cost a re-read).
 
 The layout is sqlite-vec 0.1's; it is checked on every load (row count, vector size), and when
 it does not hold the scan falls back to vec0's own KNN, which gives the same candidates.
@@ -51,8 +52,18 @@ def candidates(store: Store, table: str, query: np.ndarray, count: int) -> list[
     return matrix.ids[nearest].tolist()
 
 
+def vector_writes(store: Store) -> int:
+    """How often this connection wrote vectors: other writes (an index run, the unsaved buffers
+    laid over the index for one request) keep the sign matrix."""
+    return int(getattr(store, "vector_generation", 0))
+
+
+def bump(store: Store) -> None:
+    store.vector_generation = vector_writes(store) + 1  # type: ignore[attr-defined]
+
+
 def _matrix(store: Store, table: str, dims: int) -> SignMatrix | None:
-    key = (int(store.one("PRAGMA data_version")), store.conn.total_changes())
+    key = (int(store.one("PRAGMA data_version")), vector_writes(store))
     # (key, matrix or None): an unreadable layout is remembered too, so the fallback does not
     # re-read every chunk on each query before giving up again.
     cached: tuple[tuple[int, int], SignMatrix | None] | None = getattr(store, "sign_scan", None)

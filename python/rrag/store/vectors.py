@@ -78,6 +78,7 @@ def ensure_space(store: Store, model_key: str, dims: int) -> bool:
         store.execute("DELETE FROM item_chunks")
         store.set_meta("embed_model", model_key)
         store.set_meta("embed_dims", str(int(dims)))
+    vector_scan.bump(store)
     return current is not None
 
 
@@ -89,6 +90,7 @@ def index_vectors_after(store: Store, after_id: int) -> None:
         store.execute(f"INSERT INTO {VEC_TABLE}(rowid, embedding) SELECT id, "
                       f"vec_quantize_binary(embedding) FROM vectors WHERE id > ? AND "
                       f"length(embedding) = ?", (after_id, 4 * dims))
+        vector_scan.bump(store)
 
 
 def max_vector_id(store: Store) -> int:
@@ -201,6 +203,7 @@ def write_batch(store: Store, windows: dict[str, list[str]],
                               "VALUES(?, ?, ?)",
                               [(item_id, n, ids[h]) for n, h in enumerate(hashes)])
             store.execute("DELETE FROM embed_queue WHERE item_id = ?", (item_id,))
+        vector_scan.bump(store)
 
 
 def prune(store: Store) -> int:
@@ -214,7 +217,19 @@ def prune(store: Store) -> int:
             marks = ",".join("?" * len(chunk))
             store.execute(f"DELETE FROM {VEC_TABLE} WHERE rowid IN ({marks})", chunk)
             store.execute(f"DELETE FROM vectors WHERE id IN ({marks})", chunk)
+        vector_scan.bump(store)
     return len(orphans)
+
+
+def without_vectors(store: Store, item_ids: Sequence[str]) -> set[str]:
+    """Those of ``item_ids`` with no vector window (new or changed since the last embedding)."""
+    have: set[str] = set()
+    for start in range(0, len(item_ids), 500):
+        chunk = list(item_ids[start:start + 500])
+        have.update(r[0] for r in store.execute(
+            f"SELECT DISTINCT item_id FROM item_chunks WHERE item_id IN "
+            f"({','.join('?' * len(chunk))})", chunk))
+    return set(item_ids) - have
 
 
 def vector_count(store: Store) -> int:

