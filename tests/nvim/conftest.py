@@ -5,7 +5,11 @@ interpreter and every XDG folder isolated under tmp; a small Rust crate of our o
 
 from __future__ import annotations
 
+import gc
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pynvim
@@ -25,7 +29,7 @@ def crate(tmp_path: Path) -> Path:
 @pytest.fixture
 def start_nvim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Start a fresh editor: start_nvim(fake=True) loads the fake engine in the host."""
-    sessions: list[pynvim.Nvim] = []
+    sessions: list[tuple[pynvim.Nvim, int]] = []
 
     def start(fake: bool = False, extra_cmds: tuple[str, ...] = (),
               env: dict[str, str] | None = None, clean: bool = True) -> Editor:
@@ -48,18 +52,46 @@ def start_nvim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         for cmd in extra_cmds:
             argv += ["--cmd", cmd]
         nvim = pynvim.attach("child", argv=argv)
-        sessions.append(nvim)
+        sessions.append((nvim, nvim.eval("getpid()")))
         nvim.command("set columns=160 lines=50")
         return Editor(nvim)
 
     yield start
-    for nvim in sessions:
+    for nvim, pid in sessions:
+        _stop_editor(nvim, pid)
+
+
+def _stop_editor(nvim: pynvim.Nvim, pid: int) -> None:
+    """Quit without waiting on an answer (the editor exits instead of replying), make sure the
+    process is gone, and finalise pynvim's pipe transports now: left to a later garbage
+    collection they close their fd numbers again, which by then belong to the next test's
+    editor (seen as a request that never returns)."""
+    try:
+        nvim.exec_lua("require('rrag.rpc').stop()")
+        nvim.command("qa!", async_=True)
+    except Exception:  # noqa: BLE001 - the editor may already be gone
+        pass
+    for _ in range(500):
         try:
-            nvim.exec_lua("require('rrag.rpc').stop()")
-            nvim.quit("qa!")
-        except Exception:  # noqa: BLE001 - the editor may already be gone
-            pass
-        nvim.close()
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        if _reaped(pid):
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    nvim.close()
+    gc.collect()
+
+
+def _reaped(pid: int) -> bool:
+    """True once the exited child is collected (a zombie still answers kill(pid, 0))."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
 
 
 @pytest.fixture
