@@ -132,7 +132,8 @@ def test_database_deleted_between_runs_is_rebuilt_quietly(tmp_path):
         with contextlib.suppress(FileNotFoundError):
             os.remove(str(db) + suffix)
     proc = rrag("index", "--no-embed", "--root", str(tree), "--json", env=env)
-    assert proc.stderr.strip() == "" or "rrag:" in proc.stderr
+    assert proc.returncode == 0
+    assert all(line.startswith("[rrag] ") for line in proc.stderr.splitlines()), proc.stderr
     assert rrag_json("stats", "--root", str(tree), env=env)["files"] == first["files"]
     assert_consistent(tree, env, tmp_path)
 

@@ -7,8 +7,11 @@ but rarely the same unit many times in a row over a long stretch, so the thresho
 unit gets shorter: a one-word unit must repeat many more times than a sentence.
 
 ``generate_guarded`` wraps a backend's ``generate``: it watches the streamed text, cancels the
-backend when a loop is seen, cuts the answer after the loop's first occurrence and adds a note
-(streamed too, so every front end shows it without knowing about loops).
+backend when a loop is seen and adds a note (streamed too, so every front end shows it without
+knowing about loops). The answer keeps exactly what was streamed: a front end shows the stream
+as it comes, and an answer that differed from what the user read (and what the check and the
+history judge) would be two answers. ``RepetitionGuard.cut`` is the loop-free prefix, for
+callers that do not stream.
 """
 
 from __future__ import annotations
@@ -114,4 +117,4 @@ def generate_guarded(backend: Any, messages: Sequence[Message], *,
         return done
     if on_token is not None:
         on_token(LOOP_NOTE)
-    return replace(done, text=guard.cut() + LOOP_NOTE, finish_reason="repetition")
+    return replace(done, text=guard.text + LOOP_NOTE, finish_reason="repetition")
