@@ -19,6 +19,7 @@ blocks use fixed segments too (rrag.parse.doctests).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -39,6 +40,7 @@ MAX_EXPAND_STEPS = 20_000  # per expression-position expansion
 MAX_FILE_EXPAND_STEPS = 200_000
 MAX_EXPANSION_BYTES = 64 * 1024
 
+_SCREAMING = re.compile(rb"(?<![\w$])[A-Z][A-Z0-9_]*[A-Z0-9](?!\w)")
 RulesFor = Callable[[str, int], "list | None"]
 
 
@@ -116,8 +118,8 @@ class Wrapper:
                 body, fixed = b"{" + expansion + b"}", True
             else:
                 body, fixed = tree.text, False
-                if len(body) <= 2:
-                    continue  # `foo!()`: nothing inside
+                if b"(" not in body and b"!" not in body and not _SCREAMING.search(body):
+                    continue  # no call, nested macro or constant: nothing to find inside
             first = body[:1]
             head = b"fn _w(){_m" if first == b"(" and not fixed else b"fn _w(){"
             wrap_start = size + len(head)

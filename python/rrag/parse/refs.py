@@ -17,6 +17,7 @@ positions map back into the file, so they look exactly like calls in the written
 from __future__ import annotations
 
 import bisect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,6 @@ class Collector:
                     pending.append(Pending(inv, seg))
                 if not doc:
                     refs.append(("macro", idx, _text(node), "", line))
-            elif name == "const":
-                if not doc:
-                    path = _const_path(node)
-                    if path:
-                        refs.append(("const", idx, path, "", line))
             elif name in _BINDERS:
                 _BINDERS[name](node, envs.setdefault((idx, doc), {}))
             elif doc:
@@ -149,7 +145,35 @@ class Collector:
                 typ = type_path(node.child_by_field_name("type"))
                 if fname is not None and typ:
                     refs.append(("field", idx, _text(fname), typ, line))
+        self._consts(root, source, segs, seg_starts)
         return pending
+
+    def _consts(self, root: Any, source: bytes, segs: list[Segment] | None,
+                seg_starts: list[int]) -> None:
+        """Reads of SCREAMING_CASE names: a regex finds the candidates (in C), the tree says
+        which are identifiers in code (not strings, comments, token trees or declarations)."""
+        refs = self.refs
+        base = root.start_byte
+        for match in _SCREAMING.finditer(source):
+            start, stop = match.start() + base, match.end() + base
+            node = root.descendant_for_byte_range(start, stop)
+            if node is None or node.type != "identifier" or node.start_byte != start \
+                    or node.end_byte != stop:
+                continue
+            path = _const_path(node)
+            if not path:
+                continue
+            if segs is None:
+                fpos, end, line = start, stop, node.start_point[0] + 1
+            else:
+                k = bisect.bisect_right(seg_starts, start) - 1
+                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
+                    continue
+                fpos, end, line = segs[k].map(start, stop, node.start_point[0])
+            refs.append(("const", self.owner(fpos, end), path, "", line))
+
+
+_SCREAMING = re.compile(rb"(?<![\w$])[A-Z][A-Z0-9_]*[A-Z0-9](?!\w)")
 
 
 def _first(t: tuple) -> int:
