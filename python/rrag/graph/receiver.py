@@ -95,6 +95,13 @@ def split_type(text: str) -> tuple[str, list[str]]:
 class TypeFlow:
     def __init__(self, resolver: Resolver) -> None:
         self.r = resolver
+        self._returns: dict[str, str] = {}
+
+    def returns(self, fn: GraphItem) -> str:
+        found = self._returns.get(fn.id)
+        if found is None:
+            found = self._returns[fn.id] = return_type(fn.signature)
+        return found
 
     def type_item(self, owner: GraphItem, desc: Any) -> GraphItem | None:
         """The type item of the index a receiver description names, or None."""
@@ -126,7 +133,7 @@ class TypeFlow:
         if op == "m":
             found = self.r.method_of(base, desc[2])
             if len(found) == 1 and found[0].signature:
-                ret = return_type(found[0].signature)
+                ret = self.returns(found[0])
                 return TypeRef(ret, found[0], base) if ret else None
             return None
         if op == "f":
@@ -136,7 +143,7 @@ class TypeFlow:
     def _call(self, owner: GraphItem, path: str) -> TypeRef | GraphItem | None:
         target, self_item = self.r.call_target(owner, path)
         if target is not None:
-            ret = return_type(target.signature)
+            ret = self.returns(target)
             return TypeRef(ret, target, self_item) if ret else None
         head = path.rpartition("::")[0]
         if head and head.rsplit("::", 1)[-1][:1].isupper():

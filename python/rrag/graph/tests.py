@@ -92,6 +92,20 @@ def test_edges(rows: list[EdgeRow], by_id: dict[str, GraphItem],
             seen.add((source, target.id))
             out.append(("tests", source, target.id, target.qualname, path, line, None))
 
+    reach: dict[str, list[GraphItem]] = {}  # helper -> the non-test items it calls, once
+
+    def reached(helper: str) -> list[GraphItem]:
+        found = reach.get(helper)
+        if found is None:
+            found, ids = [], set()
+            for sub in calls_from.get(helper) or helpers.get(helper, []):
+                inner = by_id.get(sub[2] or "")
+                if inner is not None and inner.id not in ids and not scope.test_code(inner):
+                    ids.add(inner.id)
+                    found.append(inner)
+            reach[helper] = found
+        return found
+
     for source, calls in tests:
         for row in calls:
             target = by_id.get(row[2] or "")
@@ -100,10 +114,8 @@ def test_edges(rows: list[EdgeRow], by_id: dict[str, GraphItem],
             if not scope.test_code(target):
                 add(source, target, row[4], row[5])
                 continue
-            for sub in calls_from.get(target.id) or helpers.get(target.id, []):
-                inner = by_id.get(sub[2] or "")
-                if inner is not None and not scope.test_code(inner):
-                    add(source, inner, row[4], row[5])
+            for inner in reached(target.id):
+                add(source, inner, row[4], row[5])
     for row in doc_rows:
         target = by_id.get(row[2] or "")
         if target is not None and (row[1], target.id) not in seen and row[1] != target.id:

@@ -40,7 +40,7 @@ MAX_EXPAND_STEPS = 20_000  # per expression-position expansion
 MAX_FILE_EXPAND_STEPS = 200_000
 MAX_EXPANSION_BYTES = 64 * 1024
 
-_SCREAMING = re.compile(rb"(?<![\w$])[A-Z][A-Z0-9_]*[A-Z0-9](?!\w)")
+_SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 RulesFor = Callable[[str, int], "list | None"]
 
 

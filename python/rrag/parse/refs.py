@@ -173,7 +173,7 @@ class Collector:
             refs.append(("const", self.owner(fpos, end), path, "", line))
 
 
-_SCREAMING = re.compile(rb"(?<![\w$])[A-Z][A-Z0-9_]*[A-Z0-9](?!\w)")
+_SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 
 
 def _first(t: tuple) -> int:
