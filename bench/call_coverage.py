@@ -8,7 +8,9 @@ For each crate (regex, clap, chrono, nom, url from /usr/share/cargo/registry, re
     or not: a call on a receiver of unknown type is still a call);
   * resolution: stored `calls` edges with a target item / all `calls` edges;
   * uses_const: reads of the crate's const/static names in bodies (same independent walk,
-    declarations excluded) with a `uses_const` edge on that line;
+    declarations excluded; names of two letters or more, one-letter names being generic
+    parameters by convention; `P::NAME` only when P is the type or module holding a const
+    NAME, or Self: `i64::MAX` is not the crate's MAX) with a `uses_const` edge on that line;
   * tests: #[test] functions whose visible calls name a non-test fn of the crate, with at
     least one `tests` edge.
 Writes bench/results/call_coverage.json and prints a table.
@@ -65,7 +67,12 @@ def _walk(node, line_of, out_calls: list, out_idents: list, depth: int = 0) -> N
             if parent is not None and parent.type not in DECL and not (
                     parent.type == "scoped_identifier"
                     and parent.child_by_field_name("name") != n):
-                out_idents.append((line_of(n.start_point[0]), n.text.decode()))
+                owner = ""
+                if parent.type == "scoped_identifier":
+                    path = parent.child_by_field_name("path")
+                    owner = path.text.decode().split("::<")[0].rsplit("::", 1)[-1] \
+                        if path is not None else ""
+                out_idents.append((line_of(n.start_point[0]), n.text.decode(), owner))
         elif t == "macro_invocation" and depth < 4:
             name_node = n.child_by_field_name("macro")
             tree = next((c for c in n.children if c.type == "token_tree"), None)
@@ -94,7 +101,7 @@ def visible(root: Path) -> tuple[Counter, Counter]:
         i: list = []
         _walk(tree.root_node, lambda r: r + 1, c, i)
         calls.update((rel, line, name) for line, name in c)
-        idents.update((rel, line, name) for line, name in i)
+        idents.update((rel, *ident) for ident in i)
     return calls, idents
 
 
@@ -130,18 +137,34 @@ def measure(crate: str) -> dict:
     captured = sum((calls & refs).values())
     call_rows = [e for e in edges if e[0] == "calls"]
     resolved = sum(1 for e in call_rows if e[2] is not None)
-    consts = {r[1] for r in items.values() if r[0] in ("const", "static")}
-    reads = Counter({k: v for k, v in idents.items() if k[2] in consts})
+    owners: dict[str, set[str]] = {}
+    for r in items.values():
+        if r[0] in ("const", "static") and len(r[1]) > 1:
+            owners.setdefault(r[1], set()).add(r[4].rsplit("::", 2)[-2] if r[4].count("::")
+                                               else "")
+    reads: Counter = Counter()
+    for (path, line, name, owner), n in idents.items():
+        if name in owners and (not owner or owner in owners[name]
+                               or owner in ("Self", "crate", "self", "super")):
+            reads[(path, line, name)] += n
     const_edges = Counter((e[3], e[4], e[5]) for e in edges if e[0] == "uses_const")
     tests_from = {e[1] for e in edges if e[0] == "tests"}
+    def test_code(r: tuple) -> bool:
+        return any(seg in ("test", "tests") for seg in r[4].split("::")) or \
+            any(d in f"/{r[5]}" for d in ("/tests/", "/benches/", "/examples/"))
+
+    # A call counts as "calls a crate item" when its name is a non-test fn of the crate and
+    # not the name of a test-code fn of the same file (a helper such as textwrap's `wrap`).
+    helpers = {(r[5], r[1]) for r in items.values() if r[0] in ("function", "method")
+               and test_code(r)}
     fn_names = {r[1] for r in items.values() if r[0] in ("function", "method")
-                and "test" not in r[2] and "::tests::" not in r[4]}
+                and not test_code(r)}
     test_fns = [(i, r) for i, r in items.items() if r[0] == "function"
                 and any(a.split("(")[0] == "test" or a.split("(")[0].endswith("::test")
                         for a in json.loads(r[2]))]
     calling = [i for i, r in test_fns
                if any(p == r[5] and r[6] <= line <= r[7] and name in fn_names
-                      for (p, line, name) in calls)]
+                      and (p, name) not in helpers for (p, line, name) in calls)]
     covered = sum(1 for i in calling if i in tests_from)
     return {"crate": crate, "visible_calls": sum(calls.values()), "captured": captured,
             "captured_share": round(captured / max(1, sum(calls.values())), 4),

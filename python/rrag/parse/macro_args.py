@@ -41,6 +41,7 @@ MAX_FILE_EXPAND_STEPS = 200_000
 MAX_EXPANSION_BYTES = 64 * 1024
 
 _SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 RulesFor = Callable[[str, int], "list | None"]
 
 
@@ -57,6 +58,9 @@ class Segment:
     fixed: bool = False  # every node maps to file_start..file_end, line file_row + 1
     doc: bool = False  # a doc-test block: its calls are tests of the documented item
     aliases: dict[str, str] = field(default_factory=dict)  # doc-test `use`s: name -> path
+    # An expansion's names that its invocation's arguments also hold: their references come
+    # from the arguments' own segment, with exact lines; the expansion drops them.
+    skip: frozenset[str] = frozenset()
 
     def map(self, start: int, end: int, row: int) -> tuple[int, int, int]:
         """(file start, file end, 1-based line) of a wrapper node."""
@@ -111,28 +115,32 @@ class Wrapper:
             if tree is None:
                 continue
             name = macro_name(inv)
-            if name in SKIP:
+            if name in SKIP or (seg is not None and name in seg.skip):
                 continue
             expansion = self._expand(name, inv, tree) if self.rules_for is not None else None
+            pieces = []
+            body = tree.text
+            if b"(" in body or b"!" in body or _SCREAMING.search(body):
+                pieces.append((body, False, frozenset()))
             if expansion is not None:
-                body, fixed = b"{" + expansion + b"}", True
-            else:
-                body, fixed = tree.text, False
-                if b"(" not in body and b"!" not in body and not _SCREAMING.search(body):
-                    continue  # no call, nested macro or constant: nothing to find inside
-            first = body[:1]
-            head = b"fn _w(){_m" if first == b"(" and not fixed else b"fn _w(){"
-            wrap_start = size + len(head)
-            start, end, line = _place(inv if fixed else tree, seg)
-            fixed = fixed or (seg is not None and seg.fixed)
-            segs.append(Segment(wrap_start, wrap_start + len(body), start,
-                                end if fixed else start + len(body), row, line - 1, fixed,
-                                seg is not None and seg.doc,
-                                seg.aliases if seg is not None else {}))
-            piece = b"".join((head, body, b";}\n"))
-            parts.append(piece)
-            size += len(piece)
-            row += piece.count(b"\n")
+                # The arguments' own calls come from their verbatim copy above (exact lines);
+                # the expansion adds what the macro's body calls (at the invocation's line).
+                pieces.append((b"{" + expansion + b"}", True,
+                               frozenset(w.decode() for w in _WORD.findall(body))))
+            for body, fixed, skip in pieces:
+                head = b"fn _w(){_m" if body[:1] == b"(" and not fixed else b"fn _w(){"
+                wrap_start = size + len(head)
+                start, end, line = _place(inv if fixed else tree, seg)
+                fixed = fixed or (seg is not None and seg.fixed)
+                segs.append(Segment(wrap_start, wrap_start + len(body), start,
+                                    end if fixed else start + len(body), row, line - 1, fixed,
+                                    seg is not None and seg.doc,
+                                    seg.aliases if seg is not None else {},
+                                    skip | seg.skip if seg is not None else skip))
+                piece = b"".join((head, body, b";}\n"))
+                parts.append(piece)
+                size += len(piece)
+                row += piece.count(b"\n")
             if size > MAX_WRAPPER_BYTES:
                 break
         return b"".join(parts), segs

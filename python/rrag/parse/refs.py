@@ -99,11 +99,16 @@ class Collector:
             idx = self.owner(fpos, end)
             if name == "callee":
                 call = _callee(node, envs.get((idx, doc), _EMPTY))
+                if call is not None and seg is not None and seg.skip and \
+                        (call[2] or call[1].rsplit("::", 1)[-1]) in seg.skip:
+                    continue
                 if call is not None:
                     if doc:
                         call = _doc_call(call, seg.aliases if seg is not None else {})
                     refs.append((call[0], idx, call[1], call[2], line))
             elif name == "mac":
+                if seg is not None and seg.skip and _text(node).rsplit("::", 1)[-1] in seg.skip:
+                    continue
                 inv = node.parent
                 if inv is not None and (segs is not None or wants_args(inv)):
                     pending.append(Pending(inv, seg))
@@ -167,7 +172,8 @@ class Collector:
                 fpos, end, line = start, stop, node.start_point[0] + 1
             else:
                 k = bisect.bisect_right(seg_starts, start) - 1
-                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
+                if k < 0 or stop > segs[k].wrap_end or segs[k].doc or \
+                        path.rsplit("::", 1)[-1] in segs[k].skip:
                     continue
                 fpos, end, line = segs[k].map(start, stop, node.start_point[0])
             refs.append(("const", self.owner(fpos, end), path, "", line))
@@ -228,12 +234,15 @@ def _const_path(node: Any) -> str:
         if outer is not None and outer.type in ("scoped_identifier", "use_declaration",
                                                 "scoped_use_list", "use_as_clause", "use_list"):
             return ""
-        return _text(parent)
+        text = _text(parent)
+        # `Date::<Utc>::MAX_UTC`: the type's arguments do not name anything.
+        return _GENERIC_ARGS.sub("", text) if "<" in text else text
     if kind in _NOT_READS:
         return ""
     return _text(node)
 
 
+_GENERIC_ARGS = re.compile(r"::<[^<>]*(?:<[^<>]*>[^<>]*)*>")
 _NOT_READS = frozenset((
     "const_item", "static_item", "enum_variant", "function_item", "let_declaration",
     "parameter", "macro_invocation", "use_declaration", "scoped_use_list", "use_as_clause",
