@@ -68,6 +68,12 @@ def _walk(node, line_of, out_calls: list, out_idents: list, depth: int = 0) -> N
                     parent.type == "scoped_identifier"
                     and parent.child_by_field_name("name") != n):
                 owner = ""
+                up = parent
+                while up is not None and up.type in ("scoped_identifier", "scoped_use_list",
+                                                     "use_list", "use_as_clause"):
+                    up = up.parent
+                if up is not None and up.type == "use_declaration":
+                    continue  # an import, not a read
                 if parent.type == "scoped_identifier":
                     path = parent.child_by_field_name("path")
                     owner = path.text.decode().split("::<")[0].rsplit("::", 1)[-1] \

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import tree_sitter
@@ -118,15 +119,42 @@ def confirms(edge: dict, error: dict) -> bool:
     return msg.startswith("cannot find function")
 
 
-def check(root: Path, tmp: Path, sample: list[dict], outside_src: bool) -> list[dict]:
+def dev_deps_available(root: Path) -> bool:
+    """Whether every dev-dependency is in the registry (else only the lib and its unit tests
+    can be built offline)."""
+    manifest = tomllib.loads((root / "Cargo.toml").read_text())
+    tables = [manifest.get("dev-dependencies", {})]
+    tables += [t.get("dev-dependencies", {}) for t in manifest.get("target", {}).values()]
+    have = {p.name.rsplit("-", 1)[0] for p in REGISTRY.iterdir()}
+    return all((spec.get("package", name) if isinstance(spec, dict) else name) in have
+               for table in tables for name, spec in table.items())
+
+
+def _strip_dev_deps(manifest: Path) -> None:
+    out, skip = [], False
+    for line in manifest.read_text().split("\n"):
+        if line.startswith("["):
+            skip = "dev-dependencies" in line or line.startswith(("[[bench]]", "[[test]]",
+                                                                  "[[example]]"))
+        if not skip:
+            out.append(line)
+    manifest.write_text("\n".join(out))
+
+
+def check(root: Path, tmp: Path, sample: list[dict], outside_src: bool,
+          lib_only: bool = False) -> list[dict]:
     work = tmp / ("crate-tests" if outside_src else "crate-src")
     shutil.copytree(root, work)
     (work / "Cargo.lock").unlink(missing_ok=True)
     for edge in sample:
         if edge["path"].startswith("src/") != outside_src:
             edge["renamed"] = rename_site(work, edge)
+    targets = ["--all-targets"]
+    if lib_only:  # dev-dependencies missing offline: the lib and its unit tests only
+        _strip_dev_deps(work / "Cargo.toml")
+        targets = ["--lib", "--profile", "test"]
     proc = subprocess.run(
-        ["cargo", "check", "--offline", "--all-targets", "--message-format=short"],
+        ["cargo", "check", "--offline", *targets, "--message-format=short"],
         cwd=work, capture_output=True, text=True,
         env={**os.environ, "CARGO_TARGET_DIR": os.environ.get(
             "RRAG_CHECK_TARGET", str(Path(tempfile.gettempdir()) / "rrag-macro-check"))})
@@ -141,6 +169,9 @@ def run_crate(crate: str, n: int, seed: int) -> dict:
             edge["site_line"] = site_line(root, edge)
         expanded = sum(1 for e in found if not e["site_line"])
         found = [e for e in found if e["site_line"]]
+        lib_only = not dev_deps_available(root)
+        if lib_only:
+            found = [e for e in found if e["path"].startswith("src/")]
         # One sampled edge per calling function: a second renamed call in the same body (a
         # builder chain) has no type left for rustc to report against, and a spread sample
         # says more than 20 links of one chain.
@@ -153,11 +184,13 @@ def run_crate(crate: str, n: int, seed: int) -> dict:
                 sample.append(edge)
         (Path(tmp) / ".cargo").mkdir()
         (Path(tmp) / ".cargo" / "config.toml").write_text(CONFIG)
-        errors = check(root, Path(tmp), sample, False) + check(root, Path(tmp), sample, True)
+        errors = check(root, Path(tmp), sample, False, lib_only)
+        if not lib_only:
+            errors += check(root, Path(tmp), sample, True)
     for edge in sample:
         edge["crate"] = crate
         edge["confirmed"] = any(confirms(edge, e) for e in errors)
-    return {"crate": crate, "candidates": len(found), "from_expansions_not_checked": expanded,
+    return {"crate": crate, "lib_only": lib_only, "candidates": len(found), "from_expansions_not_checked": expanded,
             "sampled": len(sample), "confirmed": sum(e["confirmed"] for e in sample),
             "errors_seen": len(errors), "edges": sample, "errors": errors}
 

@@ -128,6 +128,8 @@ class Resolver:
     def method_of(self, type_item: GraphItem, name: str) -> list[GraphItem]:
         found = self.s.members(type_item).get(name, [])
         found = [f for f in found if f.kind in CALLABLE]
+        if len(found) > 1 and all(f.qualname == found[0].qualname for f in found):
+            return found[:1]  # cfg alternatives of one method (wasm / unix / ...): one item
         if found:
             return found
         traits = self.supertraits(type_item) if type_item.kind == "trait" else \

@@ -52,7 +52,18 @@ def describe(node: Any, env: dict[str, Any], depth: int = 0) -> Any:
         return ""
     kind = node.type
     if kind == "identifier":
-        return env.get(_text(node), "")
+        name = _text(node)
+        found = env.get(name, "")
+        if not found and name[:1].isupper() and not name.isupper():
+            return name  # a unit struct as a value: `Utc.with_ymd_and_hms(..)`
+        return found
+    if kind == "scoped_identifier":
+        # `Month::January.succ()`: a variant (CamelCase last segment) is a value of its enum.
+        path, name = node.child_by_field_name("path"), node.child_by_field_name("name")
+        if path is not None and name is not None and _text(name)[:1].isupper() \
+                and not _text(name).isupper():
+            return _text(path)
+        return ""
     if kind == "self":
         return "Self"
     if kind == "field_expression":

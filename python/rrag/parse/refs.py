@@ -239,6 +239,8 @@ def _const_path(node: Any) -> str:
         return _GENERIC_ARGS.sub("", text) if "<" in text else text
     if kind in _NOT_READS:
         return ""
+    if kind == "tuple_struct_pattern" and parent.child_by_field_name("type") == node:
+        return ""  # `FOO(x) =>`: a tuple struct or variant; `Some(FOO)` is a const read
     return _text(node)
 
 
@@ -246,7 +248,7 @@ _GENERIC_ARGS = re.compile(r"::<[^<>]*(?:<[^<>]*>[^<>]*)*>")
 _NOT_READS = frozenset((
     "const_item", "static_item", "enum_variant", "function_item", "let_declaration",
     "parameter", "macro_invocation", "use_declaration", "scoped_use_list", "use_as_clause",
-    "use_list", "tuple_struct_pattern", "attribute", "macro_definition", "call_expression",
+    "use_list", "attribute", "macro_definition", "call_expression",
     "closure_parameters", "mod_item", "const_parameter", "field_pattern", "token_tree",
 ))
 
