@@ -8,7 +8,7 @@ For each crate (regex, clap, chrono, nom, url from /usr/share/cargo/registry, re
     or not: a call on a receiver of unknown type is still a call);
   * resolution: stored `calls` edges with a target item / all `calls` edges;
   * uses_const: reads of the crate's const/static names in bodies (same independent walk,
-    declarations excluded; names of two letters or more, one-letter names being generic
+    declarations excluded, and names a function body declares itself; names of two letters or more, one-letter names being generic
     parameters by convention; `P::NAME` only when P is the type or module holding a const
     NAME, or Self: `i64::MAX` is not the crate's MAX) with a `uses_const` edge on that line;
   * tests: #[test] functions whose visible calls name a non-test fn of the crate, with at
@@ -62,6 +62,10 @@ def _walk(node, line_of, out_calls: list, out_idents: list, depth: int = 0) -> N
                     name = fn.text.decode().rsplit("::", 1)[-1]
                 if name and not (depth and name == "_m"):  # the wrapper's own call
                     out_calls.append((line_of(fn.start_point[0]), name))
+        elif t in ("const_item", "static_item") and _in_fn(n):
+            name = n.child_by_field_name("name")
+            if name is not None:  # a body's own constant: not an item of the index
+                out_idents.append((0, name.text.decode(), "<local>"))
         elif t == "identifier":
             parent = n.parent
             if parent is not None and parent.type not in DECL and not (
@@ -95,6 +99,15 @@ def _walk(node, line_of, out_calls: list, out_idents: list, depth: int = 0) -> N
                       depth + 1)
             continue
         stack.extend(n.children)
+
+
+def _in_fn(node) -> bool:
+    cur = node.parent
+    while cur is not None:
+        if cur.type == "function_item":
+            return True
+        cur = cur.parent
+    return False
 
 
 def visible(root: Path) -> tuple[Counter, Counter]:
@@ -149,7 +162,10 @@ def measure(crate: str) -> dict:
             owners.setdefault(r[1], set()).add(r[4].rsplit("::", 2)[-2] if r[4].count("::")
                                                else "")
     reads: Counter = Counter()
+    local = {(path, name) for (path, _, name, owner) in idents if owner == "<local>"}
     for (path, line, name, owner), n in idents.items():
+        if (path, name) in local:
+            continue
         if name in owners and (not owner or owner in owners[name]
                                or owner in ("Self", "crate", "self", "super")):
             reads[(path, line, name)] += n

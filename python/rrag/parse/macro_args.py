@@ -11,10 +11,10 @@ positions are those of the file. All invocations of a file go into ONE wrapper p
 (one parse per invocation cost +25 % index time); invocations found inside the arguments
 (``vec![format!(..)]``) form the next round's wrapper.
 
-A workspace ``macro_rules!`` macro (same file or ``crate_macros``) is expanded with the
-transcriber instead when a rule matches; its expansion is copied as a ``fixed`` segment whose
-references all land on the invocation (the expansion's text is not in the file). Doc-test
-blocks use fixed segments too (rrag.parse.doctests).
+A workspace ``macro_rules!`` macro (same file or ``crate_macros``) gets, besides its arguments,
+the references of the rule that matches (rrag.parse.macro_templates), at the invocation's
+line. Doc-test blocks use ``fixed`` segments whose references all land on the documented item
+(rrag.parse.doctests).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .macro_match import expand_rules
-from .macro_rules import Budget, TooBig, render, tokens
 
 # Arguments that are not expressions evaluated at run time (or not Rust at all).
 SKIP = frozenset((
@@ -36,12 +34,8 @@ SKIP = frozenset((
 ITEM_LEVEL = frozenset(("source_file", "declaration_list"))
 MAX_ROUNDS = 4  # nested invocations: vec![format!("{}", f(x))] needs two
 MAX_WRAPPER_BYTES = 8 * 1024 * 1024
-MAX_EXPAND_STEPS = 20_000  # per expression-position expansion
-MAX_FILE_EXPAND_STEPS = 200_000
-MAX_EXPANSION_BYTES = 64 * 1024
 
 _SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 RulesFor = Callable[[str, int], "list | None"]
 
 
@@ -58,9 +52,6 @@ class Segment:
     fixed: bool = False  # every node maps to file_start..file_end, line file_row + 1
     doc: bool = False  # a doc-test block: its calls are tests of the documented item
     aliases: dict[str, str] = field(default_factory=dict)  # doc-test `use`s: name -> path
-    # An expansion's names that its invocation's arguments also hold: their references come
-    # from the arguments' own segment, with exact lines; the expansion drops them.
-    skip: frozenset[str] = frozenset()
 
     def map(self, start: int, end: int, row: int) -> tuple[int, int, int]:
         """(file start, file end, 1-based line) of a wrapper node."""
@@ -99,11 +90,7 @@ def wants_args(inv: Any) -> bool:
 
 
 class Wrapper:
-    """Builds one round's wrapper source from the pending invocations."""
-
-    def __init__(self, rules_for: RulesFor | None) -> None:
-        self.rules_for = rules_for
-        self.steps_left = MAX_FILE_EXPAND_STEPS
+    """Builds one round's wrapper source from the pending invocations' arguments."""
 
     def build(self, pending: list[Pending]) -> tuple[bytes, list[Segment]]:
         parts: list[bytes] = []
@@ -111,67 +98,37 @@ class Wrapper:
         size = row = 0
         for item in pending:
             inv, seg = item.node, item.seg
-            tree = _token_tree(inv)
-            if tree is None:
+            tree = token_tree(inv)
+            if tree is None or macro_name(inv) in SKIP:
                 continue
-            name = macro_name(inv)
-            if name in SKIP or (seg is not None and name in seg.skip):
-                continue
-            expansion = self._expand(name, inv, tree) if self.rules_for is not None else None
-            pieces = []
             body = tree.text
-            if b"(" in body or b"!" in body or _SCREAMING.search(body):
-                pieces.append((body, False, frozenset()))
-            if expansion is not None:
-                # The arguments' own calls come from their verbatim copy above (exact lines);
-                # the expansion adds what the macro's body calls (at the invocation's line).
-                pieces.append((b"{" + expansion + b"}", True,
-                               frozenset(w.decode() for w in _WORD.findall(body))))
-            for body, fixed, skip in pieces:
-                head = b"fn _w(){_m" if body[:1] == b"(" and not fixed else b"fn _w(){"
-                wrap_start = size + len(head)
-                start, end, line = _place(inv if fixed else tree, seg)
-                fixed = fixed or (seg is not None and seg.fixed)
-                segs.append(Segment(wrap_start, wrap_start + len(body), start,
-                                    end if fixed else start + len(body), row, line - 1, fixed,
-                                    seg is not None and seg.doc,
-                                    seg.aliases if seg is not None else {},
-                                    skip | seg.skip if seg is not None else skip))
-                piece = b"".join((head, body, b";}\n"))
-                parts.append(piece)
-                size += len(piece)
-                row += piece.count(b"\n")
+            if b"(" not in body and b"!" not in body and not _SCREAMING.search(body):
+                continue  # no call, nested macro or constant: nothing to find inside
+            head = b"fn _w(){_m" if body[:1] == b"(" else b"fn _w(){"
+            wrap_start = size + len(head)
+            start, end, line = place(tree, seg)
+            fixed = seg is not None and seg.fixed
+            segs.append(Segment(wrap_start, wrap_start + len(body), start,
+                                end if fixed else start + len(body), row, line - 1, fixed,
+                                seg is not None and seg.doc,
+                                seg.aliases if seg is not None else {}))
+            piece = b"".join((head, body, b";}\n"))
+            parts.append(piece)
+            size += len(piece)
+            row += piece.count(b"\n")
             if size > MAX_WRAPPER_BYTES:
                 break
         return b"".join(parts), segs
 
-    def _expand(self, name: str, inv: Any, tree: Any) -> bytes | None:
-        assert self.rules_for is not None
-        found = self.rules_for(name, inv.start_byte)
-        if not found or self.steps_left <= 0:
-            return None
-        budget = Budget(min(MAX_EXPAND_STEPS, self.steps_left))
-        try:
-            output = expand_rules(found, tokens(tree, budget), budget)
-        except (TooBig, RecursionError):
-            output = None
-        self.steps_left -= min(MAX_EXPAND_STEPS, self.steps_left) - max(0, budget.left)
-        if output is None:
-            return None
-        pieces: list[str] = []
-        render(output, pieces)
-        text = "".join(pieces).encode("utf-8")
-        return text if len(text) <= MAX_EXPANSION_BYTES else None
 
-
-def _token_tree(inv: Any) -> Any:
+def token_tree(inv: Any) -> Any:
     for child in inv.children:
         if child.type == "token_tree":
             return child
     return None
 
 
-def _place(node: Any, seg: Segment | None) -> tuple[int, int, int]:
+def place(node: Any, seg: Segment | None) -> tuple[int, int, int]:
     """Where ``node`` is in the file: its own span, or mapped through its tree's segment."""
     if seg is None:
         return node.start_byte, node.end_byte, node.start_point[0] + 1

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .doctests import doc_wrapper
-from .macro_args import MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, wants_args
+from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, macro_name, place,
+                         token_tree, wants_args)
+from .macro_templates import Templates
 from .model import Item
 from .ref_nodes import flatten_use, type_ref
 from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
@@ -99,16 +101,11 @@ class Collector:
             idx = self.owner(fpos, end)
             if name == "callee":
                 call = _callee(node, envs.get((idx, doc), _EMPTY))
-                if call is not None and seg is not None and seg.skip and \
-                        (call[2] or call[1].rsplit("::", 1)[-1]) in seg.skip:
-                    continue
                 if call is not None:
                     if doc:
                         call = _doc_call(call, seg.aliases if seg is not None else {})
                     refs.append((call[0], idx, call[1], call[2], line))
             elif name == "mac":
-                if seg is not None and seg.skip and _text(node).rsplit("::", 1)[-1] in seg.skip:
-                    continue
                 inv = node.parent
                 if inv is not None and (segs is not None or wants_args(inv)):
                     pending.append(Pending(inv, seg))
@@ -172,14 +169,35 @@ class Collector:
                 fpos, end, line = start, stop, node.start_point[0] + 1
             else:
                 k = bisect.bisect_right(seg_starts, start) - 1
-                if k < 0 or stop > segs[k].wrap_end or segs[k].doc or \
-                        path.rsplit("::", 1)[-1] in segs[k].skip:
+                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
                     continue
                 fpos, end, line = segs[k].map(start, stop, node.start_point[0])
             refs.append(("const", self.owner(fpos, end), path, "", line))
 
 
 _SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+
+
+def _add_templates(self: Collector, pending: list[Pending], templates: Templates) -> None:
+    """What the matched rules of workspace macros add beyond their arguments, at the
+    invocation's line (in a doc test: only its calls, as tests)."""
+    for item in pending:
+        tree = token_tree(item.node)
+        if tree is None:
+            continue
+        refs = templates.refs(macro_name(item.node), item.node, tree)
+        if not refs:
+            continue
+        start, end, line = place(item.node, item.seg)
+        idx = self.owner(start, end)
+        doc = item.seg is not None and item.seg.doc
+        for ref in refs:
+            if doc and ref[0] not in ("call", "mcall"):
+                continue
+            self.refs.append(("t" + ref[0] if doc else ref[0], idx, ref[2], ref[3], line))
+
+
+Collector.add_templates = _add_templates  # type: ignore[attr-defined]
 
 
 def _first(t: tuple) -> int:
@@ -264,10 +282,13 @@ def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None
         text, segs = doc_wrapper(items)
         if segs:
             pending += collector.feed(_parse(text), segs)
-    wrapper = Wrapper(rules_for)
+    wrapper = Wrapper()
+    templates = Templates(rules_for, extract_refs, _parse) if rules_for is not None else None
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
+        if templates is not None:
+            collector.add_templates(pending, templates)
         text, segs = wrapper.build(pending)
         if not segs:
             break
