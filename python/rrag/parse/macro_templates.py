@@ -63,6 +63,15 @@ def matched_body(found: list, toks: list[tuple], budget: Budget) -> list[tuple] 
     return None
 
 
+def _unalias(ref: tuple, aliases: dict[str, str]) -> tuple:
+    if not aliases or ref[0] not in ("call", "const", "type") or not isinstance(ref[2], str):
+        return ref
+    head, sep, rest = ref[2].partition("::")
+    if head in aliases:
+        return (ref[0], ref[1], aliases[head] + sep + rest, *ref[3:])
+    return ref
+
+
 class Templates:
     """Template references of the workspace macros one file invokes."""
 
@@ -99,7 +108,11 @@ class Templates:
             render(template(body), pieces)
             text = ("fn _w(){{" + "".join(pieces) + "};}\n").encode("utf-8")
             holder = Item("file", "", "", "", 0, len(text), 1, 1, "")
-            refs = [r for r in self.extract(self.parse(text), [holder], self.rules_for)
+            found = self.extract(self.parse(text), [holder], self.rules_for)
+            # The body's own `use`s (`{ use regex::Regex; Regex::new($re) }`) name its paths.
+            aliases = {(r[3] or r[2].rsplit("::", 1)[-1]): r[2] for r in found
+                       if r[0] == "use" and not r[2].endswith("*")}
+            refs = [_unalias(r, aliases) for r in found
                     if r[0] in KEPT and PLACEHOLDER not in repr(r[2:4])]
         except (TooBig, RecursionError):
             refs = []
