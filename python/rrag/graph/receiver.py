@@ -12,6 +12,7 @@ unresolved with its candidates, as before.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ PAYLOAD = frozenset(("Option", "Result", "Box", "Rc", "Arc", "Poll", "LockResult
 SEQUENCES = frozenset(("Option", "Vec", "VecDeque", "HashSet", "BTreeSet", "BinaryHeap",
                        "LinkedList", "Box", "IntoIter", "Iter"))
 MAX_STEPS = 16
+_TURBOFISH = re.compile(r"::<.*$")
 
 
 @dataclass(slots=True)
@@ -140,8 +142,24 @@ class TypeFlow:
             return self.r.field_types.get(base.id, {}).get(desc[2])
         return None
 
+    def call_target(self, owner: GraphItem, callee: str) -> tuple[GraphItem | None,
+                                                                   GraphItem | None]:
+        """The one function a call path names (and the type ``Self`` is there), or None."""
+        callee = _TURBOFISH.sub("", callee)
+        if callee.startswith("Self::"):
+            found, self_type = self.r.self_methods(owner, callee[6:])
+            return (found[0], self_type) if len(found) == 1 else (None, None)
+        head, _, last = callee.rpartition("::")
+        if head:
+            prefix, _ = self.r.s.resolve(self.r.s.scope(owner), head)
+            if prefix is not None and prefix.kind in TYPE_KINDS:
+                found = self.r.method_of(prefix, last)
+                return (found[0], prefix) if len(found) == 1 else (None, None)
+        target, _ = self.r.s.resolve(self.r.s.scope(owner), callee)
+        return (target, None) if target is not None and target.kind in ("function", "method") else (None, None)
+
     def _call(self, owner: GraphItem, path: str) -> TypeRef | GraphItem | None:
-        target, self_item = self.r.call_target(owner, path)
+        target, self_item = self.call_target(owner, path)
         if target is not None:
             ret = self.returns(target)
             return TypeRef(ret, target, self_item) if ret else None

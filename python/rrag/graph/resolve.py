@@ -187,22 +187,6 @@ class Resolver:
             return target if target is not None and target.kind in TYPE_KINDS else None
         return None
 
-    def call_target(self, owner: GraphItem, callee: str) -> tuple[GraphItem | None,
-                                                                   GraphItem | None]:
-        """The one function a call path names (and the type ``Self`` is there), or None."""
-        callee = re.sub(r"::<.*$", "", callee)
-        if callee.startswith("Self::"):
-            found, self_type = self.self_methods(owner, callee[6:])
-            return (found[0], self_type) if len(found) == 1 else (None, None)
-        head, _, last = callee.rpartition("::")
-        if head:
-            prefix, _ = self.s.resolve(self.s.scope(owner), head)
-            if prefix is not None and prefix.kind in TYPE_KINDS:
-                found = self.method_of(prefix, last)
-                return (found[0], prefix) if len(found) == 1 else (None, None)
-        target, _ = self.s.resolve(self.s.scope(owner), callee)
-        return (target, None) if target is not None and target.kind in CALLABLE else (None, None)
-
     # -- one reference -> at most one edge ------------------------------------------------
     def edge(self, ref: list, owner: GraphItem, path: str) -> EdgeRow | None:
         kind, _, a, b, line = ref[:5]

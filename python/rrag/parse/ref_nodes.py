@@ -6,6 +6,7 @@ generic bound or a supertrait from its parents. Pure functions over tree-sitter 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _SKIP_TYPES = frozenset(("Self",))
@@ -80,3 +81,35 @@ def _in_bounds(node: Any) -> str:
         cur = cur.parent
         depth += 1
     return ""
+
+
+def const_path(node: Any) -> str:
+    """``MAX`` or ``Self::MAX`` / ``consts::MAX`` as read; "" where the name is not a read."""
+    parent = node.parent
+    if parent is None:
+        return ""
+    kind = parent.type
+    if kind == "scoped_identifier":
+        if parent.child_by_field_name("name") != node:
+            return ""
+        outer = parent.parent
+        if outer is not None and outer.type in ("scoped_identifier", "use_declaration",
+                                                "scoped_use_list", "use_as_clause", "use_list"):
+            return ""
+        text = _text(parent)
+        # `Date::<Utc>::MAX_UTC`: the type's arguments do not name anything.
+        return _GENERIC_ARGS.sub("", text) if "<" in text else text
+    if kind in _NOT_READS:
+        return ""
+    if kind == "tuple_struct_pattern" and parent.child_by_field_name("type") == node:
+        return ""  # `FOO(x) =>`: a tuple struct or variant; `Some(FOO)` is a const read
+    return _text(node)
+
+
+_GENERIC_ARGS = re.compile(r"::<[^<>]*(?:<[^<>]*>[^<>]*)*>")
+_NOT_READS = frozenset((
+    "const_item", "static_item", "enum_variant", "function_item", "let_declaration",
+    "parameter", "macro_invocation", "use_declaration", "scoped_use_list", "use_as_clause",
+    "use_list", "attribute", "macro_definition", "call_expression",
+    "closure_parameters", "mod_item", "const_parameter", "field_pattern", "token_tree",
+))

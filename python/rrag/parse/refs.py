@@ -26,7 +26,7 @@ from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, macro_
                          token_tree, wants_args)
 from .macro_templates import Templates
 from .model import Item
-from .ref_nodes import flatten_use, type_ref
+from .ref_nodes import const_path, flatten_use, type_ref
 from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
                         param_binding, type_path)
 
@@ -162,7 +162,7 @@ class Collector:
             if node is None or node.type != "identifier" or node.start_byte != start \
                     or node.end_byte != stop:
                 continue
-            path = _const_path(node)
+            path = const_path(node)
             if not path:
                 continue
             if segs is None:
@@ -237,38 +237,6 @@ def _unalias(desc: Any, aliases: dict[str, str]) -> Any:
         return desc
     return [_unalias(d, aliases) if isinstance(d, (str, list)) and i == 1 else d
             for i, d in enumerate(desc)]
-
-
-def _const_path(node: Any) -> str:
-    """``MAX`` or ``Self::MAX`` / ``consts::MAX`` as read; "" where the name is not a read."""
-    parent = node.parent
-    if parent is None:
-        return ""
-    kind = parent.type
-    if kind == "scoped_identifier":
-        if parent.child_by_field_name("name") != node:
-            return ""
-        outer = parent.parent
-        if outer is not None and outer.type in ("scoped_identifier", "use_declaration",
-                                                "scoped_use_list", "use_as_clause", "use_list"):
-            return ""
-        text = _text(parent)
-        # `Date::<Utc>::MAX_UTC`: the type's arguments do not name anything.
-        return _GENERIC_ARGS.sub("", text) if "<" in text else text
-    if kind in _NOT_READS:
-        return ""
-    if kind == "tuple_struct_pattern" and parent.child_by_field_name("type") == node:
-        return ""  # `FOO(x) =>`: a tuple struct or variant; `Some(FOO)` is a const read
-    return _text(node)
-
-
-_GENERIC_ARGS = re.compile(r"::<[^<>]*(?:<[^<>]*>[^<>]*)*>")
-_NOT_READS = frozenset((
-    "const_item", "static_item", "enum_variant", "function_item", "let_declaration",
-    "parameter", "macro_invocation", "use_declaration", "scoped_use_list", "use_as_clause",
-    "use_list", "attribute", "macro_definition", "call_expression",
-    "closure_parameters", "mod_item", "const_parameter", "field_pattern", "token_tree",
-))
 
 
 def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None,
