@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -138,16 +139,18 @@ def test_picking_each_model_makes_ask_answer_with_it(machine, server, monkeypatc
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("damage", ["moved", "unreadable"])
+@pytest.mark.parametrize("damage", ["moved", "unreadable", "overwritten"])
 def test_a_picked_model_that_is_gone_gives_one_message(machine, damage):
     picked = rrag_json("models", "use", OLLAMA_NAME)
     blob = Path(picked["llm"]["model_path"])
-    if damage == "moved":
-        blob.rename(blob.with_name("elsewhere"))
-    else:
+    blob.unlink()  # the blob is a hard link of the real model: never damage that
+    if damage == "unreadable":
         if os.geteuid() == 0:
             pytest.skip("root reads files whatever their mode")
+        shutil.copyfile(real_model(), blob)
         blob.chmod(0)
+    elif damage == "overwritten":
+        blob.write_bytes(b"<html>not a model</html>")
     proc = rrag("ask", "What does Circle::area compute?", "--root", str(machine), check=False)
     assert proc.returncode == 1
     lines = [l for l in proc.stderr.splitlines() if l.strip()]
