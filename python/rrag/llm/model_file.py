@@ -40,7 +40,7 @@ def resolve_model_path(cfg: LlmConfig) -> Path:
     return found
 
 
-PICK = "`rrag models use NAME` (or :RragModel in the editor)"
+PICK = "`rrag models use NAME` or :RragModel"
 
 
 def _fix(path: Path) -> str:

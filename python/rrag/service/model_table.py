@@ -72,8 +72,8 @@ def table(listing: dict[str, Any]) -> dict[str, Any]:
     (1-based line -> the model's key and name), plus ``notes`` (the current model's problem)."""
     models = listing.get("models") or []
     rows = [cells(e) for e in models]
-    widths = [max([len(COLUMNS[i])] + [len(r[i]) for r in rows if i < len(r)])
-              for i in range(len(COLUMNS))]
+    widths = [max([len(COLUMNS[i])] + [len(r[i]) for r in rows if len(r) == len(COLUMNS)
+                                       or i < len(r) - 1]) for i in range(len(COLUMNS))]
 
     def line(mark: str, values: list[str]) -> str:
         if len(values) < len(COLUMNS):  # an unreadable file: its reason fills the rest

@@ -177,4 +177,4 @@ def use_model(name: str, config: Config, listing: dict[str, Any] | None = None
     path = write_settings("llm", values)
     shown = describe(entry)
     return {"picked": entry, "llm": values, "config_file": str(path),
-            "message": f"rrag: the next requests use {shown} (written to {path})"}
+            "message": f"rrag: the next requests use {shown}; written to {path}"}
