@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..config import Config, config_file, load_config
+from ..config import Config
 from ..errors import RragError
 from ..paths import index_db_path
 from ..service.deps import workspace_locking
@@ -27,7 +27,7 @@ from . import jobs
 from .buffers import CARRY_BUFFERS, BufferTexts
 from .doctor import doctor_report
 from .events import Emitter, clean, error_payload
-from .models import ModelRequests
+from .models import ModelRequests, SessionConfig
 from .worker import Job, Worker, engine_factory
 
 log = logging.getLogger("rrag.bridge")
@@ -37,24 +37,6 @@ METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_cont
            "rrag_cancel", "rrag_doctor", "rrag_models", "rrag_use_model")
 SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
 MAX_TRACKED_JOBS = 64
-
-
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 class Bridge:
@@ -70,9 +52,8 @@ class Bridge:
         self._check: dict[Path, Job] = {}
         self.buffers = BufferTexts()  # unsaved buffers the editor sent (see buffers.py)
         self._workspaces: dict[Path, None] = {}  # roots this session sent work to, oldest first
-        self._overrides: dict[str, Any] = {}  # the editor's setup() engine options
-        self._config_stamp: tuple[int, int] | None = None  # the config file as last read
-        self.models = ModelRequests(self.emit, lambda: self.worker.config, self._picked)
+        self.session = SessionConfig(self.worker.set_config)  # config file + setup() options
+        self.models = ModelRequests(self.emit, lambda: self.worker.config, self.session.picked)
 
     def handle(self, method: str, args: Sequence[Any]) -> Any:
         kind = method.removeprefix("rrag_")
@@ -83,7 +64,7 @@ class Bridge:
                 raise RragError(f"unknown method {method}", "update the Lua and Python halves "
                                 "of rrag together")
             if kind not in ("setup", "cancel"):
-                self._follow_config_file()
+                self.session.follow()
             result = handler(req)
             return clean({"id": result.id} if isinstance(result, Job) else result)
         except Exception as exc:  # noqa: BLE001 - the editor gets one line, never a traceback
@@ -95,31 +76,8 @@ class Bridge:
     # -- handlers -------------------------------------------------------------------------
     def on_setup(self, req: dict[str, Any]) -> dict[str, Any]:
         # An empty Lua table arrives as a list; a section the user left empty means "defaults".
-        self._overrides = {k: (v or {}) for k, v in (req.get("engine") or {}).items()}
-        return {"config": self._apply_config().to_dict()}
-
-    def _apply_config(self) -> Config:
-        stamp = _stamp(config_file())
-        config = Config.from_dict(merge(load_config().to_dict(), self._overrides))
-        self._config_stamp = stamp
-        self.worker.set_config(config)  # engines are rebuilt with it before their next job
-        return config
-
-    def _follow_config_file(self) -> None:
-        if _stamp(config_file()) != self._config_stamp:
-            log.info("the config file changed: reloading it")
-            self._apply_config()
-
-    def _picked(self, llm: dict[str, Any]) -> list[str]:
-        """After :RragModel wrote ``llm`` to the config file: this session uses it now, even
-        where its setup() options set those keys (they win again after a restart)."""
-        mine = self._overrides.get("llm") or {}
-        shadowed = sorted(k for k in llm if k in mine and mine[k] != llm[k])
-        if shadowed:
-            self._overrides = merge(self._overrides, {"llm": {k: llm[k] for k in shadowed}})
-        self._apply_config()
-        return [f"note: your setup() sets engine.llm.{k}, which wins over the config file "
-                "after a restart" for k in shadowed]
+        overrides = {k: (v or {}) for k, v in (req.get("engine") or {}).items()}
+        return {"config": self.session.setup(overrides).to_dict()}
 
     def on_models(self, req: dict[str, Any]) -> Any:
         return self.models.list(req)

@@ -13,9 +13,63 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from ..config import Config
+from pathlib import Path
+
+from ..config import Config, config_file, load_config
 from ..service.models import list_models, table, use_model
 from .events import Event, error_payload
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class SessionConfig:
+    def __init__(self, apply: Callable[[Config], None]) -> None:
+        self.apply = apply  # hands a new config to the worker (engines rebuilt before next job)
+        self.overrides: dict[str, Any] = {}  # the editor's setup() engine options
+        self.stamp: tuple[int, int] | None = None  # the config file as last read
+
+    def setup(self, overrides: dict[str, Any]) -> Config:
+        self.overrides = overrides
+        return self.reload()
+
+    def reload(self) -> Config:
+        stamp = _stamp(config_file())
+        config = Config.from_dict(merge(load_config().to_dict(), self.overrides))
+        self.stamp = stamp
+        self.apply(config)
+        return config
+
+    def follow(self) -> None:
+        """Before a request: re-read the config file if it changed since."""
+        if _stamp(config_file()) != self.stamp:
+            self.reload()
+
+    def picked(self, llm: dict[str, Any]) -> list[str]:
+        """After a pick wrote ``llm`` to the config file: this session uses it now, even where
+        its setup() options set those keys (they win again after a restart)."""
+        mine = self.overrides.get("llm") or {}
+        shadowed = sorted(k for k in llm if k in mine and mine[k] != llm[k])
+        if shadowed:
+            self.overrides = merge(self.overrides, {"llm": {k: llm[k] for k in shadowed}})
+        self.reload()
+        return [f"note: your setup() sets engine.llm.{k}, which wins over the config file "
+                "after a restart" for k in shadowed]
 
 
 class ModelRequests:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..config import load_config
+from ..service.model_table import human_bytes
 from ..service.models import list_models, table, use_model
 from .common import add_json, emit_json
 
@@ -44,10 +45,19 @@ def run_list(args: argparse.Namespace) -> int:
     current = listing["current"]
     where = current.get("url") or current.get("path") or ""
     print(f"in use: {current['name']} ({current['backend']}{', ' + where if where else ''})")
+    print(_memory_line(listing["memory"]))
     for note in view["notes"]:
         print(note if note.startswith("rrag:") else f"note: {note}")
     print(f"pick one with `rrag models use NAME` (written to {listing['config_file']})")
     return 0
+
+
+def _memory_line(memory: dict) -> str:
+    """What FITS was measured against: the free memory now, and the GPU's when there is one."""
+    gpu = memory.get("gpu")
+    on_gpu = (f"; GPU: {human_bytes(gpu['free_bytes'])} free of "
+              f"{human_bytes(gpu['total_bytes'])}") if gpu else "; no GPU seen"
+    return f"memory: {human_bytes(memory.get('available_bytes'))} free{on_gpu}"
 
 
 def run_use(args: argparse.Namespace) -> int:
