@@ -118,6 +118,8 @@ def test_picking_each_model_makes_ask_answer_with_it(machine, server, monkeypatc
     answer = rrag_json(*ask)
     assert (answer["backend"], answer["model"]) == ("embedded", models[OLLAMA_NAME]["path"])
     assert answer["model_name"] == OLLAMA_NAME and answer["notice"] is None
+    plain = rrag(*ask).stdout  # the text output names it too, instead of the demo note
+    assert f"\nmodel: {OLLAMA_NAME} (embedded)" in plain and "note: demo model" not in plain
 
     rrag_json("models", "use", "SmolLM2-135M-Instruct-GGUF")  # a unique part of the name
     answer = rrag_json(*ask)
@@ -159,6 +161,37 @@ def test_a_picked_model_that_is_gone_gives_one_message(machine, damage):
     assert "rrag models use NAME" in lines[0] and ":RragModel" in lines[0]
     listing = rrag_json("models", "--no-servers")
     assert listing["current"]["problem"] == lines[0]
+
+
+def test_lm_studio_models_folders_split_files_and_namespaces(machine, tmp_path, monkeypatch):
+    """The other layouts: LM Studio's publisher/repo/file, a folder the config names (a split
+    model listed once, by its first part, with the size of all parts), Ollama outside the
+    library namespace and on another registry."""
+    model, env = real_model(), os.environ
+    lms = Path(env["LMSTUDIO_MODELS"]) / "bartowski" / "SmolLM2-GGUF" / "smol-q4.gguf"
+    lms.parent.mkdir(parents=True)
+    os.symlink(model, lms)
+    mine = tmp_path / "mine" / "deep" / "er"
+    mine.mkdir(parents=True)
+    for part in (1, 2):
+        os.symlink(model, mine / f"big-0000{part}-of-00002.gguf")
+    blob = next((Path(env["OLLAMA_MODELS"]) / "blobs").iterdir())
+    manifests = Path(env["OLLAMA_MODELS"]) / "manifests"
+    for where in ("registry.ollama.ai/someone/coder/7b", "hf.co/org/repo/q4"):
+        (manifests / where).parent.mkdir(parents=True, exist_ok=True)
+        (manifests / where).write_text(json.dumps({"layers": [{
+            "mediaType": "application/vnd.ollama.image.model",
+            "digest": blob.name.replace("sha256-", "sha256:")}]}))
+    cfg = config_file()
+    cfg.write_text(cfg.read_text().replace(
+        "[llm]\n", f"[llm]\nmodel_dirs = [\"{tmp_path / 'mine'}\"]\n"))
+    models = _by_name(rrag_json("models", "--no-servers"))
+    assert models["bartowski/SmolLM2-GGUF/smol-q4.gguf"]["source"] == "lmstudio"
+    split = models["big-00001-of-00002.gguf"]
+    assert split["source"] == "folder" and split["size_bytes"] == 2 * model.stat().st_size
+    assert "big-00002-of-00002.gguf" not in models
+    assert models["someone/coder:7b"]["path"] == models["hf.co/org/repo:q4"]["path"] == str(blob)
+    assert all(m["quantisation"] == "Q4_1" for m in models.values())
 
 
 def test_unknown_and_ambiguous_names_are_one_line_errors(machine):

@@ -146,20 +146,26 @@ def scan_huggingface(root: Path) -> Iterator[Found]:
 
 
 def scan_all(model_dirs: Iterable[str] = ()) -> list[Found]:
-    """Every GGUF of every known store, each path once (the first store to list it names it)."""
+    """Every GGUF of every known store, each file once (the first store to list it names it;
+    Ollama's tags of one blob each)."""
     found: list[Found] = list(scan_ollama(ollama_root()))
     for root in lmstudio_roots():
         found += scan_folder(root, "lmstudio")
     found += scan_huggingface(hf_hub_root())
     for folder in [_home() / "models", *(Path(d).expanduser() for d in model_dirs)]:
         found += scan_folder(folder)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # path -> the store that listed it
+    names: set[str] = set()
     unique = []
-    for item in found:  # the same file twice, or one file in two snapshots of a repository
-        keys = {os.path.abspath(item.path)}
-        if item.source != "folder":  # two folders may hold files of the same name
-            keys.add(f"{item.source}:{item.name}")
-        if not keys & seen:
-            seen |= keys
-            unique.append(item)
+    for item in found:
+        path, name = os.path.abspath(item.path), f"{item.source}:{item.name}"
+        # Ollama tags often share a blob (llama3:latest and llama3:8b): each tag is listed. A
+        # file another store (or a folder scan of the same place) listed already is not, nor
+        # one repository file in two snapshots.
+        if (path in seen and not (seen[path] == item.source == "ollama")) or \
+                (item.source != "folder" and name in names):
+            continue
+        seen.setdefault(path, item.source)
+        names.add(name)
+        unique.append(item)
     return unique

@@ -40,7 +40,8 @@ def _kv_bytes(info: Any, n_ctx: int) -> int:
 
 def _local(found: model_scan.Found, llm: LlmConfig, free: int, gpu: tuple[int, int] | None
            ) -> dict[str, Any] | None:
-    entry: dict[str, Any] = {"name": found.name, "source": found.source, "key": str(found.path),
+    key = found.name if found.source == "ollama" else str(found.path)  # tags may share a blob
+    entry: dict[str, Any] = {"name": found.name, "source": found.source, "key": key,
                              "path": str(found.path), "size_bytes": found.size}
     try:
         info = read_gguf(found.path)
@@ -78,7 +79,9 @@ def _is_current(entry: dict[str, Any], llm: LlmConfig) -> bool:
     if not llm.model_path:
         return entry["source"] == "bundled"
     mine = os.path.abspath(Path(llm.model_path).expanduser())
-    return entry["source"] != "bundled" and os.path.abspath(entry["path"]) == mine
+    same_tag = entry["source"] != "ollama" or not llm.model_name or \
+        entry["name"] == llm.model_name  # Ollama's tags of one blob: the one picked
+    return entry["source"] != "bundled" and os.path.abspath(entry["path"]) == mine and same_tag
 
 
 def current_model(llm: LlmConfig) -> dict[str, Any]:
