@@ -18,6 +18,7 @@ command('RragSearch', call('search'), { nargs = '*', desc = 'rrag: search the in
 command('RragIndex', call('index'), { desc = 'rrag: index the workspace' })
 command('RragStatus', call('status'), { desc = 'rrag: index counts, queue, model, errors' })
 command('RragCancel', call('cancel'), { desc = 'rrag: cancel running requests' })
+command('RragModel', call('model'), { nargs = '?', desc = 'rrag: pick the chat model (from the ones on this machine)' })
 
 local group = vim.api.nvim_create_augroup('rrag', { clear = true })
 vim.api.nvim_create_autocmd('BufWritePost', {

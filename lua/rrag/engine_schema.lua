@@ -31,6 +31,9 @@ return {
     server_url = { type = "string", default = "http://127.0.0.1:8080/v1", desc = "" },
     server_model = { type = "string", default = "", desc = "" },
     api_key_env = { type = "string", default = "OPENAI_API_KEY", desc = "" },
+    model_name = { type = "string", default = "", desc = "what `rrag models use` picked (named in messages); set by it" },
+    model_dirs = { type = "list", default = {}, desc = "more folders `rrag models` searches for GGUF files" },
+    servers = { type = "list", default = {}, desc = "more OpenAI-compatible server URLs `rrag models` asks" },
   },
   context = {
     budget = { type = "integer", default = 2048, desc = "" },

@@ -94,6 +94,13 @@ end
 
 function M.status() return status.open({ path = here().path or vim.fn.getcwd() }) end
 
+--- :RragModel [name]: the picker float, or pick `name` at once.
+function M.model(opts)
+  local name = vim.trim(opts and opts.args or '')
+  if name ~= '' then return require('rrag.ui.models').use(name) end
+  return require('rrag.ui.models').open({ path = here().path or vim.fn.getcwd() })
+end
+
 function M.cancel()
   local n = require('rrag.rpc').cancel()
   log.notify(('rrag: cancelled %d request%s'):format(n, n == 1 and '' or 's'))

@@ -53,6 +53,9 @@ class LlmConfig:
     server_url: str = "http://127.0.0.1:8080/v1"
     server_model: str = ""
     api_key_env: str = "OPENAI_API_KEY"
+    model_name: str = ""  # what `rrag models use` picked (named in messages); set by it
+    model_dirs: tuple[str, ...] = ()  # more folders `rrag models` searches for GGUF files
+    servers: tuple[str, ...] = ()  # more OpenAI-compatible server URLs `rrag models` asks
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,9 @@ local function render(view, result, root)
   float.set_lines(view.float, lines)
   float.highlight(view.float, header, 'RragHeader')
   for lnum in pairs(view.sources) do float.highlight(view.float, lnum - 1, 'RragSource', 2) end
-  local meta = {}
-  if result.notice and result.notice ~= vim.NIL then table.insert(meta, 'demo model') end
-  if result.ttft_s then table.insert(meta, ('%.1f s to first token'):format(result.ttft_s)) end
-  if result.tokens_per_s then table.insert(meta, ('%.0f tok/s'):format(result.tokens_per_s)) end
-  float.set_footer(view.float, #meta > 0 and table.concat(meta, ' · ') or 'done')
+  -- Which model answered and how fast: shaped in Python (bridge/context_view.py answer_meta),
+  -- the same footer Vim shows.
+  float.set_footer(view.float, result.meta or 'done')
 end
 
 local function jump(view)

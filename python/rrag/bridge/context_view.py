@@ -1,4 +1,5 @@
-"""Front end (shared by Neovim and Vim): the one description of the :RragContext view's body.
+"""Front end (shared by Neovim and Vim): the one description of the :RragContext view's body,
+and of the answer float's footer (``answer_meta``).
 
 Both editors show the same lines under their own header (Neovim's budget meter and keys, Vim's
 budget line and keys): every packed item with its token cost, mode, place and why; then the
@@ -58,3 +59,14 @@ def context_body(result: dict[str, Any]) -> dict[str, Any]:
     for n, item in enumerate(left, 1):
         add(_line(item, f"{n:>2}.") + f"  {score_parts(item)}", item, "RragLeftOut", True)
     return {"lines": lines, "rows": rows}
+
+
+def answer_meta(result: dict[str, Any]) -> str:
+    """The footer of an answer: which model answered (or that the demo model did) and how fast."""
+    meta = ["demo model"] if result.get("notice") else \
+        ([str(result["model_name"])] if result.get("model_name") else [])
+    if result.get("ttft_s") is not None:
+        meta.append(f"{float(result['ttft_s']):.1f} s to first token")
+    if result.get("tokens_per_s") is not None:
+        meta.append(f"{float(result['tokens_per_s']):.0f} tok/s")
+    return " · ".join(meta) or "done"

@@ -3,7 +3,9 @@
 Every handler takes one request dict ``{id, path, line, selection, ...}`` from Lua and returns
 at once: work goes to the single worker thread, results come back as events (see events.py).
 A newer request of the same kind cancels the older one; a save re-index is coalesced per
-workspace. Only ``rrag_doctor`` answers synchronously, for :checkhealth.
+workspace. Only ``rrag_doctor`` answers synchronously, for :checkhealth. The user's config file
+is followed: when it changes (``rrag models use`` in a terminal, or :RragModel), the next request
+runs with it, under the editor's own ``setup()`` options.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import RragError
 from ..paths import index_db_path
 from ..service.deps import workspace_locking
@@ -25,25 +27,16 @@ from . import jobs
 from .buffers import CARRY_BUFFERS, BufferTexts
 from .doctor import doctor_report
 from .events import Emitter, clean, error_payload
+from .models import ModelRequests, SessionConfig
 from .worker import Job, Worker, engine_factory
 
 log = logging.getLogger("rrag.bridge")
 
 METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
            "rrag_search", "rrag_index", "rrag_reindex", "rrag_check", "rrag_status",
-           "rrag_cancel", "rrag_doctor")
+           "rrag_cancel", "rrag_doctor", "rrag_models", "rrag_use_model")
 SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
 MAX_TRACKED_JOBS = 64
-
-
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 class Bridge:
@@ -59,6 +52,8 @@ class Bridge:
         self._check: dict[Path, Job] = {}
         self.buffers = BufferTexts()  # unsaved buffers the editor sent (see buffers.py)
         self._workspaces: dict[Path, None] = {}  # roots this session sent work to, oldest first
+        self.session = SessionConfig(self.worker.set_config)  # config file + setup() options
+        self.models = ModelRequests(self.emit, lambda: self.worker.config, self.session.picked)
 
     def handle(self, method: str, args: Sequence[Any]) -> Any:
         kind = method.removeprefix("rrag_")
@@ -68,6 +63,8 @@ class Bridge:
             if handler is None or method not in METHODS:
                 raise RragError(f"unknown method {method}", "update the Lua and Python halves "
                                 "of rrag together")
+            if kind not in ("setup", "cancel"):
+                self.session.follow()
             result = handler(req)
             return clean({"id": result.id} if isinstance(result, Job) else result)
         except Exception as exc:  # noqa: BLE001 - the editor gets one line, never a traceback
@@ -80,9 +77,13 @@ class Bridge:
     def on_setup(self, req: dict[str, Any]) -> dict[str, Any]:
         # An empty Lua table arrives as a list; a section the user left empty means "defaults".
         overrides = {k: (v or {}) for k, v in (req.get("engine") or {}).items()}
-        config = Config.from_dict(merge(load_config().to_dict(), overrides))
-        self.worker.set_config(config)
-        return {"config": config.to_dict()}
+        return {"config": self.session.setup(overrides).to_dict()}
+
+    def on_models(self, req: dict[str, Any]) -> Any:
+        return self.models.list(req)
+
+    def on_use_model(self, req: dict[str, Any]) -> Any:
+        return self.models.use(req)
 
     def on_ask(self, req: dict[str, Any]) -> Any:
         return self._submit("ask", req, jobs.ask)

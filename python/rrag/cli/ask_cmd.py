@@ -64,6 +64,8 @@ def _print_sources(result: dict) -> None:
         print(f"  {crate_prefix(s)}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
     if result.get("notice"):
         print(f"\nnote: {result['notice']}")
+    elif result.get("model_name"):
+        print(f"\nmodel: {result['model_name']} ({result.get('backend', '?')})")
 
 
 def run_ask(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from ..store import edges as edges_db
 from ..store.edges import EdgeRow, GraphItem
 from .resolve import Resolver
 from .symbols import MODULE_KINDS, Symbols
+from .tests import test_edges
 
 
 def externs_of(workspace: Workspace | None) -> dict[str, set[str]]:
@@ -51,17 +52,23 @@ def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
     by_id = {it.id: it for it in items}
     uses: list[tuple[GraphItem, str, str]] = []
     fields: dict[str, dict[str, str]] = defaultdict(dict)
+    supers: dict[str, list[str]] = defaultdict(list)
     for file_refs in refs.values():
         for ref in file_refs:
+            kind = ref[0]
+            if kind != "use" and kind != "field" and kind != "super":
+                continue
             owner = by_id.get(ref[1])
             if owner is None:
                 continue
-            if ref[0] == "use":
+            if kind == "use":
                 uses.append((owner, ref[2], ref[3]))
-            elif ref[0] == "field":
+            elif kind == "field":
                 fields[owner.id][ref[2]] = ref[3]
+            else:
+                supers[owner.id].append(ref[2])
     symbols = Symbols(items, uses, externs)
-    resolver = Resolver(symbols, items, fields)
+    resolver = Resolver(symbols, items, fields, supers)
     rows: list[EdgeRow] = []
     mine = items if only is None else [it for it in items if it.crate in only]
     if paths is not None:
@@ -83,9 +90,25 @@ def build_edges(items: list[GraphItem], refs: dict[str, list[list]],
             row = resolver.edge(ref, owner, path)
             if row is not None:
                 rows.append(row)
+    rows = [r for r in rows if r[0] != "tests"] + test_edges(
+        rows, by_id, lambda ids: _helper_calls(ids, refs, by_id, resolver))
     if workspace is not None and paths is None:
         rows += _depends(workspace, symbols, only)
     return rows
+
+
+def _helper_calls(ids: set[str], refs: dict[str, list[list]], by_id: dict[str, GraphItem],
+                  resolver: Resolver) -> dict[str, list[EdgeRow]]:
+    """Resolved calls of test helpers outside the files this pass resolves (an editor
+    overlay re-resolves one file; its tests' helpers may live in another)."""
+    out: dict[str, list[EdgeRow]] = defaultdict(list)
+    for path, file_refs in refs.items():
+        for ref in file_refs:
+            if ref[1] in ids and (ref[0] == "call" or ref[0] == "mcall"):
+                row = resolver.edge(ref, by_id[ref[1]], path)
+                if row is not None and row[2] is not None:
+                    out[ref[1]].append(row)
+    return out
 
 
 def _item_edges(items: list[GraphItem], symbols: Symbols, resolver: Resolver) -> list[EdgeRow]:

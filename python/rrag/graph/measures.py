@@ -16,7 +16,7 @@ from ..store import edges as edges_db
 
 # Edge kinds that say "source depends on target"; contains is structure, not importance.
 WEIGHTS = {"calls": 1.0, "uses_type": 0.6, "implements": 0.5, "inherits": 0.5,
-           "trait_bound": 0.4, "imports": 0.3, "invokes_macro": 0.3}
+           "trait_bound": 0.4, "imports": 0.3, "invokes_macro": 0.3, "uses_const": 0.4}
 
 
 @dataclass(slots=True)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from typing import Any
 
 from ..store.edges import EdgeRow, GraphItem
+from .receiver import TypeFlow
 from .symbols import MODULE_KINDS, TYPE_KINDS, Symbols
 
 CALLABLE = frozenset(("function", "method"))
+CONSTS = frozenset(("const", "static"))
 _GENERIC_NAME = re.compile(r"(?:^|[<,])\s*(?:const\s+)?([A-Za-z_]\w*)")
 # Constructors of the prelude's enums are calls to variants, not to functions.
 _VARIANTS = frozenset(("Some", "Ok", "Err", "None"))
@@ -48,8 +51,13 @@ def generic_names(generics: str) -> set[str]:
 
 class Resolver:
     def __init__(self, symbols: Symbols, items: list[GraphItem],
-                 fields: dict[str, dict[str, str]]) -> None:
+                 fields: dict[str, dict[str, str]],
+                 supers: dict[str, list[str]] | None = None) -> None:
+        """``supers``: trait id -> its supertraits as written (``trait A: B + C``)."""
         self.s = symbols
+        self.supers_written = supers or {}
+        self._supers: dict[str, list[GraphItem]] = {}
+        self.flow = TypeFlow(self)
         self.items = items
         self.by_name: dict[str, list[GraphItem]] = defaultdict(list)
         for it in items:
@@ -120,12 +128,64 @@ class Resolver:
     def method_of(self, type_item: GraphItem, name: str) -> list[GraphItem]:
         found = self.s.members(type_item).get(name, [])
         found = [f for f in found if f.kind in CALLABLE]
+        if len(found) > 1 and all(f.qualname == found[0].qualname for f in found):
+            return found[:1]  # cfg alternatives of one method (wasm / unix / ...): one item
         if found:
             return found
+        traits = self.supertraits(type_item) if type_item.kind == "trait" else \
+            [t for trait in self.traits_of.get(type_item.id, []) for t in
+             (trait, *self.supertraits(trait))]
         out: list[GraphItem] = []
-        for trait in self.traits_of.get(type_item.id, []):
-            out += [m for m in self.s.members(trait).get(name, []) if m.kind in CALLABLE]
+        seen: set[str] = set()
+        for trait in traits:
+            if trait.id not in seen:
+                seen.add(trait.id)
+                out += [m for m in self.s.members(trait).get(name, []) if m.kind in CALLABLE]
         return out
+
+    def supertraits(self, trait: GraphItem) -> list[GraphItem]:
+        """The traits ``trait`` inherits from, transitively (a default method may call any
+        of their methods on ``self``)."""
+        found = self._supers.get(trait.id)
+        if found is None:
+            self._supers[trait.id] = []  # a cycle (invalid Rust) stops here
+            out: list[GraphItem] = []
+            for written in self.supers_written.get(trait.id, ()):
+                target, _ = self.s.resolve(self.s.home(trait), written)
+                if target is not None and target.kind == "trait" and target not in out:
+                    out += [target, *(t for t in self.supertraits(target) if t not in out)]
+            found = self._supers[trait.id] = out
+        return found
+
+    def self_methods(self, owner: GraphItem, name: str) -> tuple[list[GraphItem], GraphItem | None]:
+        """``Self::name`` in ``owner``: the enclosing impl's own item, else the type's, else
+        the implemented trait's (a default method the impl does not override), with the
+        type ``Self`` stands for."""
+        cur: GraphItem | None = owner
+        while cur is not None and cur.kind not in ("impl", "trait"):
+            cur = self.s.by_id.get(cur.parent) if cur.parent else None
+        if cur is None:
+            return [], None
+        self_type = self.impl_target.get(cur.id) if cur.kind == "impl" else cur
+        found = self.method_of(self_type, name) if self_type is not None else []
+        if len(found) != 1 and cur.kind == "impl" and cur.trait_name:
+            trait, _ = self.s.resolve(self.s.home(cur), cur.trait_name)
+            if trait is not None and trait.kind == "trait":
+                own = [m for m in found if m.parent == cur.id]
+                found = own or self.method_of(trait, name) or found
+        return found, self_type
+
+    def receiver_type(self, owner: GraphItem, receiver: str) -> GraphItem | None:
+        """The type a receiver written as a string names: "Self", "Self.field", a path."""
+        if receiver == "Self" or receiver.startswith("Self."):
+            recv_type = self.self_type(owner)
+            if recv_type is not None and receiver.startswith("Self."):
+                recv_type = self.field_types.get(recv_type.id, {}).get(receiver[5:])
+            return recv_type
+        if receiver and receiver.split("::")[0] not in self.generics_in_scope(owner):
+            target, _ = self.s.resolve(self.s.scope(owner), receiver)
+            return target if target is not None and target.kind in TYPE_KINDS else None
+        return None
 
     # -- one reference -> at most one edge ------------------------------------------------
     def edge(self, ref: list, owner: GraphItem, path: str) -> EdgeRow | None:
@@ -135,6 +195,12 @@ class Resolver:
             return self._call(owner, a, path, line)
         if kind == "mcall":
             return self._method_call(owner, a, b, path, line)
+        if kind == "const":
+            return self._const(owner, a, path, line)
+        if kind == "tcall" or kind == "tmcall":  # a doc test: only what it reaches in the index
+            row = self._call(owner, a, path, line) if kind == "tcall" else \
+                self._method_call(owner, a, b, path, line)
+            return ("tests", *row[1:]) if row is not None and row[2] is not None else None
         if kind in ("type", "bound", "super"):
             if a.split("::")[0] in self.generics_in_scope(owner):
                 return None
@@ -163,12 +229,11 @@ class Resolver:
         if callee in _VARIANTS:
             return None
         if callee.startswith("Self::"):
-            self_type = self.self_type(owner)
-            if self_type is None:
-                return None
-            found = self.method_of(self_type, callee[6:])
+            found, self_type = self.self_methods(owner, callee[6:])
             if len(found) == 1:
                 return self._row("calls", owner, found[0], "", path, line)
+            if self_type is None:
+                return None
             return self._row("calls", owner, None, f"{self_type.qualname}::{callee[6:]}", path,
                              line, [f.qualname for f in found])
         head, _, last = callee.rpartition("::")
@@ -191,16 +256,26 @@ class Resolver:
             return None
         return self._row("calls", owner, None, written, path, line)
 
-    def _method_call(self, owner: GraphItem, receiver: str, name: str, path: str,
+    def _const(self, owner: GraphItem, written: str, path: str, line: int) -> EdgeRow | None:
+        """A SCREAMING_CASE read: an edge only when it names a const or static of the index
+        (an unresolved one may as well be an enum variant or a std constant)."""
+        if written.startswith("Self::"):
+            self_type = self.self_type(owner)
+            found = [m for m in self.s.members(self_type).get(written[6:], [])
+                     if m.kind in CONSTS] if self_type is not None else []
+            target = found[0] if len(found) == 1 else None
+        elif written.split("::")[0] in self.generics_in_scope(owner):
+            return None
+        else:
+            target, _ = self.s.resolve(self.s.scope(owner), written)
+        if target is None or target.kind not in CONSTS or target.id == owner.id:
+            return None
+        return self._row("uses_const", owner, target, "", path, line)
+
+    def _method_call(self, owner: GraphItem, receiver: Any, name: str, path: str,
                      line: int) -> EdgeRow | None:
-        recv_type: GraphItem | None = None
-        if receiver == "Self" or receiver.startswith("Self."):
-            recv_type = self.self_type(owner)
-            if recv_type is not None and receiver.startswith("Self."):
-                recv_type = self.field_types.get(recv_type.id, {}).get(receiver[5:])
-        elif receiver and receiver.split("::")[0] not in self.generics_in_scope(owner):
-            target, _ = self.s.resolve(self.s.scope(owner), receiver)
-            recv_type = target if target is not None and target.kind in TYPE_KINDS else None
+        recv_type = self.receiver_type(owner, receiver) if isinstance(receiver, str) else \
+            self.flow.type_item(owner, receiver)
         if recv_type is not None:
             found = self.method_of(recv_type, name)
             if len(found) == 1:

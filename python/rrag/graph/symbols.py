@@ -180,6 +180,12 @@ class Symbols:
             cur = self.modules.get(mod)
             return self._walk(cur, rest, path) if cur else (None, path)
         found, written = self.lookup(module, first)
+        if len(segs) > 1 and any(f.kind == "macro" for f in found):
+            # A path goes through a type, module or crate, never a macro: `regex::Regex` in a
+            # test crate that defines `macro_rules! regex` names the regex crate (issue 18).
+            found = [f for f in found if f.kind != "macro"]
+            if not found and first in self.crates and self.may_name(module, first):
+                found = [self.modules[first]]
         if len(found) == 1:
             return self._walk(found[0], segs[1:], path)
         if len(found) > 1:

@@ -118,6 +118,7 @@ class OpenAIBackend:
         parts: list[str] = []
         first_at = last_at = 0.0
         finish = "length"
+        model = self.cfg.server_model
         response = self._post(url, body, limit)
         try:
             for event in _sse_events(response):
@@ -129,6 +130,7 @@ class OpenAIBackend:
                                       "raise llm.timeout_s or lower llm.max_answer_tokens")
                 if "error" in event:
                     raise self._error(url, f"reported: {_message_of(event['error'])}")
+                model = str(event.get("model") or model)
                 choice = (event.get("choices") or [{}])[0]
                 piece = (choice.get("delta") or {}).get("content") if chat else choice.get("text")
                 if piece:
@@ -151,7 +153,7 @@ class OpenAIBackend:
         return Completion(text="".join(parts), tokens=len(parts),
                           ttft_s=(first_at or ended) - sent_at,
                           tokens_per_s=decode_rate(len(parts), first_at, last_at),
-                          finish_reason=finish, backend=self.name)
+                          finish_reason=finish, backend=self.name, model=model or self.base_url)
 
     def count_tokens(self, text: str) -> int:
         if self._tokenizer in (None, "llama-server"):

@@ -28,6 +28,7 @@ class Completion:
     prompt_tokens: int = 0
     cached_tokens: int = 0  # prompt tokens whose KV cache was reused from the previous request
     backend: str = ""
+    model: str = ""  # the GGUF file (embedded) or the model id the server answered with
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

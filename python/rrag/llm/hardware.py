@@ -168,3 +168,33 @@ def choose_params(hw: Hardware, cfg: LlmConfig, model_size_bytes: int,
                      "choose a smaller quantisation in llm.model_path")
     return LlamaParams(n_threads=threads, n_batch=batch, n_gpu_layers=gpu_layers, n_ctx=n_ctx,
                        notes=tuple(notes))
+
+
+def gpu_memory() -> tuple[int, int] | None:
+    """(total, free) bytes of the largest GPU, None when none is seen: NVIDIA's ``nvidia-smi``
+    or an AMD card's sysfs counters. Only ``rrag models`` asks (to say what fits)."""
+    import shutil
+    import subprocess
+
+    best: tuple[int, int] | None = None
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run([smi, "--query-gpu=memory.total,memory.free",
+                                  "--format=csv,noheader,nounits"], capture_output=True,
+                                 text=True, timeout=5).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        for line in out.splitlines():
+            try:
+                total, free = (int(float(x)) * 1024 * 1024 for x in line.split(","))
+            except ValueError:
+                continue
+            best = max(best or (0, 0), (total, free))
+    for card in Path("/sys/class/drm").glob("card[0-9]*/device"):
+        total_text = _read(str(card / "mem_info_vram_total")).strip()
+        used_text = _read(str(card / "mem_info_vram_used")).strip()
+        if total_text.isdigit() and used_text.isdigit():
+            total = int(total_text)
+            best = max(best or (0, 0), (total, total - int(used_text)))
+    return best

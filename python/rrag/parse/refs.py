@@ -7,23 +7,31 @@ References are small tuples ``(kind, owner item index, a, b, line)``; names stay
 resolving them needs the whole crate, which only the writer process has (``rrag.graph``).
 
 Kinds: use (a: path, b: alias, "pub" flag in the 6th slot), call (a: callee path), mcall
-(a: receiver type or "Self" / "Self.field" / "", b: method name), type, bound, super, macro,
-field (a: field name, b: type path).
+(a: receiver description, rrag.parse.receivers; b: method name), type, bound, super, macro,
+field (a: field name, b: type path), const (a: a SCREAMING_CASE path read in a body), tcall
+and tmcall (a doc test's calls, owned by the documented item). Calls inside macro arguments
+and doc tests come from wrapper sources (rrag.parse.macro_args, rrag.parse.doctests) whose
+positions map back into the file, so they look exactly like calls in the written code.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from pathlib import Path
 from typing import Any
 
+from .doctests import doc_wrapper
+from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, macro_name, place,
+                         token_tree, wants_args)
+from .macro_templates import Templates
 from .model import Item
+from .ref_nodes import const_path, flatten_use, type_ref
+from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
+                        param_binding, type_path)
 
 _QUERY_FILE = Path(__file__).with_name("queries") / "refs.scm"
 _QUERY: Any = None
-_SKIP_TYPES = frozenset(("Self",))
-_NAMED_ITEMS = frozenset(("struct_item", "enum_item", "union_item", "trait_item", "type_item",
-                          "associated_type"))
 
 
 def _query() -> Any:
@@ -37,75 +45,6 @@ def _query() -> Any:
     return _QUERY
 
 
-def type_path(node: Any) -> str:
-    """``&mut a::B<T>`` -> ``a::B``; "" for types that are not paths (tuples, slices...)."""
-    while node is not None:
-        kind = node.type
-        if kind in ("reference_type", "pointer_type", "generic_type"):
-            node = node.child_by_field_name("type")
-        elif kind in ("type_identifier", "scoped_type_identifier", "identifier",
-                      "scoped_identifier"):
-            return node.text.decode("utf-8", "replace")
-        else:
-            return ""
-    return ""
-
-
-def _flatten_use(node: Any, prefix: str, out: list[tuple[str, str]]) -> None:
-    kind = node.type
-    text = node.text.decode("utf-8", "replace") if kind != "use_list" else ""
-    if kind in ("identifier", "scoped_identifier", "crate", "self", "super", "metavariable"):
-        out.append((f"{prefix}{text}", ""))
-    elif kind == "use_as_clause":
-        path = node.child_by_field_name("path")
-        alias = node.child_by_field_name("alias")
-        out.append((f"{prefix}{_text(path)}", _text(alias) if alias else ""))
-    elif kind == "use_wildcard":
-        out.append((f"{prefix}{text}", ""))
-    elif kind == "use_list":
-        for child in node.named_children:
-            _flatten_use(child, prefix, out)
-    elif kind == "scoped_use_list":
-        path = node.child_by_field_name("path")
-        inner = f"{prefix}{_text(path)}::" if path is not None else prefix
-        lst = node.child_by_field_name("list")
-        if lst is not None:
-            _flatten_use(lst, inner, out)
-
-
-def _receiver(node: Any, env: dict[str, str]) -> str:
-    kind = node.type
-    if kind == "self":
-        return "Self"
-    if kind == "identifier":
-        return env.get(node.text.decode("utf-8", "replace"), "")
-    if kind == "field_expression":
-        value = node.child_by_field_name("value")
-        field = node.child_by_field_name("field")
-        if value is not None and value.type == "self" and field is not None:
-            return f"Self.{_text(field)}"
-    return ""
-
-
-def _value_type(value: Any) -> str:
-    """The type a let initialiser obviously has: ``T::new(..)``, ``T { .. }``."""
-    if value is None:
-        return ""
-    if value.type == "call_expression":
-        fn = value.child_by_field_name("function")
-        if fn is not None and fn.type == "scoped_identifier":
-            path = fn.child_by_field_name("path")
-            if path is not None and path.text[:1].isupper() or (
-                    path is not None and b"::" in path.text
-                    and path.text.rsplit(b"::", 1)[1][:1].isupper()):
-                return path.text.decode("utf-8", "replace")
-    elif value.type == "struct_expression":
-        name = value.child_by_field_name("name")
-        if name is not None:
-            return type_path(name) or name.text.decode("utf-8", "replace")
-    return ""
-
-
 MAX_TYPE_NESTING = 64
 
 
@@ -114,22 +53,20 @@ def _text(node: Any) -> str:
     return node.text.decode("utf-8", "replace")
 
 
-def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
-    """Every raw reference of the file, attributed to the innermost item holding it."""
-    spans = sorted(((it.start_byte, -it.end_byte, i) for i, it in enumerate(items)))
-    starts = [s[0] for s in spans]
-    import tree_sitter
+class Collector:
+    """Turns query captures into references, for the file's tree and for wrappers of its
+    macro arguments and doc tests (positions mapped back through ``Segment``s)."""
 
-    captures = tree_sitter.QueryCursor(_query()).captures(root)
-    flat = sorted(((n.start_byte, name, n) for name, nodes in captures.items() for n in nodes),
-                  key=lambda t: t[0])
-    refs: list[tuple] = []
-    envs: dict[int, dict[str, str]] = {}
-    source, base = root.text or b"", root.start_byte  # the root may start after leading blanks
-    nesting, nest_end = 0, -100  # type names in a row separated only by opening brackets
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.spans = sorted(((it.start_byte, -it.end_byte, i) for i, it in enumerate(items)))
+        self.starts = [s[0] for s in self.spans]
+        self.refs: list[tuple] = []
+        self.envs: dict[Any, dict[str, Any]] = {}
 
-    def owner(pos: int, end: int) -> int:
-        k = bisect.bisect_right(starts, pos) - 1
+    def owner(self, pos: int, end: int) -> int:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        spans = self.spans
         while k >= 0:
             start, neg_end, index = spans[k]
             if -neg_end >= end and start <= pos:
@@ -137,100 +74,197 @@ def extract_refs(root: Any, items: list[Item]) -> list[tuple]:
             k -= 1
         return 0
 
-    for pos, name, node in flat:
-        line = node.start_point[0] + 1
-        idx = owner(pos, node.end_byte)
-        if name == "use":
-            arg = node.child_by_field_name("argument")
-            vis = node.named_children[0] if node.named_child_count else None
-            public = vis is not None and vis.type == "visibility_modifier"
-            paths: list[tuple[str, str]] = []
-            if arg is not None:
-                _flatten_use(arg, "", paths)
-            for path, alias in paths:
-                refs.append(("use", idx, path, alias, line, "pub" if public else ""))
-        elif name == "callee":
-            kind = node.type
-            if kind in ("identifier", "scoped_identifier"):
-                refs.append(("call", idx, node.text.decode("utf-8", "replace"), "", line))
-            elif kind == "generic_function":
-                fn = node.child_by_field_name("function")
-                if fn is not None and fn.type in ("identifier", "scoped_identifier"):
-                    refs.append(("call", idx, fn.text.decode("utf-8", "replace"), "", line))
-            elif kind == "field_expression":
-                value = node.child_by_field_name("value")
-                field = node.child_by_field_name("field")
-                if value is not None and field is not None:
-                    recv = _receiver(value, envs.get(idx, {}))
-                    refs.append(("mcall", idx, recv, field.text.decode("utf-8", "replace"), line))
-        elif name == "mac":
-            refs.append(("macro", idx, node.text.decode("utf-8", "replace"), "", line))
-        elif name == "type" or name == "stype":
-            # Each parent lookup walks down from the root, so types nested thousands deep
-            # (`Vec<Vec<...`, generated or hostile code) made this quadratic. Only brackets
-            # between two type names means one level deeper; beyond any real nesting, skip.
-            gap = source[nest_end - base:pos - base] if 0 <= pos - nest_end <= 16 else b","
-            nesting = nesting + 1 if gap.strip(b" \t\r\n<([&'*") == b"" else 0
-            nest_end = node.end_byte
-            if nesting > MAX_TYPE_NESTING:
-                continue
-            parent = node.parent
-            if parent is not None and parent.type == "scoped_type_identifier" and name == "type":
-                continue
-            if parent is not None and parent.type in _NAMED_ITEMS:
-                name_node = parent.child_by_field_name("name")
-                if name_node is not None and name_node.id == node.id:
-                    continue
-            text = node.text.decode("utf-8", "replace")
-            if text in _SKIP_TYPES or items[idx].kind == "impl":
-                continue
-            in_bound = _in_bounds(node)
-            if in_bound == "skip":
-                continue
-            if in_bound == "super":
-                refs.append(("super", idx, text, "", line))
-            elif in_bound:
-                refs.append(("bound", idx, text, "", line))
+    def feed(self, root: Any, segs: list[Segment] | None = None) -> list[Pending]:
+        """References of one tree; returns the macro invocations whose arguments to parse."""
+        import tree_sitter
+
+        captures = tree_sitter.QueryCursor(_query()).captures(root)
+        flat = sorted(((n.start_byte, name, n) for name, nodes in captures.items() for n in nodes),
+                      key=_first)
+        refs, items, envs = self.refs, self.items, self.envs
+        pending: list[Pending] = []
+        source, base = root.text or b"", root.start_byte  # the root may start after leading blanks
+        nesting, nest_end = 0, -100  # type names in a row separated only by opening brackets
+        seg_starts = [s.wrap_start for s in segs] if segs is not None else []
+        seg: Segment | None = None
+        doc = False
+        for pos, name, node in flat:
+            if segs is None:
+                fpos, end, line = pos, node.end_byte, node.start_point[0] + 1
             else:
-                refs.append(("type", idx, text, "", line))
-        elif name == "let" or name == "param":
-            pattern = node.child_by_field_name("pattern")
-            if pattern is None or pattern.type != "identifier":
-                if name == "param" and pattern is not None and pattern.type == "mut_pattern":
-                    pattern = pattern.named_children[0] if pattern.named_child_count else None
-                if pattern is None or pattern.type != "identifier":
+                k = bisect.bisect_right(seg_starts, pos) - 1
+                if k < 0 or node.end_byte > segs[k].wrap_end:
+                    continue  # the wrapper's own scaffolding
+                seg = segs[k]
+                doc = seg.doc
+                fpos, end, line = seg.map(pos, node.end_byte, node.start_point[0])
+            idx = self.owner(fpos, end)
+            if name == "callee":
+                call = _callee(node, envs.get((idx, doc), _EMPTY))
+                if call is not None:
+                    if doc:
+                        call = _doc_call(call, seg.aliases if seg is not None else {})
+                    refs.append((call[0], idx, call[1], call[2], line))
+            elif name == "mac":
+                inv = node.parent
+                if inv is not None and (segs is not None or wants_args(inv)):
+                    pending.append(Pending(inv, seg))
+                if not doc:
+                    refs.append(("macro", idx, _text(node), "", line))
+            elif name in _BINDERS:
+                _BINDERS[name](node, envs.setdefault((idx, doc), {}))
+            elif doc:
+                if name == "use":
+                    arg = node.child_by_field_name("argument")
+                    paths: list[tuple[str, str]] = []
+                    if arg is not None and seg is not None:
+                        flatten_use(arg, "", paths)
+                        for path, alias in paths:
+                            seg.aliases[alias or path.rsplit("::", 1)[-1]] = path
+            elif name == "use":
+                arg = node.child_by_field_name("argument")
+                vis = node.named_children[0] if node.named_child_count else None
+                public = vis is not None and vis.type == "visibility_modifier"
+                paths = []
+                if arg is not None:
+                    flatten_use(arg, "", paths)
+                for path, alias in paths:
+                    refs.append(("use", idx, path, alias, line, "pub" if public else ""))
+            elif name == "type" or name == "stype":
+                # Each parent lookup walks down from the root, so types nested thousands deep
+                # (`Vec<Vec<...`, generated or hostile code) made this quadratic. Only brackets
+                # between two type names means one level deeper; beyond any real nesting, skip.
+                gap = source[nest_end - base:pos - base] if 0 <= pos - nest_end <= 16 else b","
+                nesting = nesting + 1 if gap.strip(b" \t\r\n<([&'*") == b"" else 0
+                nest_end = node.end_byte
+                if nesting > MAX_TYPE_NESTING:
                     continue
-            typ = type_path(node.child_by_field_name("type"))
-            if not typ and name == "let":
-                typ = _value_type(node.child_by_field_name("value"))
-            if typ:
-                envs.setdefault(idx, {})[pattern.text.decode("utf-8", "replace")] = typ
-        elif name == "field":
-            fname = node.child_by_field_name("name")
-            typ = type_path(node.child_by_field_name("type"))
-            if fname is not None and typ:
-                refs.append(("field", idx, fname.text.decode("utf-8", "replace"), typ, line))
-    return refs
+                ref = type_ref(node, name, items[idx].kind)
+                if ref is not None:
+                    refs.append((ref[0], idx, ref[1], "", line))
+            elif name == "field":
+                fname = node.child_by_field_name("name")
+                typ = type_path(node.child_by_field_name("type"))
+                if fname is not None and typ:
+                    refs.append(("field", idx, _text(fname), typ, line))
+        self._consts(root, source, segs, seg_starts)
+        return pending
+
+    def _consts(self, root: Any, source: bytes, segs: list[Segment] | None,
+                seg_starts: list[int]) -> None:
+        """Reads of SCREAMING_CASE names: a regex finds the candidates (in C), the tree says
+        which are identifiers in code (not strings, comments, token trees or declarations)."""
+        refs = self.refs
+        base = root.start_byte
+        for match in _SCREAMING.finditer(source):
+            start, stop = match.start() + base, match.end() + base
+            node = root.descendant_for_byte_range(start, stop)
+            if node is None or node.type != "identifier" or node.start_byte != start \
+                    or node.end_byte != stop:
+                continue
+            path = const_path(node)
+            if not path:
+                continue
+            if segs is None:
+                fpos, end, line = start, stop, node.start_point[0] + 1
+            else:
+                k = bisect.bisect_right(seg_starts, start) - 1
+                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
+                    continue
+                fpos, end, line = segs[k].map(start, stop, node.start_point[0])
+            refs.append(("const", self.owner(fpos, end), path, "", line))
 
 
-def _in_bounds(node: Any) -> str:
-    """"super" for a trait's supertrait list, "bound" inside generic bounds, "" otherwise."""
-    cur = node.parent
-    if cur is not None and cur.type in ("constrained_type_parameter", "type_parameter",
-                                        "where_predicate", "optional_type_parameter") \
-            and cur.named_child_count and cur.named_children[0].id == node.id:
-        return "skip"
-    depth = 0
-    while cur is not None and depth < 8:
-        kind = cur.type
-        if kind == "trait_bounds":
-            holder = cur.parent
-            return "super" if holder is not None and holder.type == "trait_item" else "bound"
-        if kind in ("where_clause", "type_parameters"):
-            return "bound"
-        if kind in ("function_item", "struct_item", "impl_item", "block", "field_declaration",
-                    "parameters", "let_declaration", "enum_item", "trait_item"):
-            return ""
-        cur = cur.parent
-        depth += 1
-    return ""
+_SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+
+
+def _add_templates(self: Collector, pending: list[Pending], templates: Templates) -> None:
+    """What the matched rules of workspace macros add beyond their arguments, at the
+    invocation's line (in a doc test: only its calls, as tests)."""
+    for item in pending:
+        tree = token_tree(item.node)
+        if tree is None:
+            continue
+        refs = templates.refs(macro_name(item.node), item.node, tree)
+        if not refs:
+            continue
+        start, end, line = place(item.node, item.seg)
+        idx = self.owner(start, end)
+        doc = item.seg is not None and item.seg.doc
+        for ref in refs:
+            if doc and ref[0] not in ("call", "mcall"):
+                continue
+            self.refs.append(("t" + ref[0] if doc else ref[0], idx, ref[2], ref[3], line))
+
+
+Collector.add_templates = _add_templates  # type: ignore[attr-defined]
+
+
+def _first(t: tuple) -> int:
+    return t[0]
+
+
+_EMPTY: dict[str, Any] = {}
+_BINDERS = {"let": let_binding, "param": param_binding, "letc": condition_binding,
+            "for": for_binding, "arm": arm_binding}
+
+
+def _callee(node: Any, env: dict[str, Any]) -> tuple[str, Any, str] | None:
+    kind = node.type
+    if kind == "generic_function":
+        node = node.child_by_field_name("function")
+        kind = node.type if node is not None else ""
+    if kind in ("identifier", "scoped_identifier"):
+        return ("call", _text(node), "")
+    if kind == "field_expression":
+        value = node.child_by_field_name("value")
+        field = node.child_by_field_name("field")
+        if value is not None and field is not None:
+            return ("mcall", describe(value, env), _text(field))
+    return None
+
+
+def _doc_call(call: tuple[str, Any, str], aliases: dict[str, str]) -> tuple[str, Any, str]:
+    """A doc test's call: names its own `use`s brought in are spelled out."""
+    return ("t" + call[0], _unalias(call[1], aliases), call[2])
+
+
+def _unalias(desc: Any, aliases: dict[str, str]) -> Any:
+    if isinstance(desc, str):
+        head, sep, rest = desc.partition("::")
+        if head in aliases:
+            return aliases[head] + sep + rest
+        return desc
+    return [_unalias(d, aliases) if isinstance(d, (str, list)) and i == 1 else d
+            for i, d in enumerate(desc)]
+
+
+def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None,
+                 docs: bool = True) -> list[tuple]:
+    """Every raw reference of the file, attributed to the innermost item holding it: the
+    written code, then the arguments of its macro invocations (and theirs, for a few rounds),
+    then its doc tests."""
+    collector = Collector(items)
+    pending = collector.feed(root)
+    if docs:
+        text, segs = doc_wrapper(items)
+        if segs:
+            pending += collector.feed(_parse(text), segs)
+    wrapper = Wrapper()
+    templates = Templates(rules_for, extract_refs, _parse) if rules_for is not None else None
+    for _ in range(MAX_ROUNDS):
+        if not pending:
+            break
+        if templates is not None:
+            collector.add_templates(pending, templates)
+        text, segs = wrapper.build(pending)
+        if not segs:
+            break
+        pending = collector.feed(_parse(text), segs)
+    return collector.refs
+
+
+def _parse(text: bytes) -> Any:
+    from .rust import parse_tree  # here: rust imports this module
+
+    return parse_tree(text).root_node

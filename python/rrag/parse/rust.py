@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from .extract import Walker
-from .macros import expand_macros
+from .macros import RulesLookup, expand_macros
 from .model import Item, ParsedFile
 from .refs import extract_refs
 from .nodeid import _h64, element_key
@@ -75,7 +75,9 @@ def parse_source(source: bytes, rel_path: str,
     walker = Walker(src, parsed.items, parsed.mod_decls)
     walker.walk(root, file_item)
     parsed.error_count = count_errors(root)
-    parsed.refs = extract_refs(root, parsed.items)
+    lookup = RulesLookup(parsed, source, walker.definitions, crate_macros) \
+        if walker.definitions or crate_macros else None
+    parsed.refs = extract_refs(root, parsed.items, lookup)
     # After the references of the written code: generated items share the invocation's span
     # and would otherwise claim the references inside it.
     expand_macros(parsed, source, walker, crate_macros)

@@ -33,7 +33,7 @@ WHY = {"callee": "called by the item at your cursor", "type": "a type the item a
        "trait": "a trait bound or implemented trait of the cursor's item",
        "self_type": "the type of the enclosing impl", "import": "imported by this file",
        "caller": "calls the item at your cursor",
-       "test": "a test that uses the item at your cursor",
+       "test": "a test that exercises the item at your cursor",
        "impl": "implements the item at your cursor", "user": "uses the item at your cursor",
        "sibling": "in the same impl", "nearby": "used by other items of this file",
        "method": "a method of a type the cursor's item works with"}
@@ -60,7 +60,7 @@ class CursorLinks:
 
 
 def _out_relation(edge_kind: str, target_kind: str) -> str:
-    if edge_kind == "calls":
+    if edge_kind == "calls" or edge_kind == "tests":
         return "callee"
     if edge_kind == "invokes_macro":
         return "macro"
@@ -112,7 +112,9 @@ def cursor_links(store: Store, path: str | None, cursor: Sequence[str],
         if source in centre and target not in centre:
             links.add(target, _out_relation(kind, target_kind), values)
         elif target in centre and source not in centre:
-            if kind == "calls":
+            if kind == "tests":  # issue 18: the graph knows which tests exercise an item
+                links.add(source, "test", values)
+            elif kind == "calls":
                 is_test = "test" in source_path.split("/")[0] or "/tests/" in source_path
                 links.add(source, "test" if is_test else "caller", values)
             elif kind == "implements":

@@ -21,7 +21,8 @@ from ..store import rank_queries as rq
 
 # How strongly "source refers to target" ties the two, per edge kind.
 FORWARD = {"calls": 1.0, "uses_type": 0.8, "implements": 0.6, "inherits": 0.6,
-           "trait_bound": 0.6, "imports": 0.7, "invokes_macro": 0.3, "contains": 0.25}
+           "trait_bound": 0.6, "imports": 0.7, "invokes_macro": 0.3, "contains": 0.25,
+           "uses_const": 0.7, "tests": 0.5}
 KINDS = tuple(FORWARD)
 HUB_KINDS = {"macro", "module", "file"}
 MAX_EXPAND = 250  # second-hop frontier: the strongest first-hop nodes only

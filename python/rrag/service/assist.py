@@ -199,7 +199,16 @@ class Assistant:
         return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend,
+                "model": done.model, "model_name": self._model_name(done),
                 "notice": DEMO_NOTICE if is_demo_model(self.config.llm) else None}
+
+    def _model_name(self, done: Any) -> str:
+        """The answering model as the user knows it: the name it was picked by, else the file's
+        or the server's model name; "" for the bundled demo model."""
+        if is_demo_model(self.config.llm):
+            return ""
+        return self.config.llm.model_name or (Path(done.model).name if done.backend ==
+                                              "embedded" else done.model)
 
     def ask(self, question: str, path: str | None = None, line: int | None = None,
             selection: tuple[int, int] | None = None, on_token: TokenFn | None = None,

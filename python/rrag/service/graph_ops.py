@@ -16,7 +16,7 @@ from ..store import edges as edges_db
 from ..store import items as items_db
 
 EDGE_KINDS = ("contains", "calls", "uses_type", "imports", "implements", "inherits",
-              "trait_bound", "invokes_macro", "depends")
+              "trait_bound", "invokes_macro", "depends", "tests", "uses_const")
 
 
 def _public(edge: dict) -> dict:

