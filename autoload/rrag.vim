@@ -13,6 +13,7 @@ function! rrag#state() abort
         \ 'refactor': rrag#refactor#last(), 'status': s:last.status, 'index': s:last.index,
         \ 'models': rrag#models#last(), 'pick': rrag#models#last_pick(),
         \ 'progress': s:progress, 'reindex_requests': s:reindex_requests,
+        \ 'reindex_waiting': filter(keys(s:timers), 'v:val !=# "check"'),
         \ 'messages': rrag#util#messages(), 'channel': s:channel_summary(),
         \ 'python': rrag#channel#python()}
 endfunction

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from rrag.vimhost.present import (answer_view, context_view, refactor_view, search_view,
@@ -151,8 +150,7 @@ def test_host_indexes_reports_status_and_exits_on_eof(tmp_path, workspace):
         assert unknown["type"] == "error" and "unknown method rrag_nonsense" in \
             unknown["error"]["text"]
         proc.stdin.close()
-        start = time.monotonic()
-        assert proc.wait(20) == 0 and time.monotonic() - start < 20
+        assert proc.wait(60) == 0  # stdin closed: the host ends by itself
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -148,11 +148,6 @@ class Vim:
     def ex(self, command: str, timeout: float = 10) -> str:
         return self._call("TestEx", command, timeout)
 
-    def timed_eval(self, expr: str) -> tuple[Any, float]:
-        start = time.monotonic()
-        value = self.eval(expr)
-        return value, time.monotonic() - start
-
     # -- the terminal ---------------------------------------------------------------------------
     def keys(self, text: str) -> None:
         os.write(self.master, text.encode())

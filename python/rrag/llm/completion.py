@@ -27,6 +27,9 @@ class Completion:
     finish_reason: str
     prompt_tokens: int = 0
     cached_tokens: int = 0  # prompt tokens whose KV cache was reused from the previous request
+    # tokens in the model's KV cache when it stopped (embedded backend only): fewer than
+    # prompt_tokens when a cancel interrupted the prompt's evaluation itself
+    evaluated_tokens: int = 0
     backend: str = ""
     model: str = ""  # the GGUF file (embedded) or the model id the server answered with
 

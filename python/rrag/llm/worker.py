@@ -38,6 +38,11 @@ class FifoTurns:
         self._next_ticket = 0
         self._serving = 0
 
+    @property
+    def tickets_taken(self) -> int:
+        with self._cond:
+            return self._next_ticket
+
     def __enter__(self) -> None:
         with self._cond:
             ticket = self._next_ticket
@@ -290,5 +295,6 @@ class ModelWorker:
             ttft_s=(first_at or ended) - sent_at,
             tokens_per_s=decode_rate(result["tokens"], 0.0, result.get("decode_s") or 0.0),
             finish_reason=result["finish_reason"], prompt_tokens=result.get("prompt_tokens", 0),
-            cached_tokens=result.get("cached_tokens", 0), backend=self.name,
+            cached_tokens=result.get("cached_tokens", 0),
+            evaluated_tokens=result.get("evaluated_tokens", 0), backend=self.name,
             model=str(self.model_path))

@@ -245,6 +245,7 @@ class WorkerSession:
         ended = time.perf_counter()
         return {"text": "".join(text), "tokens": count, "finish_reason": finish,
                 "prompt_tokens": len(tokens), "cached_tokens": cached,
+                "evaluated_tokens": int(llm.n_tokens),
                 "worker_ttft_s": (first_at - started) if first_at else None,
                 "decode_s": (ended - first_at) if first_at else 0.0}
 
