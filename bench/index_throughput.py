@@ -5,9 +5,13 @@ In one run, over the same files (every crate under /usr/share/cargo/registry by 
   2. rrag: `rrag index --no-embed` from a fresh cache (discover + parse + extract + store, all
      cores, one writer), as a user runs it;
   3. the no-change re-index, as a share of the first index.
+With ``--compare DIR`` (another checkout's ``python/`` folder, e.g. the commit before a change),
+both engines index the same files from a fresh cache, alternating, ``--rounds`` times each; the
+CPU seconds of rrag and its parse processes (``RUSAGE_CHILDREN``) are reported beside the wall
+time, since on a shared machine the wall time of a half tracks the load more than the code.
 Writes bench/results/index_throughput.json and prints a table.
 
-    .venv/bin/python bench/index_throughput.py [--root DIR]
+    .venv/bin/python bench/index_throughput.py [--root DIR] [--compare DIR --rounds 2]
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import argparse
 import json
 import os
 import platform
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,17 +48,49 @@ def raw_parse(root: Path, files: list[str]) -> tuple[float, int, int]:
     return time.perf_counter() - start, lines, nbytes
 
 
-def run_index(root: Path, cache: str) -> tuple[float, dict]:
+def run_index(root: Path, cache: str, python_dir: str | None = None) -> tuple[float, dict]:
+    return timed_index(root, cache, python_dir)[:2]  # type: ignore[return-value]
+
+
+def timed_index(root: Path, cache: str, python_dir: str | None = None) -> tuple[float, dict, float]:
+    """Wall seconds, the JSON report and the CPU seconds of the run and its children."""
     env = {**os.environ, "XDG_CACHE_HOME": cache}
+    if python_dir:
+        env["PYTHONPATH"] = python_dir  # ahead of the venv's editable install
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run([str(RRAG), "index", "--no-embed", "--json", "--root", str(root)],
                          env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, json.loads(out.stdout)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, json.loads(out.stdout), cpu
+
+
+def compare(root: Path, other: str, rounds: int) -> dict:
+    """This engine and ``other`` alternating on fresh caches: median wall and CPU seconds."""
+    runs: dict[str, list[tuple[float, float]]] = {"this": [], "other": []}
+    for _ in range(rounds):
+        for name, python_dir in (("other", other), ("this", None)):
+            with tempfile.TemporaryDirectory() as cache:
+                wall, _, cpu = timed_index(root, cache, python_dir)
+            runs[name].append((wall, cpu))
+            print(f"  {name:<6} wall {wall:7.2f} s  cpu {cpu:7.2f} s  load "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+    medians = {name: {"wall_s": round(statistics.median(w for w, _ in r), 2),
+                      "cpu_s": round(statistics.median(c for _, c in r), 2)}
+               for name, r in runs.items()}
+    medians["other_python"] = other  # type: ignore[assignment]
+    medians["cpu_change"] = round(medians["this"]["cpu_s"] / medians["other"]["cpu_s"] - 1, 4)
+    medians["wall_change"] = round(medians["this"]["wall_s"] / medians["other"]["wall_s"] - 1, 4)
+    return medians
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default="/usr/share/cargo/registry")
+    ap.add_argument("--compare", default="", help="another checkout's python/ folder")
+    ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     root = Path(args.root)
     sys.path.insert(0, str(HERE.parent / "python"))
@@ -75,7 +113,10 @@ def main() -> None:
         "errors": len(first["errors"]),
         "reindex_s": round(again_s, 3), "reindex_share": round(again_s / first_s, 4),
         "reindex_files_parsed": again["files_parsed"],
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
+    if args.compare:
+        result["compare"] = compare(root, args.compare, args.rounds)
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "index_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'files':<28}{len(files):>12}\n{'lines':<28}{lines:>12}")
@@ -83,6 +124,10 @@ def main() -> None:
     print(f"{'rrag index (all cores)':<28}{result['index_lines_per_s']:>12} lines/s  {first_s:8.2f} s")
     print(f"{'ratio rrag / raw':<28}{result['ratio_vs_raw']:>12}")
     print(f"{'no-change re-index':<28}{again_s:>12.3f} s  ({100 * result['reindex_share']:.1f} % of first)")
+    if args.compare:
+        c = result["compare"]
+        print(f"{'vs ' + args.compare:<28} wall {100 * c['wall_change']:+.1f} %  "
+              f"cpu {100 * c['cpu_change']:+.1f} %  (medians of {args.rounds})")
 
 
 if __name__ == "__main__":

@@ -146,9 +146,9 @@ def test_a_picked_model_that_is_gone_gives_one_message(machine, damage):
     picked = rrag_json("models", "use", OLLAMA_NAME)
     blob = Path(picked["llm"]["model_path"])
     blob.unlink()  # the blob is a hard link of the real model: never damage that
-    if damage == "unreadable":
-        if os.geteuid() == 0:
-            pytest.skip("root reads files whatever their mode")
+    if damage == "unreadable" and os.geteuid() == 0:
+        blob.mkdir()  # root reads any file whatever its mode; a folder it cannot read as one
+    elif damage == "unreadable":
         shutil.copyfile(real_model(), blob)
         blob.chmod(0)
     elif damage == "overwritten":

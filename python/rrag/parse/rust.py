@@ -60,10 +60,11 @@ def count_errors(root: Any) -> int:
 
 
 def parse_source(source: bytes, rel_path: str,
-                 crate_macros: dict[str, str] | None = None) -> ParsedFile:
+                 crate_macros: dict[str, str] | None = None, doc_tests: bool = True) -> ParsedFile:
     """Every item of one file, names relative to the file's module. Never raises on junk:
     tree-sitter recovers what it can and ``error_count`` says how much it had to.
-    ``crate_macros`` (name -> macro_rules! text) are the crate's macros other files define."""
+    ``crate_macros`` (name -> macro_rules! text) are the crate's macros other files define;
+    ``doc_tests`` False leaves the code blocks of doc comments unparsed."""
     src = SourceText(source)
     tree = _parser().parse(source)
     root = tree.root_node
@@ -77,7 +78,7 @@ def parse_source(source: bytes, rel_path: str,
     parsed.error_count = count_errors(root)
     lookup = RulesLookup(parsed, source, walker.definitions, crate_macros) \
         if walker.definitions or crate_macros else None
-    parsed.refs = extract_refs(root, parsed.items, lookup)
+    parsed.refs = extract_refs(root, parsed.items, lookup, docs=doc_tests)
     # After the references of the written code: generated items share the invocation's span
     # and would otherwise claim the references inside it.
     expand_macros(parsed, source, walker, crate_macros)

@@ -53,7 +53,7 @@ def looks_binary(data: bytes) -> bool:
 
 
 def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,
-              crate_macros: dict[str, str] | None = None) -> FileResult:
+              crate_macros: dict[str, str] | None = None, doc_tests: bool = True) -> FileResult:
     full = os.path.join(root, rel)
     result = FileResult(rel)
     try:
@@ -82,18 +82,18 @@ def parse_one(root: str, rel: str, known_hash: str, max_bytes: int,
     if looks_binary(data):
         result.problem = Problem(rel, "skipped: not a text file")
         return result
-    return parse_bytes(result, data, crate_macros)
+    return parse_bytes(result, data, crate_macros, doc_tests)
 
 
 def parse_bytes(result: FileResult, data: bytes,
-                crate_macros: dict[str, str] | None = None) -> FileResult:
+                crate_macros: dict[str, str] | None = None, doc_tests: bool = True) -> FileResult:
     """Parse ``data`` as ``result.path``'s text into ``result``: a file just read, or an editor
     buffer's unsaved text (service.overlay)."""
     from .rust import parse_source
 
     rel = result.path
     try:
-        parsed = parse_source(data, rel, crate_macros)
+        parsed = parse_source(data, rel, crate_macros, doc_tests)
     except RecursionError:
         result.problem = Problem(rel, "skipped: nesting too deep to parse")
         return result

@@ -64,6 +64,8 @@ def _workers(cfg: IndexConfig) -> int:
 
 
 class StructuralIndexer:
+    doc_tests = True  # parse doc comments' code blocks (calls and `tests` edges from them)
+
     def __init__(self, root: Path, store: Store, cfg: IndexConfig,
                  progress: ProgressFn = no_progress) -> None:
         self.root = root.resolve()
@@ -223,7 +225,8 @@ class StructuralIndexer:
         known = {p: (states[p].hash if p in states and states[p].problem is None else "")
                  for p in paths}
         args = [(str(self.root), p, known[p], self.max_bytes,
-                 self._macros.get(self._crate_of.get(p, "")) or None) for p in paths]
+                 self._macros.get(self._crate_of.get(p, "")) or None, self.doc_tests)
+                for p in paths]
         workers = _workers(self.cfg)
         if len(paths) < POOL_THRESHOLD or workers == 1:
             for a in args:
