@@ -1,0 +1,171 @@
+"""Graph layer: the workspace sites an API change breaks.
+
+The workspace's stored references are resolved twice, in memory, by the ordinary resolution
+pass (``graph.build.build_edges``): once with the old version of the crate laid into the
+symbol tables, once with the new one. A reference that reached an old item and reaches nothing
+in the new version, or reaches an item whose change breaks callers, is a site. Fields and enum
+variants are not graph items: their changes are found in the text of the workspace items that
+use their owner. Like rustc, a failed ``use`` hides the later uses of that name in its file, so
+those are kept apart (``follows``) rather than counted as sites of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..parse.workspace import Workspace
+from ..store.edges import EdgeRow, GraphItem
+from .api_diff import ApiChange
+from .build import build_edges
+
+SITE_EDGES = ("calls", "uses_type", "implements", "imports", "trait_bound", "uses_const",
+              "invokes_macro")
+# Changes that break a mere mention of the item (a `use`, a type in a signature); signature
+# changes break calls only.
+NAME_BREAKS = ("removed", "moved", "renamed", "kind_changed", "impl_removed")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    path: str
+    line: int
+    name: str  # the workspace item holding the site
+    edge: str  # calls, imports, field, variant...
+    change: ApiChange | None  # None: the reference no longer resolves and no change explains it
+    follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
+
+    def to_json(self) -> dict:
+        change = self.change
+        return {"path": self.path, "line": self.line, "name": self.name, "edge": self.edge,
+                "change": change.kind if change else "unresolved",
+                "old": change.old if change else "", "new": change.new if change else None,
+                "old_signature": change.old_signature if change else "",
+                "new_signature": change.new_signature if change else None,
+                "new_docs": change.new_docs if change else ""}
+
+
+@dataclass
+class Graphs:
+    """The inputs: the workspace (with every other dependency) and the crate's two versions."""
+    items: list[GraphItem]
+    refs: dict[str, list[list]]
+    workspace_paths: set[str]
+    old_items: list[GraphItem]
+    old_refs: dict[str, list[list]]
+    new_items: list[GraphItem]
+    new_refs: dict[str, list[list]]
+    workspace: Workspace | None
+
+
+def _resolve(g: Graphs, items: list[GraphItem], refs: dict) -> list[EdgeRow]:
+    crates = {it.crate for it in g.items if it.path in g.workspace_paths}
+    rows = build_edges(g.items + items, g.refs | refs, g.workspace, only=crates)
+    return [r for r in rows if r[4] in g.workspace_paths and r[0] in SITE_EDGES]
+
+
+def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> list[Site]:
+    old_by_id = {it.id: it for it in g.old_items}
+    new_ids = {it.id for it in g.new_items}
+    names = {it.id: it.qualname for it in g.items}
+    by_qualname: dict[str, list[ApiChange]] = defaultdict(list)
+    for change in changes:
+        by_qualname[change.old_qualname].append(change)
+    after: dict[tuple, list[str | None]] = defaultdict(list)
+    for row in _resolve(g, g.new_items, g.new_refs):
+        after[(row[0], row[1], row[4], row[5], _last(row[3]))].append(row[2])
+    sites: list[Site] = []
+    users: dict[str, set[tuple[str, str]]] = defaultdict(set)  # old qualname -> (path, item)
+    for kind, source, target, written, path, line, _cand in _resolve(g, g.old_items,
+                                                                     g.old_refs):
+        old = old_by_id.get(target or "")
+        if old is None:
+            continue
+        owner = old.qualname if old.kind in ("struct", "enum", "union") else \
+            old.qualname.rsplit("::", 1)[0]
+        users[owner].add((path, source))
+        targets = after.get((kind, source, path, line, _last(written)), [])
+        now = targets.pop(0) if targets else None
+        change = _breaking(by_qualname.get(old.qualname, []), kind)
+        if change is None and now is None:
+            # Resolves no more, though the API diff found no change (say, a path that only
+            # a macro of the new version defines): a site only if its item really left.
+            if not any(c.kind in NAME_BREAKS for c in by_qualname.get(old.qualname, [])):
+                continue
+        if change is None and now is not None and now in new_ids:
+            continue
+        if change is None:
+            change = next(iter(by_qualname.get(old.qualname, [])), None)
+        sites.append(Site(path, line, names.get(source, source), kind, change))
+    spans = {it.id: (it.start_line, it.end_line) for it in g.items}
+    sites += _member_sites(changes, users, names, spans, sources)
+    return _hide_after_failed_use(_dedupe(sites))
+
+
+def _last(written: str) -> str:
+    """A reference's own name: the same reference in both resolutions, whatever its path."""
+    return written.rsplit("::", 1)[-1]
+
+
+def _breaking(changes: list[ApiChange], edge: str) -> ApiChange | None:
+    for change in changes:
+        if not change.breaking:
+            continue
+        if change.kind in NAME_BREAKS or edge in ("calls", "implements", "trait_bound") or \
+                change.kind == "bounds" and edge == "uses_type":
+            return change
+    return None
+
+
+def _member_sites(changes: list[ApiChange], users: dict[str, set[tuple[str, str]]],
+                  names: dict[str, str], spans: dict[str, tuple[int, int]],
+                  sources: dict[str, str]) -> list[Site]:
+    """Uses of changed fields and variants, and implementations of a trait that gained a
+    required method, found in the text of the workspace items that use their owner."""
+    out: list[Site] = []
+    for change in changes:
+        if not change.breaking or not change.kind.startswith(("field_", "variant_")):
+            continue
+        owner_q = change.old_qualname
+        member = change.old.rsplit("::", 1)[-1]
+        owner_name = change.old.rsplit("::", 2)[-2]
+        pattern = re.compile(rf"\.{re.escape(member)}\b(?!\s*\()" if change.kind.startswith(
+            "field_") else rf"\b{re.escape(owner_name)}::{re.escape(member)}\b")
+        for path, item in sorted(users.get(owner_q, ())):
+            first, last = spans.get(item, (0, -1))
+            lines = sources.get(path, "").splitlines()
+            for n in range(first, min(last, len(lines)) + 1):
+                if n >= 1 and pattern.search(_code(lines[n - 1])):
+                    out.append(Site(path, n, names.get(item, item), change.kind.split("_")[0],
+                                    change))
+    return out
+
+
+def _code(line: str) -> str:
+    return line.split("//", 1)[0]
+
+
+def _dedupe(sites: list[Site]) -> list[Site]:
+    seen: dict[tuple[str, int], Site] = {}
+    for site in sites:
+        key = (site.path, site.line)
+        if key not in seen or seen[key].change is None and site.change is not None:
+            seen[key] = site
+    return sorted(seen.values(), key=lambda s: (s.path, s.line))
+
+
+def _hide_after_failed_use(sites: list[Site]) -> list[Site]:
+    failed: dict[tuple[str, str], str] = {}
+    for site in sites:
+        if site.edge == "imports" and site.change is not None and \
+                site.change.kind in NAME_BREAKS:
+            failed.setdefault((site.path, site.change.old_qualname), f"{site.path}:{site.line}")
+    out = []
+    for site in sites:
+        key = (site.path, site.change.old_qualname if site.change else "")
+        hidden_by = failed.get(key)
+        if site.edge != "imports" and hidden_by:
+            site = Site(site.path, site.line, site.name, site.edge, site.change, hidden_by)
+        out.append(site)
+    return out
