@@ -37,6 +37,7 @@ class ApiChange:
     old_location: str = ""
     new_location: str = ""
     new_docs: str = ""
+    entry_kind: str = ""  # what the old path named: method, struct, field...
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "old": self.old, "new": self.new,
@@ -96,17 +97,37 @@ def _parts(signature: str, owner: str = "") -> tuple[str, str, str]:
 def _change(kind: str, old: ApiEntry, new: ApiEntry | None, breaking: bool) -> ApiChange:
     return ApiChange(kind, old.path, new.path if new else None, old.signature,
                      new.signature if new else None, old.qualname, breaking, old.location,
-                     new.location if new else "", new.docs if new else "")
+                     new.location if new else "", new.docs if new else "", old.kind)
+
+
+def _loose(param: str) -> bool:
+    """A parameter that takes many types (``impl Into<Id>``, a generic ``S``): a call written
+    for the old one usually still fits the new one."""
+    return param.startswith("impl") or bool(re.fullmatch(r"[A-Z]\w{0,2}", param))
+
+
+def _params_break(old: str, new: str) -> bool:
+    """Do calls written for parameter types ``old`` fail with ``new``: another count, or a
+    concrete type changed into another concrete type (lifetimes aside)."""
+    a = [re.sub(r"'\w+\s*", "", p) for p in old.split(",") if p]
+    b = [re.sub(r"'\w+\s*", "", p) for p in new.split(",") if p]
+    if len(a) != len(b):
+        return True
+    return any(x != y and not (_loose(x) or _loose(y)) for x, y in zip(a, b))
+
+
+TYPES = ("struct", "enum", "union", "type")
 
 
 def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
-    if old.kind != new.kind and not (old.kind in CALLABLE and new.kind in CALLABLE):
+    if old.kind != new.kind and not (old.kind in CALLABLE and new.kind in CALLABLE) and \
+            not (old.kind in TYPES and new.kind in TYPES):
         return _change("kind_changed", old, new, True)
     if old.kind in CALLABLE:
         owner = old.path.rsplit("::", 2)[-2] if old.path.count("::") > 1 else ""
         (og, op, orr), (ng, np, nr) = _parts(old.signature, owner), _parts(new.signature, owner)
         if op != np:
-            return _change("signature", old, new, True)
+            return _change("signature", old, new, _params_break(op, np))
         if og != ng or normalized(old.generics) != normalized(new.generics):
             return _change("bounds", old, new, True)
         if orr != nr:  # often still compiles (`.unwrap()`, `?` with a From)
@@ -117,9 +138,28 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
     if old.kind == "variant" and normalized(old.signature) != normalized(new.signature):
         return _change("variant_changed", old, new, True)
     if old.kind in ("struct", "enum", "trait", "type", "union") and \
-            normalized(old.generics) != normalized(new.generics):
+            _generics(old) != _generics(new):
         return _change("bounds", old, new, True)
     return None
+
+
+def _generics(entry: ApiEntry) -> str:
+    """A type's generic parameters; a type alias's are read from its signature
+    (``type Command<'help> = App<'help>``)."""
+    text = entry.generics
+    if entry.kind == "type" and not text:
+        start, depth = entry.signature.find("<"), 0
+        for n in range(max(start, 0), len(entry.signature) if start >= 0 else 0):
+            depth += entry.signature[n] == "<"
+            depth -= entry.signature[n] == ">"
+            if depth == 0:  # the end of the alias's own <...>
+                text = entry.signature[start:n + 1]
+                break
+    text = re.sub(r"'\w+", "'_", text)  # `'help` and `'a` are one lifetime parameter
+    # A default (`E = u32` -> `E = Error<I>`) rarely breaks a use: `IResult<I, O>` still names
+    # a type. The parameters and their bounds are compared.
+    return ",".join(p.split("=")[0].strip() for p in normalized(text).strip("<>").split(",")
+                    if p)
 
 
 def diff(old: Surface, new: Surface) -> list[ApiChange]:

@@ -100,7 +100,9 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         sites.append(Site(path, line, names.get(source, source), kind, change))
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
     sites += _member_sites(changes, users, names, spans, sources)
-    return _hide_after_failed_use(_dedupe(sites))
+    files = {path for pairs in users.values() for path, _ in pairs}
+    sites += _removed_method_calls(changes, g, files, sources)
+    return _dedupe(_hide_after_failed_use(sites))
 
 
 def _last(written: str) -> str:
@@ -142,6 +144,40 @@ def _member_sites(changes: list[ApiChange], users: dict[str, set[tuple[str, str]
     return out
 
 
+# Method names std types share: a call of one on a receiver of unknown type is no evidence.
+COMMON_METHODS = frozenset((
+    "new", "from", "into", "clone", "len", "is_empty", "iter", "iter_mut", "get", "get_mut",
+    "map", "parse", "to_string", "as_str", "as_ref", "unwrap", "expect", "push", "insert",
+    "remove", "contains", "next", "fmt", "eq", "cmp", "partial_cmp", "hash", "default", "read",
+    "write", "flush", "take", "first", "last", "split", "join", "with_capacity", "and_then"))
+
+
+def _removed_method_calls(changes: list[ApiChange], g: Graphs, files: set[str],
+                          sources: dict[str, str]) -> list[Site]:
+    """Calls of a removed method whose receiver's type the graph could not follow
+    (``if let Some(run) = m.subcommand_matches(..) { run.value_of(..) }``): found by name in
+    the files that use the crate, when no type of the new version has a method so named."""
+    new_methods = {it.name for it in g.new_items if it.kind == "method"}
+    removed = {c.old.rsplit("::", 1)[-1]: c for c in changes
+               if c.kind == "removed" and c.entry_kind == "method"}
+    wanted = {n: c for n, c in removed.items() if n not in new_methods
+              and n not in COMMON_METHODS}
+    if not wanted:
+        return []
+    pattern = re.compile(r"\.(" + "|".join(map(re.escape, sorted(wanted))) + r")\s*(::<.*?>)?\(")
+    holders = sorted(((it.path, it.start_line, it.end_line, it.qualname) for it in g.items
+                      if it.path in files and it.kind not in ("file", "module", "impl")),
+                     key=lambda h: h[2] - h[1])
+    out = []
+    for path in sorted(files):
+        for n, line in enumerate(sources.get(path, "").splitlines(), 1):
+            match = pattern.search(_code(line))
+            if match:
+                name = next((h[3] for h in holders if h[0] == path and h[1] <= n <= h[2]), "")
+                out.append(Site(path, n, name, "calls", wanted[match.group(1)]))
+    return out
+
+
 def _code(line: str) -> str:
     return line.split("//", 1)[0]
 
@@ -150,9 +186,14 @@ def _dedupe(sites: list[Site]) -> list[Site]:
     seen: dict[tuple[str, int], Site] = {}
     for site in sites:
         key = (site.path, site.line)
-        if key not in seen or seen[key].change is None and site.change is not None:
+        if key not in seen or _rank(site) < _rank(seen[key]):
             seen[key] = site
     return sorted(seen.values(), key=lambda s: (s.path, s.line))
+
+
+def _rank(site: Site) -> tuple[bool, bool]:
+    """Which of two sites on one line to keep: a counted one, then one with a known change."""
+    return bool(site.follows), site.change is None
 
 
 def _hide_after_failed_use(sites: list[Site]) -> list[Site]:
