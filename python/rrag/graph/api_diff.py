@@ -136,11 +136,28 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
     if old.kind == "field" and normalized(old.signature) != normalized(new.signature):
         return _change("field_changed", old, new, True)
     if old.kind == "variant" and normalized(old.signature) != normalized(new.signature):
-        return _change("variant_changed", old, new, True)
+        # Same number of fields: patterns that bind them (`Size(n)`, `Error(_)`) still
+        # compile; only building the variant with the old field types breaks.
+        return _change("variant_changed", old, new, _arity(old.signature) != _arity(new.signature))
     if old.kind in ("struct", "enum", "trait", "type", "union") and \
             _generics(old) != _generics(new):
         return _change("bounds", old, new, True)
     return None
+
+
+def _arity(variant: str) -> int:
+    """How many fields a variant as written has (``Size(usize)`` 1, ``Unknown`` 0)."""
+    start = min((i for i in (variant.find("("), variant.find("{")) if i >= 0), default=-1)
+    if start < 0:
+        return 0
+    depth, count, body = 0, 1, variant[start + 1:].rstrip(")} ")
+    if not body.strip():
+        return 0
+    for ch in body:
+        depth += ch in "<([{"
+        depth -= ch in ">)]}"
+        count += ch == "," and depth == 0
+    return count - body.rstrip().endswith(",")
 
 
 def _generics(entry: ApiEntry) -> str:

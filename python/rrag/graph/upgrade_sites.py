@@ -35,6 +35,7 @@ class Site:
     edge: str  # calls, imports, field, variant...
     change: ApiChange | None  # None: the reference no longer resolves and no change explains it
     follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
+    in_text: bool = False  # found by name in the text, not through a resolved reference
 
     def to_json(self) -> dict:
         change = self.change
@@ -87,7 +88,13 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         users[owner].add((path, source))
         targets = after.get((kind, source, path, line, _last(written)), [])
         now = targets.pop(0) if targets else None
-        change = _breaking(by_qualname.get(old.qualname, []), kind)
+        parent = old_by_id.get(old.parent or "")
+        if parent is not None and parent.kind == "impl":  # `Version::from` of a removed impl
+            candidates = by_qualname.get(old.qualname, []) + [
+                c for c in by_qualname.get(parent.qualname, []) if c.kind == "impl_removed"]
+        else:
+            candidates = by_qualname.get(old.qualname, [])
+        change = _breaking(candidates, kind)
         if change is None and now is None:
             # Resolves no more, though the API diff found no change (say, a path that only
             # a macro of the new version defines): a site only if its item really left.
@@ -99,10 +106,14 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
             change = next(iter(by_qualname.get(old.qualname, [])), None)
         sites.append(Site(path, line, names.get(source, source), kind, change))
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
-    sites += _member_sites(changes, users, names, spans, sources)
+    methods: dict[str, set[str]] = defaultdict(set)  # new version: type name -> methods
+    for it in g.new_items:
+        if it.kind == "method" and it.qualname.count("::") > 1:
+            methods[it.qualname.rsplit("::", 2)[-2]].add(it.name)
+    sites += _member_sites(changes, users, names, spans, sources, methods)
     files = {path for pairs in users.values() for path, _ in pairs}
     sites += _removed_method_calls(changes, g, files, sources)
-    return _dedupe(_hide_after_failed_use(sites))
+    return _dedupe(_hide_after_failed_use(sites, sources))
 
 
 def _last(written: str) -> str:
@@ -122,9 +133,10 @@ def _breaking(changes: list[ApiChange], edge: str) -> ApiChange | None:
 
 def _member_sites(changes: list[ApiChange], users: dict[str, set[tuple[str, str]]],
                   names: dict[str, str], spans: dict[str, tuple[int, int]],
-                  sources: dict[str, str]) -> list[Site]:
-    """Uses of changed fields and variants, and implementations of a trait that gained a
-    required method, found in the text of the workspace items that use their owner."""
+                  sources: dict[str, str], methods: dict[str, set[str]]) -> list[Site]:
+    """Uses of changed fields and variants, found in the text of the workspace items that
+    use their owner. A changed field whose use calls a method the new field type also has
+    (``.pre.is_empty()`` on a ``Vec`` that became ``Prerelease``) still compiles."""
     out: list[Site] = []
     for change in changes:
         if not change.breaking or not change.kind.startswith(("field_", "variant_")):
@@ -134,13 +146,19 @@ def _member_sites(changes: list[ApiChange], users: dict[str, set[tuple[str, str]
         owner_name = change.old.rsplit("::", 2)[-2]
         pattern = re.compile(rf"\.{re.escape(member)}\b(?!\s*\()" if change.kind.startswith(
             "field_") else rf"\b{re.escape(owner_name)}::{re.escape(member)}\b")
+        kept = methods.get(_type_name(change.new_signature or ""), set())
         for path, item in sorted(users.get(owner_q, ())):
             first, last = spans.get(item, (0, -1))
             lines = sources.get(path, "").splitlines()
             for n in range(first, min(last, len(lines)) + 1):
-                if n >= 1 and pattern.search(_code(lines[n - 1])):
-                    out.append(Site(path, n, names.get(item, item), change.kind.split("_")[0],
-                                    change))
+                match = pattern.search(_code(lines[n - 1])) if n >= 1 else None
+                if match is None:
+                    continue
+                call = re.match(r"\s*\.\s*(\w+)\s*\(", _code(lines[n - 1])[match.end():])
+                if call and call.group(1) in kept:
+                    continue
+                out.append(Site(path, n, names.get(item, item), change.kind.split("_")[0],
+                                change, in_text=True))
     return out
 
 
@@ -174,8 +192,14 @@ def _removed_method_calls(changes: list[ApiChange], g: Graphs, files: set[str],
             match = pattern.search(_code(line))
             if match:
                 name = next((h[3] for h in holders if h[0] == path and h[1] <= n <= h[2]), "")
-                out.append(Site(path, n, name, "calls", wanted[match.group(1)]))
+                out.append(Site(path, n, name, "calls", wanted[match.group(1)], in_text=True))
     return out
+
+
+def _type_name(field: str) -> str:
+    """``pre: Prerelease`` -> ``Prerelease``; ``x: Option<Vec<u8>>`` -> ``Option``."""
+    kind = field.split(":", 1)[-1].strip().lstrip("&").removeprefix("mut ").strip()
+    return re.split(r"[<\s]", kind, maxsplit=1)[0].rsplit("::", 1)[-1]
 
 
 def _code(line: str) -> str:
@@ -196,17 +220,32 @@ def _rank(site: Site) -> tuple[bool, bool]:
     return bool(site.follows), site.change is None
 
 
-def _hide_after_failed_use(sites: list[Site]) -> list[Site]:
+def _hide_after_failed_use(sites: list[Site], sources: dict[str, str]) -> list[Site]:
+    """A name whose `use` fails has rustc's error type: uses of it, and a method or field
+    reached from an expression that mentions it (``start.to(PreciseTime::now())
+    .num_milliseconds()``), report nothing more."""
     failed: dict[tuple[str, str], str] = {}
+    failed_names: dict[str, dict[str, str]] = defaultdict(dict)  # path -> name -> use
     for site in sites:
         if site.edge == "imports" and site.change is not None and \
                 site.change.kind in NAME_BREAKS:
-            failed.setdefault((site.path, site.change.old_qualname), f"{site.path}:{site.line}")
+            where = f"{site.path}:{site.line}"
+            failed.setdefault((site.path, site.change.old_qualname), where)
+            failed_names[site.path].setdefault(site.change.old.rsplit("::", 1)[-1], where)
     out = []
     for site in sites:
         key = (site.path, site.change.old_qualname if site.change else "")
         hidden_by = failed.get(key)
+        if not hidden_by and site.edge != "imports" and failed_names.get(site.path):
+            lines = sources.get(site.path, "").splitlines()
+            text = _code(lines[site.line - 1]) if 0 < site.line <= len(lines) else ""
+            member = site.change.old.rsplit("::", 1)[-1] if site.change else ""
+            at = re.search(rf"\.\s*{re.escape(member)}\b", text) if member else None
+            receiver = text[:at.start()] if at else ""
+            hidden_by = next((w for n, w in failed_names[site.path].items()
+                              if re.search(rf"\b{re.escape(n)}\b", receiver)), "")
         if site.edge != "imports" and hidden_by:
-            site = Site(site.path, site.line, site.name, site.edge, site.change, hidden_by)
+            site = Site(site.path, site.line, site.name, site.edge, site.change, hidden_by,
+                        site.in_text)
         out.append(site)
     return out
