@@ -163,3 +163,68 @@ def test_parameter_changes_that_still_compile_are_not_breaking():
     assert not _params_break("impl Into<Option<&'help str>>", "impl IntoResettable<StyledStr>")
     assert _params_break("&SocketAddr", "SocketAddr")  # mio's TcpListener::bind
     assert _params_break("&str", "&str,usize")
+
+
+def _rows(crate: str, items: list[tuple], uses: list[tuple] = ()) -> tuple[list, list]:
+    """ApiRows of a made-up crate: (id, kind, name, parent id, visibility, signature, text,
+    generics, self_type, trait, docs); a module's id is its qualname, so an item's parent
+    id names its module."""
+    from rrag.store.api_rows import ApiRow, UseRow
+
+    rows = [ApiRow(crate, "file", crate, crate, None, "src/lib.rs", 1, "", "", "", "", "", "",
+                   "")]
+    for n, (iid, kind, name, parent, vis, sig, text, generics, self_type, trait, docs) in \
+            enumerate(items, 2):
+        owner = parent or crate
+        qual = f"{owner.split('::<impl')[0]}::{name}" if kind != "impl" else f"{owner}::<impl>"
+        rows.append(ApiRow(iid, kind, name, qual, owner, "src/lib.rs", n, sig, docs, vis,
+                           generics, self_type, trait, text))
+    return rows, [UseRow(*u) for u in uses]
+
+
+def test_api_diff_kinds_on_made_up_versions():
+    from rrag.graph.api_diff import diff
+    from rrag.graph.api_surface import Surface
+
+    long_doc = " ".join(f"word{n}" for n in range(30))
+    old = _rows("lib", [
+        ("lib::inner", "module", "inner", None, "pub", "pub mod inner", "pub mod inner {}", "",
+         "", "",
+         ""),
+        ("s", "struct", "Config", "lib::inner", "pub", "pub struct Config",
+         "pub struct Config { pub name: String, pub depth: u8 }", "", "", "", ""),
+        ("t", "trait", "Source", None, "pub", "pub trait Source", "pub trait Source {}", "", "",
+         "", ""),
+        ("f", "function", "load_file", None, "pub", "pub fn load_file(p: &str) -> u8",
+         "pub fn load_file(p: &str) -> u8 { 0 }", "", "", "", long_doc),
+        ("g", "function", "run", None, "pub", "pub fn run<T: Clone>(t: T)",
+         "pub fn run<T: Clone>(t: T) {}", "<T: Clone>", "", "", ""),
+        ("e", "enum", "Mode", None, "pub", "pub enum Mode", "pub enum Mode { Fast, Slow(u8) }",
+         "", "", "", ""),
+    ], [("lib", "inner::Config", "", "pub", "s")])
+    new = _rows("lib", [
+        ("s2", "struct", "Config", None, "pub", "pub struct Config",
+         "pub struct Config { pub name: String, pub depth: u16 }", "", "", "", ""),
+        ("t2", "trait", "Source", None, "pub", "pub trait Source", "pub trait Source { fn read(&self); }",
+         "", "", "", ""),
+        ("r", "method", "read", "t2", "", "fn read(&self)", "fn read(&self);", "", "", "", ""),
+        ("f2", "function", "load_path", None, "pub", "pub fn load_path(p: &str) -> u8",
+         "pub fn load_path(p: &str) -> u8 { 0 }", "", "", "", long_doc),
+        ("g2", "function", "run", None, "pub", "pub fn run<T: Clone + Send>(t: T)",
+         "pub fn run<T: Clone + Send>(t: T) {}", "<T: Clone + Send>", "", "", ""),
+        ("e2", "enum", "Mode", None, "pub", "pub enum Mode",
+         "pub enum Mode { Fast, Slow(u8, u8), Auto }", "", "", "", ""),
+    ])
+    changes = {(c.kind, c.old, c.new) for c in diff(Surface("lib", "1", *old),
+                                                      Surface("lib", "2", *new))}
+    assert changes == {
+        # the re-export `lib::Config` stays; the `lib::inner::Config` path moved to it
+        ("moved", "lib::inner::Config", "lib::Config"),
+        ("field_changed", "lib::Config::depth", "lib::Config::depth"),
+        ("field_changed", "lib::inner::Config::depth", "lib::Config::depth"),
+        ("renamed", "lib::load_file", "lib::load_path"),
+        ("bounds", "lib::run", "lib::run"),
+        ("variant_changed", "lib::Mode::Slow", "lib::Mode::Slow"),
+        ("variant_added", "lib::Mode", "lib::Mode::Auto"),
+        ("required_method", "lib::Source", "lib::Source::read"),
+    }

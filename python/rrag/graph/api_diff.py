@@ -18,6 +18,7 @@ from .api_surface import ApiEntry, Surface, normalized
 # Token overlap (Jaccard) of docs + body above which a vanished item and a new one of the same
 # kind are taken as one renamed item.
 RENAME_SIMILARITY = 0.6
+RENAME_MIN_TOKENS = 20  # distinct words in docs + body below which nothing is judged alike
 CALLABLE = ("fn", "method", "trait_method", "function")
 # Items a module holds (members are matched under their owner only: every type has a `new`).
 TOP_LEVEL = ("struct", "enum", "union", "trait", "fn", "type", "const", "static", "macro")
@@ -52,7 +53,9 @@ def _tokens(entry: ApiEntry) -> set[str]:
 
 def _similar(a: ApiEntry, b: ApiEntry) -> float:
     ta, tb = _tokens(a), _tokens(b)
-    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+    if len(ta | tb) < RENAME_MIN_TOKENS:
+        return 0.0  # one-line getters all look alike (`self.is_set(ArgSettings::X)`)
+    return len(ta & tb) / len(ta | tb)
 
 
 def _owner(path: str) -> str:
@@ -189,6 +192,7 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
     for entry in new.entries.values():
         by_name.setdefault((entry.kind, entry.path.rsplit("::", 1)[-1]), []).append(entry)
     fresh = [e for p, e in new.entries.items() if p not in old.entries]
+    taken: set[str] = set()
     for path, entry in old.entries.items():
         owner = _owner(path)
         if owner in gone:
@@ -201,7 +205,7 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
             elif target != path and entry.kind in ("field", "variant", "method"):
                 pass  # followed its owner
             continue
-        match, how = _find_match(entry, new, by_name, fresh)
+        match, how = _find_match(entry, new, by_name, fresh, taken)
         if match is None:
             gone.add(path)
             kind = {"field": "field_removed", "variant": "variant_removed",
@@ -228,8 +232,8 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
     return changes
 
 
-def _find_match(entry: ApiEntry, new: Surface, by_name: dict, fresh: list[ApiEntry]
-                ) -> tuple[ApiEntry | None, str]:
+def _find_match(entry: ApiEntry, new: Surface, by_name: dict, fresh: list[ApiEntry],
+                taken: set[str]) -> tuple[ApiEntry | None, str]:
     if entry.kind in ("field", "variant", "impl"):
         return None, ""
     for path in new.paths_of.get(entry.qualname, ()):
@@ -240,8 +244,12 @@ def _find_match(entry: ApiEntry, new: Surface, by_name: dict, fresh: list[ApiEnt
         return same[0], "moved"
     best, score = None, RENAME_SIMILARITY
     for cand in fresh:
+        if cand.path in taken:
+            continue  # a rename pairs one old item with one new item
         if cand.kind == entry.kind and _owner(cand.path) == _owner(entry.path):
             s = _similar(entry, cand)
             if s >= score:
                 best, score = cand, s
+    if best is not None:
+        taken.add(best.path)
     return best, "renamed"

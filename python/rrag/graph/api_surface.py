@@ -120,8 +120,8 @@ class Surface:
 
     # -- entries ------------------------------------------------------------------------
     def _add(self, path: str, row: ApiRow) -> None:
-        if path in self.entries:
-            return
+        if path in self.entries or row.visibility != "pub":
+            return  # (a `pub use` cannot make a `pub(crate)` item public)
         kind = "fn" if row.kind == "function" else row.kind
         self._put(path, kind, row, row.signature)
         if row.kind == "struct" or row.kind == "union":
