@@ -14,7 +14,7 @@ then compare:
 recall = |flagged ∩ truth| / |truth|, precision = |flagged ∩ truth| / |flagged|. The clap 3 -> 4
 diff time is taken with both versions already in the shared cache (the second run).
 
-    .venv/bin/python bench/upgrade.py [--pairs semver,clap] [--json OUT]
+    .venv/bin/python bench/upgrade.py [--pairs semver,clap] [--set tuned|holdout] [--json OUT]
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def measure(pair: str, base: Path, env: dict | None = None, fixtures: Path = FIX
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", default=",".join(PAIRS))
-    parser.add_argument("--json", default="", help="also write the results here")
+    parser.add_argument("--json", default="", help="where to write the results (default: "
+                        "bench/results/upgrade.json, upgrade_holdout.json for --set holdout)")
     parser.add_argument("--set", choices=("tuned", "holdout"), default="tuned",
                         help="tuned: the programs the heuristics were developed on (also the "
                         "tests'); holdout: programs written afterwards and not tuned on")
@@ -130,8 +131,9 @@ def main() -> int:
                   f"{result['extra']})", flush=True)
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average {' '.join(load)} on {os.cpu_count()} cores")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "loadavg": load}, indent=1))
+    out = Path(args.json) if args.json else REPO / "bench" / "results" / (
+        "upgrade.json" if args.set == "tuned" else "upgrade_holdout.json")
+    out.write_text(json.dumps({"results": results, "loadavg": load, "set": args.set}, indent=1))
     return 0
 
 
