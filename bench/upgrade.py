@@ -15,6 +15,7 @@ recall = |flagged ∩ truth| / |truth|, precision = |flagged ∩ truth| / |flagg
 diff time is taken with both versions already in the shared cache (the second run).
 
     .venv/bin/python bench/upgrade.py [--pairs semver,clap] [--set tuned|holdout] [--json OUT]
+    .venv/bin/python bench/upgrade.py --fix --pairs semver   # the model's fixes, checked
 """
 
 from __future__ import annotations
@@ -105,15 +106,49 @@ def measure(pair: str, base: Path, env: dict | None = None, fixtures: Path = FIX
             "total_seconds_cached": round(sum(again["seconds"].values()), 3)}
 
 
+LOCATED = re.compile(r"^\S+\.rs:\d+:\d+: error")
+
+
+def measure_fixes(pair: str, base: Path, env: dict | None = None) -> dict:
+    """`rrag upgrade --fix` on every site of the pair's program with the configured (default)
+    model. A fix counts as a success when its proposal parses and `cargo check` of the patched
+    copy reports fewer located errors than before, i.e. it removed its own error without
+    adding one (the other sites stay broken, so the copy never compiles as a whole)."""
+    ws = prepare(pair, base)
+    rrag_json("index", "--root", str(ws), "--no-embed", env=env)
+    switch_to_new(ws)
+    before = len(cargo_errors(ws))
+    report = rrag_json("upgrade", "--root", str(ws), env=env)
+    fixes = []
+    for site in report["sites"]:
+        started = time.perf_counter()
+        out = rrag_json("upgrade", "--root", str(ws), "--fix", f"{site['path']}:{site['line']}",
+                        env=env)
+        check = out.get("check") or {}
+        after = sum(1 for d in check.get("diagnostics") or [] if LOCATED.match(d))
+        fixes.append({"site": f"{site['path']}:{site['line']}", "change": site["change"],
+                      "parses": out.get("parses"), "check_ran": check.get("ran"),
+                      "errors_before": before, "errors_after": after,
+                      "fixed": bool(out.get("parses") and check.get("ran") and after < before),
+                      "seconds": round(time.perf_counter() - started, 1),
+                      "replacement": out.get("replacement")})
+    return {"pair": pair, "fixes": fixes, "fixed": sum(f["fixed"] for f in fixes),
+            "sites": len(fixes)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", default=",".join(PAIRS))
     parser.add_argument("--json", default="", help="where to write the results (default: "
                         "bench/results/upgrade.json, upgrade_holdout.json for --set holdout)")
+    parser.add_argument("--fix", action="store_true", help="instead: the model's fix of every "
+                        "site (default model unless the config says otherwise); slow")
     parser.add_argument("--set", choices=("tuned", "holdout"), default="tuned",
                         help="tuned: the programs the heuristics were developed on (also the "
                         "tests'); holdout: programs written afterwards and not tuned on")
     args = parser.parse_args()
+    if args.fix:
+        return _main_fix(args)
     results = []
     with tempfile.TemporaryDirectory(prefix="rrag-upgrade-") as tmp:
         (Path(tmp) / args.set).mkdir()
@@ -134,6 +169,23 @@ def main() -> int:
     out = Path(args.json) if args.json else REPO / "bench" / "results" / (
         "upgrade.json" if args.set == "tuned" else "upgrade_holdout.json")
     out.write_text(json.dumps({"results": results, "loadavg": load, "set": args.set}, indent=1))
+    return 0
+
+
+def _main_fix(args: argparse.Namespace) -> int:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="rrag-upgrade-fix-") as tmp:
+        env = {"XDG_CACHE_HOME": str(Path(tmp) / "cache")}
+        for pair in args.pairs.split(","):
+            result = measure_fixes(pair, Path(tmp), env)
+            results.append(result)
+            print(f"{pair:<7} fixed {result['fixed']}/{result['sites']} sites "
+                  f"({[(f['site'], f['fixed'], f['seconds']) for f in result['fixes']]})",
+                  flush=True)
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"load average {' '.join(load)} on {os.cpu_count()} cores")
+    out = Path(args.json) if args.json else REPO / "bench" / "results" / "upgrade_fix.json"
+    out.write_text(json.dumps({"results": results, "loadavg": load}, indent=1))
     return 0
 
 

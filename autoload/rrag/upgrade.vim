@@ -1,7 +1,8 @@
 " rrag#upgrade: :RragUpgrade in Vim — what a dependency's new version breaks in this workspace.
 " The sites fill a quickfix list; K on an entry opens a popup beside it with the change, the
-" old and the new signature and the new version's docs. The entries and the popup's lines
-" come from the host (python/rrag/bridge/upgrade_view.py), the same as Neovim's float.
+" old and the new signature and the new version's docs; F asks the model for a fix of the
+" site's item (the refactor popup). The entries and the popup's lines come from the host
+" (python/rrag/bridge/upgrade_view.py), the same as Neovim's float.
 
 let s:last = {}
 let s:popup = 0
@@ -35,6 +36,7 @@ function! rrag#upgrade#run(args) abort
           \ {_, e -> {'filename': e.file, 'lnum': e.lnum, 'col': 1, 'text': e.text}})})
     botright copen
     nnoremap <buffer> <silent> <nowait> K :call rrag#upgrade#show(line('.'))<CR>
+    nnoremap <buffer> <silent> <nowait> F :call rrag#upgrade#fix(line('.'))<CR>
   endfunction
   function! h.on_error(err, ev) closure
     let view.done = 1
@@ -58,4 +60,16 @@ function! rrag#upgrade#show(index) abort
         \ 'width': min([90, &columns - 8]), 'height': min([len(detail), 30])})
   call rrag#popup#set_lines(s:popup, detail)
   return s:popup
+endfunction
+
+" F: the model's fix of entry a:index — the refactor of the site's item with both versions'
+" definitions in its instruction, shown as the usual diff popup (a accepts, r rejects).
+function! rrag#upgrade#fix(index) abort
+  let entries = get(get(get(s:last, 'result', {}), 'view', {}), 'entries', [])
+  if a:index < 1 || a:index > len(entries)
+    return
+  endif
+  let fix = entries[a:index - 1].fix
+  execute 'cc' a:index
+  call rrag#refactor#start(2, fix.start, fix.end, fix.instruction)
 endfunction

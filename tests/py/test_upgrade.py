@@ -227,3 +227,29 @@ def test_api_diff_kinds_on_made_up_versions():
         ("variant_added", "lib::Mode", "lib::Mode::Auto"),
         ("required_method", "lib::Source", "lib::Source::read"),
     }
+
+
+@pytest.mark.slow
+def test_fix_asks_the_model_and_checks_the_proposal(semver_upgrade):
+    """`--fix` hands the site's item to the refactor with both versions' definitions; the
+    real default model answers and cargo check judges the proposal. What the tiny default
+    model proposes is not pinned (bench/upgrade.py --fix reports how often it fixes a site);
+    the mechanics are."""
+    ws, env, _ = semver_upgrade
+    out = rrag_json("upgrade", "--root", str(ws), "--fix", "src/main.rs:4", env=env)
+    assert out["site"]["line"] == 4 and out["site"]["change"] == "removed"
+    assert (out["start_line"], out["end_line"]) == (3, 5)  # fn bump
+    assert out["original"] == "fn bump(v: &mut Version) {\n    v.increment_patch();\n}"
+    assert "where `semver::Version::increment_patch` was removed" in out["instruction"]
+    assert "In semver 0.9.0: pub fn increment_patch(&mut self)" in out["instruction"]
+    assert isinstance(out["replacement"], str) and isinstance(out["parses"], bool)
+    assert out["check"]["ran"] is True  # cargo check ran on a scratch copy with the proposal
+    assert (ws / "src" / "main.rs").read_text().count("v.increment_patch();") == 1  # untouched
+
+
+def test_fix_of_a_line_that_is_no_site(semver_upgrade):
+    ws, env, _ = semver_upgrade
+    proc = rrag("upgrade", "--root", str(ws), "--fix", "src/main.rs:2", env=env, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("rrag: no upgrade site at src/main.rs:2 for semver 0.9.0 -> "
+                                  "1.0.14")

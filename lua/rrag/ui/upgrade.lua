@@ -2,8 +2,9 @@
 --
 -- The sites fill a quickfix list (:cnext, :cfdo and every list tool work on it), titled with
 -- the crate, both versions and the counts. `K` on an entry of that list opens a float beside
--- it with the change, the old and the new signature and the new version's docs: the text is
--- built once in Python (bridge/upgrade_view.py), so Vim's popup shows the very same lines.
+-- it with the change, the old and the new signature and the new version's docs; `F` asks the
+-- model for a fix of the site's item (the :RragRefactor diff, to accept or reject). The text
+-- is built once in Python (bridge/upgrade_view.py), so Vim's popup shows the very same lines.
 
 local float = require('rrag.ui.float')
 local log = require('rrag.log')
@@ -33,6 +34,18 @@ function M.show(index)
   return M.float
 end
 
+--- `F`: the model's fix of entry `index` — the refactor of the site's item, with both
+--- versions' definitions in its instruction, shown as the usual diff to accept or reject.
+function M.fix(index)
+  local view = M.last and M.last.result and M.last.result.view
+  local entry = view and view.entries[index]
+  if not entry then return nil end
+  vim.cmd('cc ' .. index) -- the site's file, in the window the list belongs to
+  return require('rrag').refactor({
+    args = entry.fix.instruction, range = 2, line1 = entry.fix.start, line2 = entry.fix['end'],
+  })
+end
+
 local function fill(result)
   local items = {}
   for i, e in ipairs(result.view.entries) do
@@ -42,6 +55,8 @@ local function fill(result)
   vim.cmd('botright copen')
   vim.keymap.set('n', 'K', function() M.show(vim.fn.line('.')) end,
     { buffer = 0, nowait = true, silent = true, desc = 'rrag: old and new signature of this site' })
+  vim.keymap.set('n', 'F', function() M.fix(vim.fn.line('.')) end,
+    { buffer = 0, nowait = true, silent = true, desc = "rrag: the model's fix of this site" })
 end
 
 --- params: the request (path of the current buffer, crate, from, to).

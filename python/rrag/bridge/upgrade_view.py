@@ -1,14 +1,17 @@
 """Front end (bridge): what :RragUpgrade shows, the same in Neovim and Vim.
 
 The sites of ``rrag upgrade`` as quickfix entries (file, line, one line of text: the change and
-the API path behind it), and for each site the lines of its float or popup: the change, the
-old and the new signature, where the new one is defined, and the new version's docs. Built
-here once so both editors show exactly the same text.
+the API path behind it), and for each site the lines of its float or popup (the change, the
+old and the new signature, where the new one is defined, the new version's docs) and what `F`
+sends to the refactor (the holding item's lines, the instruction with both definitions).
+Built here once so both editors show exactly the same text.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ..service.upgrade_fix import fix_instruction
 
 DOC_LINES = 16  # the new version's docs, cut: the float is a reminder, not the docs page
 
@@ -42,14 +45,18 @@ def site_detail(site: dict[str, Any], report: dict[str, Any]) -> list[str]:
 
 
 def upgrade_body(report: dict[str, Any]) -> dict[str, Any]:
-    """{title, entries: [{file, path, lnum, text, detail}]}: the sites, then the ones a failed
+    """{title, entries: [{file, path, lnum, text, detail, fix}]}: the sites, then the ones a failed
     `use` hides (marked), in file order."""
     entries = []
     for site in report.get("sites", []) + report.get("follows", []):
         text = entry_text(site) + (f"  (after {site['follows']})" if site.get("follows") else "")
         entries.append({"file": site.get("file") or site["path"], "path": site["path"],
                         "lnum": site["line"], "text": text,
-                        "detail": site_detail(site, report)})
+                        "detail": site_detail(site, report),
+                        # `F`: the refactor of the site's item, with both definitions
+                        "fix": {"start": site.get("item_start") or site["line"],
+                                "end": site.get("item_end") or site["line"],
+                                "instruction": fix_instruction(site, report)}})
     title = (f"rrag upgrade: {report['crate']} {report['from']} -> {report['to']} "
              f"({len(report.get('changes', []))} API changes, "
              f"{len(report.get('sites', []))} sites)")

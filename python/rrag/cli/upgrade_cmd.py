@@ -11,6 +11,7 @@ import argparse
 
 from ..errors import RragError
 from ..service.upgrade import upgrade
+from ..service.upgrade_fix import fix
 from .common import add_json, add_root, emit_json, engine_for
 
 
@@ -23,6 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "one locked before the last change)")
     p.add_argument("--to", dest="new", default=None, help="the new version (default: the "
                    "one locked now)")
+    p.add_argument("--fix", metavar="PATH:LINE", default=None, help="ask the model for an "
+                   "edit of that site's item (checked with cargo check like `rrag refactor`; "
+                   "never applied)")
     add_json(p)
     p.set_defaults(run=run)
 
@@ -30,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if (args.old or args.new) and not args.crate:
         raise RragError("--from and --to need --crate", "name the dependency: --crate NAME")
+    if args.fix:
+        return _run_fix(args)
     with engine_for(args) as engine:
         report = upgrade(engine, args.crate, args.old, args.new)
     out = report.to_json()
@@ -46,4 +52,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"{site['path']}:{site['line']}\t{site['change']}\t{site['old']}\t({site['name']})")
     for site in out["follows"]:
         print(f"{site['path']}:{site['line']}\t(after the failed use at {site['follows']})")
+    return 0
+
+
+def _run_fix(args: argparse.Namespace) -> int:
+    path, _, line = args.fix.rpartition(":")
+    if not path or not line.isdigit() or int(line) < 1:
+        raise RragError(f"--fix {args.fix!r} is not PATH:LINE", "e.g. --fix src/main.rs:12")
+    with engine_for(args) as engine:
+        result = fix(engine, path, int(line), args.crate, args.old, args.new)
+    if args.json:
+        emit_json(result)
+        return 0
+    check = result.get("check") or {}
+    print(f"{result['site']['path']}:{result['site']['line']} {result['site']['change']} "
+          f"{result['site']['old']}: lines {result['start_line']}-{result['end_line']}, "
+          f"parses: {result.get('parses')}, cargo check: "
+          f"{'ok' if check.get('ok') else 'failed' if check.get('ran') else 'not run'}")
+    print(result.get("replacement") or "")
+    for diagnostic in check.get("diagnostics") or []:
+        print(f"  {diagnostic}")
     return 0

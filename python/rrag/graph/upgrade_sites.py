@@ -36,6 +36,7 @@ class Site:
     change: ApiChange | None  # None: the reference no longer resolves and no change explains it
     follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
     in_text: bool = False  # found by name in the text, not through a resolved reference
+    item_lines: tuple[int, int] = (0, 0)  # the holding item's first and last line (a fix's range)
 
     def to_json(self) -> dict:
         change = self.change
@@ -44,7 +45,8 @@ class Site:
                 "old": change.old if change else "", "new": change.new if change else None,
                 "old_signature": change.old_signature if change else "",
                 "new_signature": change.new_signature if change else None,
-                "new_docs": change.new_docs if change else ""}
+                "new_docs": change.new_docs if change else "",
+                "item_start": self.item_lines[0], "item_end": self.item_lines[1]}
 
 
 @dataclass
@@ -113,7 +115,17 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
     sites += _member_sites(changes, users, names, spans, sources, methods)
     files = {path for pairs in users.values() for path, _ in pairs}
     sites += _removed_method_calls(changes, g, files, sources)
-    return _dedupe(_hide_after_failed_use(sites, sources))
+    return [_with_item_lines(s, g.items) for s in _dedupe(_hide_after_failed_use(sites, sources))]
+
+
+def _with_item_lines(site: Site, items: list[GraphItem]) -> Site:
+    """The innermost workspace item holding the site (a whole `use` line for an import)."""
+    holders = [it for it in items if it.path == site.path and it.kind not in
+               ("file", "module", "impl") and it.start_line <= site.line <= it.end_line]
+    best = min(holders, key=lambda it: it.end_line - it.start_line, default=None)
+    lines = (best.start_line, best.end_line) if best else (site.line, site.line)
+    return Site(site.path, site.line, site.name, site.edge, site.change, site.follows,
+                site.in_text, lines)
 
 
 def _last(written: str) -> str:
