@@ -73,6 +73,42 @@ def test_upgrade_quickfix_list_and_signature_float(editor, tmp_path):
     assert ed.nvim.current.buffer.name == main and ed.nvim.current.window.cursor[0] == 1
 
 
+@pytest.mark.slow
+def test_fix_from_the_list_opens_the_refactor_diff(editor, tmp_path):
+    """`F` on a site: the refactor of its item (fn bump, lines 3-5) with both versions'
+    definitions, the real default model's proposal checked by cargo; `r` rejects it."""
+    ws = _semver_bumped(tmp_path)
+    ed = editor
+    main = str(ws / "src" / "main.rs")
+    ed.nvim.command(f"edit {main}")
+    original = ed.nvim.current.buffer[:]
+    ed.nvim.command("RragUpgrade")
+    wait_for(lambda: ed.lua("local v = require('rrag.ui.upgrade').last "
+                            "return v and v.done or nil"), timeout=TIMEOUT_S, what="the report")
+    ed.nvim.current.window.cursor = (2, 0)  # removed semver::Version::increment_patch
+    ed.nvim.input("F")
+    view = wait_for(lambda: ed.lua("local v = require('rrag.ui.refactor').last "
+                                   "if not (v and (v.result or v.error)) then return nil end "
+                                   "return { first = v.first, last = v.last, error = v.error, "
+                                   "instruction = v.instruction, result = v.result }"),
+                    timeout=TIMEOUT_S, what="the fix proposal")
+    assert not view.get("error"), view["error"]
+    assert (view["first"], view["last"]) == (3, 5)
+    assert "where `semver::Version::increment_patch` was removed" in view["instruction"]
+    assert view["result"]["check"]["ran"] is True
+    preview = ed.float_lines("refactor")
+    assert preview[0] == ("Lines 3-5: This code was written for semver 0.9.0; the project now "
+                          "uses semver 1.0.14, where `semver::Version::increment_patch` was "
+                          "removed. Update the code so it compiles with semver 1.0.14, keeping "
+                          "what it does.")
+    assert preview[1] in ("parse: ok", "parse: FAILED (the proposal is not valid Rust)")
+    assert preview[2].startswith("cargo check: ")
+    ed.nvim.input("r")
+    wait_for(lambda: ed.view("refactor", "outcome") == "rejected", what="reject")
+    assert ed.lua(f"return vim.api.nvim_buf_get_lines(vim.fn.bufnr('{main}'), 0, -1, false)") \
+        == original
+
+
 def test_upgrade_with_bad_arguments_says_how(editor):
     with pytest.raises(pynvim.NvimError, match="rrag: :RragUpgrade takes no argument, a crate, "
                        "or a crate and two versions"):

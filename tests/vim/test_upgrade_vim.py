@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .vim_driver import REPO, wait_for
 
 _spec = importlib.util.spec_from_file_location("bench_upgrade", REPO / "bench" / "upgrade.py")
@@ -21,11 +23,16 @@ _spec.loader.exec_module(harness)
 TIMEOUT_S = 240
 
 
-def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
+def _semver_bumped(tmp_path: Path) -> Path:
     ws = harness.prepare("semver", tmp_path)
     subprocess.run([str(Path(sys.executable).parent / "rrag"), "index", "--root", str(ws),
                     "--no-embed"], check=True, capture_output=True, timeout=600)
     harness.switch_to_new(ws)
+    return ws
+
+
+def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
+    ws = _semver_bumped(tmp_path)
     main = str(ws / "src" / "main.rs")
     vim.ex(f"edit {main}")
     vim.ex("RragUpgrade")
@@ -59,6 +66,36 @@ def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
     wait_for(lambda: not vim.eval(f"rrag#popup#valid({popup})"), what="the popup to close")
     vim.ex("cc 4")
     assert vim.eval("expand('%:p')") == main and vim.eval("line('.')") == 12
+
+
+@pytest.mark.slow
+def test_fix_from_the_list_opens_the_refactor_popup(vim, tmp_path):
+    """`F` on a site: the refactor of its item (fn bump, lines 3-5) with both versions'
+    definitions; the real default model's proposal is checked by cargo; `r` rejects it."""
+    ws = _semver_bumped(tmp_path)
+    main = str(ws / "src" / "main.rs")
+    vim.ex(f"edit {main}")
+    original = vim.eval("getline(1, '$')")
+    vim.ex("RragUpgrade")
+    wait_for(lambda: (v := vim.eval("rrag#state().upgrade")) and v.get("done"),
+             timeout=TIMEOUT_S, what="the upgrade report")
+    vim.ex("call cursor(2, 1)")
+    vim.keys("F")
+    view = wait_for(lambda: (v := vim.eval("rrag#state().refactor")) and v.get("done") and v,
+                    timeout=TIMEOUT_S, what="the fix proposal")
+    assert "error" not in view, view
+    assert (view["plan"]["first"], view["plan"]["last"]) == (3, 5)
+    assert "where `semver::Version::increment_patch` was removed" in view["instruction"]
+    assert view["result"]["check"]["ran"] == 1 or view["result"]["check"]["ran"] is True
+    preview = vim.eval("rrag#popup#lines(rrag#state().refactor.popup)")
+    assert preview[0].startswith("Lines 3-5: This code was written for semver 0.9.0;")
+    assert "\n" not in preview[0]
+    assert preview[1] in ("parse: ok", "parse: FAILED (the proposal is not valid Rust)")
+    assert preview[2].startswith("cargo check: ")
+    vim.keys("r")
+    wait_for(lambda: vim.eval("rrag#state().refactor").get("outcome") == "rejected",
+             what="reject")
+    assert vim.eval(f"getbufline(bufnr('{main}'), 1, '$')") == original
 
 
 def test_upgrade_with_bad_arguments_says_how(vim):
