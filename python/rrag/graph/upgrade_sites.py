@@ -1,9 +1,10 @@
 """Graph layer: the workspace sites an API change breaks.
 
-The workspace's stored references are resolved twice, in memory, by the ordinary resolution
-pass (``graph.build.build_edges``): once with the old version of the crate laid into the
-symbol tables, once with the new one. A reference that reached an old item and reaches nothing
-in the new version, or reaches an item whose change breaks callers, is a site. Fields and enum
+The workspace's stored references are resolved in memory by the ordinary resolution pass
+(``graph.build.build_edges``) with the old version of the crate laid into the symbol tables,
+whatever version the index holds now: the code was written against it. A reference that
+reaches an old item whose change breaks that kind of use (a removed or moved name for a `use`
+or a type, changed parameters for a call, a removed impl behind a call) is a site. Fields and enum
 variants are not graph items: their changes are found in the text of the workspace items that
 use their owner. Like rustc, a failed ``use`` hides the later uses of that name in its file, so
 those are kept apart (``follows``) rather than counted as sites of their own.
@@ -33,32 +34,29 @@ class Site:
     line: int
     name: str  # the workspace item holding the site
     edge: str  # calls, imports, field, variant...
-    change: ApiChange | None  # None: the reference no longer resolves and no change explains it
+    change: ApiChange  # the API change behind it
     follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
     in_text: bool = False  # found by name in the text, not through a resolved reference
     item_lines: tuple[int, int] = (0, 0)  # the holding item's first and last line (a fix's range)
 
     def to_json(self) -> dict:
-        change = self.change
+        c = self.change
         return {"path": self.path, "line": self.line, "name": self.name, "edge": self.edge,
-                "change": change.kind if change else "unresolved",
-                "old": change.old if change else "", "new": change.new if change else None,
-                "old_signature": change.old_signature if change else "",
-                "new_signature": change.new_signature if change else None,
-                "new_docs": change.new_docs if change else "",
+                "change": c.kind, "old": c.old, "new": c.new, "old_signature": c.old_signature,
+                "new_signature": c.new_signature, "new_docs": c.new_docs,
                 "item_start": self.item_lines[0], "item_end": self.item_lines[1]}
 
 
 @dataclass
 class Graphs:
-    """The inputs: the workspace (with every other dependency) and the crate's two versions."""
+    """The inputs: the workspace (with every other dependency), the crate's old version as
+    the resolver reads it, and the new version's items."""
     items: list[GraphItem]
     refs: dict[str, list[list]]
     workspace_paths: set[str]
     old_items: list[GraphItem]
     old_refs: dict[str, list[list]]
-    new_items: list[GraphItem]
-    new_refs: dict[str, list[list]]
+    new_items: list[GraphItem]  # which methods the new version's types have
     workspace: Workspace | None
 
 
@@ -70,14 +68,10 @@ def _resolve(g: Graphs, items: list[GraphItem], refs: dict) -> list[EdgeRow]:
 
 def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> list[Site]:
     old_by_id = {it.id: it for it in g.old_items}
-    new_ids = {it.id for it in g.new_items}
     names = {it.id: it.qualname for it in g.items}
     by_qualname: dict[str, list[ApiChange]] = defaultdict(list)
     for change in changes:
         by_qualname[change.old_qualname].append(change)
-    after: dict[tuple, list[str | None]] = defaultdict(list)
-    for row in _resolve(g, g.new_items, g.new_refs):
-        after[(row[0], row[1], row[4], row[5], _last(row[3]))].append(row[2])
     sites: list[Site] = []
     users: dict[str, set[tuple[str, str]]] = defaultdict(set)  # old qualname -> (path, item)
     for kind, source, target, written, path, line, _cand in _resolve(g, g.old_items,
@@ -88,8 +82,6 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         owner = old.qualname if old.kind in ("struct", "enum", "union") else \
             old.qualname.rsplit("::", 1)[0]
         users[owner].add((path, source))
-        targets = after.get((kind, source, path, line, _last(written)), [])
-        now = targets.pop(0) if targets else None
         parent = old_by_id.get(old.parent or "")
         if parent is not None and parent.kind == "impl":  # `Version::from` of a removed impl
             candidates = by_qualname.get(old.qualname, []) + [
@@ -97,15 +89,10 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         else:
             candidates = by_qualname.get(old.qualname, [])
         change = _breaking(candidates, kind)
-        if change is None and now is None:
-            # Resolves no more, though the API diff found no change (say, a path that only
-            # a macro of the new version defines): a site only if its item really left.
-            if not any(c.kind in NAME_BREAKS for c in by_qualname.get(old.qualname, [])):
-                continue
-        if change is None and now is not None and now in new_ids:
-            continue
         if change is None:
-            change = next(iter(by_qualname.get(old.qualname, [])), None)
+            # No breaking change behind it. A reference that no longer resolves though the
+            # diff saw nothing (a path only a macro of the new version defines) is no evidence.
+            continue
         sites.append(Site(path, line, names.get(source, source), kind, change))
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
     methods: dict[str, set[str]] = defaultdict(set)  # new version: type name -> methods
@@ -126,11 +113,6 @@ def _with_item_lines(site: Site, items: list[GraphItem]) -> Site:
     lines = (best.start_line, best.end_line) if best else (site.line, site.line)
     return Site(site.path, site.line, site.name, site.edge, site.change, site.follows,
                 site.in_text, lines)
-
-
-def _last(written: str) -> str:
-    """A reference's own name: the same reference in both resolutions, whatever its path."""
-    return written.rsplit("::", 1)[-1]
 
 
 def _breaking(changes: list[ApiChange], edge: str) -> ApiChange | None:
@@ -228,8 +210,8 @@ def _dedupe(sites: list[Site]) -> list[Site]:
 
 
 def _rank(site: Site) -> tuple[bool, bool]:
-    """Which of two sites on one line to keep: a counted one, then one with a known change."""
-    return bool(site.follows), site.change is None
+    """Which of two sites on one line to keep: a counted one, then a breaking change."""
+    return bool(site.follows), not site.change.breaking
 
 
 def _hide_after_failed_use(sites: list[Site], sources: dict[str, str]) -> list[Site]:
@@ -239,19 +221,18 @@ def _hide_after_failed_use(sites: list[Site], sources: dict[str, str]) -> list[S
     failed: dict[tuple[str, str], str] = {}
     failed_names: dict[str, dict[str, str]] = defaultdict(dict)  # path -> name -> use
     for site in sites:
-        if site.edge == "imports" and site.change is not None and \
-                site.change.kind in NAME_BREAKS:
+        if site.edge == "imports" and site.change.kind in NAME_BREAKS:
             where = f"{site.path}:{site.line}"
             failed.setdefault((site.path, site.change.old_qualname), where)
             failed_names[site.path].setdefault(site.change.old.rsplit("::", 1)[-1], where)
     out = []
     for site in sites:
-        key = (site.path, site.change.old_qualname if site.change else "")
+        key = (site.path, site.change.old_qualname)
         hidden_by = failed.get(key)
         if not hidden_by and site.edge != "imports" and failed_names.get(site.path):
             lines = sources.get(site.path, "").splitlines()
             text = _code(lines[site.line - 1]) if 0 < site.line <= len(lines) else ""
-            member = site.change.old.rsplit("::", 1)[-1] if site.change else ""
+            member = site.change.old.rsplit("::", 1)[-1]
             at = re.search(rf"\.\s*{re.escape(member)}\b", text) if member else None
             receiver = text[:at.start()] if at else ""
             hidden_by = next((w for n, w in failed_names[site.path].items()

@@ -4,8 +4,8 @@ Which versions: the change the index last saw in Cargo.lock (``deps.sync_depende
 records it in ``meta.upgrade_versions``), or two versions asked for by name. Each version's
 rows come from its shared per-machine cache database (built now from its sources when no
 project indexed it yet), so nothing is re-parsed for a second look. The API diff
-(``graph.api_diff``) is joined with the workspace's references resolved against each version
-(``graph.upgrade_sites``) into the list of affected sites.
+(``graph.api_diff``) is joined with the workspace's references resolved against the old
+version (``graph.upgrade_sites``) into the list of affected sites.
 """
 
 from __future__ import annotations
@@ -120,9 +120,9 @@ def upgrade(engine: "Engine", crate: str | None = None, old: str | None = None,
     diffed = time.perf_counter()
     items, refs = api_rows.graph_without(engine.store, ident)
     old_graph = api_rows.cache_graph(old_db, f"<upgrade-from>/{old}/")
-    new_graph = api_rows.cache_graph(new_db, f"<upgrade-to>/{new}/")
+    new_items, _ = api_rows.cache_graph(new_db, f"<upgrade-to>/{new}/")
     graphs = Graphs(items, refs, api_rows.workspace_paths(engine.store), *old_graph,
-                    *new_graph, engine.workspace())
+                    new_items, engine.workspace())
     sites = find_sites(graphs, changes, api_rows.workspace_sources(engine.store))
     done = time.perf_counter()
     return UpgradeReport(crate, old, new, changes, sites, {

@@ -1,5 +1,5 @@
-"""Store layer: the rows the upgrade assistant reads — a crate version's items and re-exports
-from its shared cache database, and the workspace's references into a dependency.
+"""Store layer: the rows the upgrade assistant reads — a crate version's items, re-exports and
+graph inputs from its shared cache database, and the workspace's own graph inputs and sources.
 
 A dependency crate at one version is indexed once per machine (``service.dep_cache``); its
 database is read here read-only, so two versions can be compared while any project imports
@@ -49,19 +49,6 @@ class UseRow:
     alias: str
     visibility: str
     target: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class WorkspaceRef:
-    """A workspace item's reference into a dependency: the edge kind, where it is, the
-    referring item, and the target as the index knows it (a dependency item's qualified name
-    when it resolved, else the path as written after import resolution)."""
-    kind: str
-    path: str
-    line: int
-    source: str
-    target: str
-    resolved: bool
 
 
 def _open_ro(db: Path) -> apsw.Connection:
@@ -142,36 +129,7 @@ def imported_versions(store: Store, crate: str) -> list[tuple[str, str]]:
         "ORDER BY dep_version", (crate,))]
 
 
-def workspace_refs(store: Store, crate: str) -> list[WorkspaceRef]:
-    """Every edge from a workspace item into ``crate``: resolved to one of its items, or
-    written as a path that starts with the crate's name (what no longer resolves)."""
-    out = []
-    for kind, path, line, source, target, written in store.execute(
-            "SELECT e.kind, e.path, e.line, s.qualname, t.qualname, e.target_path FROM edges e "
-            "JOIN items s ON s.id = e.source JOIN files sf ON sf.id = s.file_id "
-            "LEFT JOIN items t ON t.id = e.target LEFT JOIN files tf ON tf.id = t.file_id "
-            "WHERE sf.dep_key IS NULL AND e.kind != 'depends' AND "
-            "((tf.dep_key IS NOT NULL AND tf.crate = ?) OR (e.target IS NULL AND "
-            "(e.target_path = ? OR e.target_path LIKE ? ESCAPE '\\'))) "
-            "ORDER BY e.path, e.line, e.id", (crate, crate, _like_prefix(crate + "::"))):
-        out.append(WorkspaceRef(kind, path, line, source, target or written, target is not None))
-    return out
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def workspace_sources(store: Store) -> dict[str, str]:
     """path -> text of every workspace Rust file (dependencies' files are left out)."""
     return {path: bytes(src).decode("utf-8", "replace") for path, src in store.execute(
         "SELECT path, source FROM files WHERE dep_key IS NULL AND path LIKE '%.rs'")}
-
-
-def workspace_item_spans(store: Store) -> list[tuple[str, str, int, int]]:
-    """(path, qualified name, first line, last line) of the workspace's functions and methods:
-    the innermost one names a site found in the text."""
-    return list(store.execute(
-        "SELECT f.path, i.qualname, i.start_line, i.end_line FROM items i JOIN files f "
-        "ON f.id = i.file_id WHERE f.dep_key IS NULL AND i.kind NOT IN ('file', 'module', 'impl') "
-        "ORDER BY f.path, i.start_line"))
