@@ -15,6 +15,7 @@ command('RragExplain', call('explain'), { range = true, desc = 'rrag: explain th
 command('RragRefactor', call('refactor'), { nargs = '+', range = true, desc = 'rrag: refactor the range' })
 command('RragContext', call('context'), { nargs = '*', range = true, desc = 'rrag: show the context' })
 command('RragSearch', call('search'), { nargs = '*', desc = 'rrag: search the index (quickfix list)' })
+command('RragUpgrade', call('upgrade'), { nargs = '*', desc = "rrag: what a dependency's new version breaks (quickfix list; K: old and new signature)" })
 command('RragIndex', call('index'), { desc = 'rrag: index the workspace' })
 command('RragStatus', call('status'), { desc = 'rrag: index counts, queue, model, errors' })
 command('RragCancel', call('cancel'), { desc = 'rrag: cancel running requests' })

@@ -87,6 +87,13 @@ function M.search(opts)
   go(query)
 end
 
+function M.upgrade(opts)
+  local params, problem = require('rrag.ui.upgrade').parse_args(opts and opts.args)
+  if not params then return log.error(problem) end
+  params.path = here().path or vim.fn.getcwd()
+  return require('rrag.ui.upgrade').run(params)
+end
+
 function M.index()
   local ctx = here()
   return status.index('index', { path = ctx.path or vim.fn.getcwd() }, config.get().notify_progress)

@@ -16,7 +16,7 @@ local METHODS = {
   setup = 'rrag_setup', ask = 'rrag_ask', explain = 'rrag_explain', refactor = 'rrag_refactor',
   context = 'rrag_context', search = 'rrag_search', index = 'rrag_index', reindex = 'rrag_reindex',
   check = 'rrag_check', status = 'rrag_status', cancel = 'rrag_cancel', doctor = 'rrag_doctor',
-  models = 'rrag_models', use_model = 'rrag_use_model',
+  models = 'rrag_models', use_model = 'rrag_use_model', upgrade = 'rrag_upgrade',
 }
 -- Requests that carry the unsaved Rust buffers (python/rrag/bridge/buffers.py CARRY_BUFFERS).
 local CARRY_BUFFERS = { ask = true, explain = true, refactor = true, context = true, search = true }

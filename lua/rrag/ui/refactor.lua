@@ -59,7 +59,8 @@ local function show(view, result)
   local check = result.check or {}
   local keys = config.get().keymaps
   local lines = {
-    ('Lines %d-%d: %s'):format(view.first, view.last, view.instruction),
+    -- (an instruction's first line: `F` in :RragUpgrade's list sends several)
+    ('Lines %d-%d: %s'):format(view.first, view.last, view.instruction:match('^[^\n]*')),
     result.parses and 'parse: ok' or 'parse: FAILED (the proposal is not valid Rust)',
     not check.ran and 'cargo check: not run' or (check.ok and 'cargo check: ok' or 'cargo check: FAILED'),
   }

@@ -34,7 +34,7 @@ log = logging.getLogger("rrag.bridge")
 
 METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
            "rrag_search", "rrag_index", "rrag_reindex", "rrag_check", "rrag_status",
-           "rrag_cancel", "rrag_doctor", "rrag_models", "rrag_use_model")
+           "rrag_cancel", "rrag_doctor", "rrag_models", "rrag_use_model", "rrag_upgrade")
 SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
 MAX_TRACKED_JOBS = 64
 
@@ -99,6 +99,9 @@ class Bridge:
 
     def on_search(self, req: dict[str, Any]) -> Any:
         return self._submit("search", req, jobs.search)
+
+    def on_upgrade(self, req: dict[str, Any]) -> Any:
+        return self._submit("upgrade", req, jobs.upgrade)
 
     def on_index(self, req: dict[str, Any]) -> Any:
         req.setdefault("embed", self.worker.config.index.embed_on_index)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..service.upgrade import upgrade as upgrade_report
 from .context_view import answer_meta, context_body
+from .upgrade_view import upgrade_body
 from .events import Event, ProgressForwarder, TokenStream
 from .worker import Cancelled, Job
 
@@ -91,6 +93,17 @@ def search(emit: Emit, engine: Any, job: Job) -> Any:
     query = str(p.get("query") or "")
     results = engine.search(query, int(p.get("k") or SEARCH_RESULTS), **_buffers(p))
     return {"query": query, "results": engine.locate(results)}
+
+
+def upgrade(emit: Emit, engine: Any, job: Job) -> Any:
+    """``rrag upgrade`` for the editors: the API diff and the sites, each with its file and
+    the lines of its float (``view``)."""
+    p = job.params
+    report = upgrade_report(engine, p.get("crate") or None, p.get("from") or None,
+                            p.get("to") or None).to_json()
+    engine.locate(report["sites"])
+    engine.locate(report["follows"])
+    return report | {"view": upgrade_body(report)}
 
 
 def index(emit: Emit, engine: Any, job: Job) -> Any:

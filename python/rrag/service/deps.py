@@ -13,6 +13,7 @@ re-parsed. The workspace's crates are then re-resolved so ``serde::Serialize``, 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -140,6 +141,7 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
     counts = deps_db.import_crates(store, ready)
     for entry, crate in zip(report.imported, ready):
         entry["items"] = counts.get(crate.key, 0)
+    _record_version_changes(store, report)
     if report.removed or report.imported:
         progress("graph", 0, 1)
         # The workspace's references to the old or missing versions now have a target.
@@ -148,6 +150,18 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
         progress("graph", 1, 1)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _record_version_changes(store: Store, report: DepsReport) -> None:
+    """A crate whose locked version moved (one removed, one imported): kept in
+    ``meta.upgrade_versions`` as crate -> [old, new] for ``rrag upgrade`` (service.upgrade),
+    until that crate moves again."""
+    gone = {d["name"].replace("-", "_"): d["version"] for d in report.removed}
+    moved = {d["name"].replace("-", "_"): [gone[n], d["version"]] for d in report.imported
+             if (n := d["name"].replace("-", "_")) in gone and gone[n] != d["version"]}
+    if moved:
+        seen = json.loads(store.meta("upgrade_versions") or "{}")
+        store.set_meta("upgrade_versions", json.dumps(seen | moved, sort_keys=True))
 
 
 def index_dependencies(root: Path, store: Store, cfg: IndexConfig,

@@ -60,7 +60,8 @@ def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     replacement = split_text(result.get("replacement"))
     check = result.get("check") or {}
     parses = bool(result.get("parses"))
-    lines = [f"Lines {first}-{last}: {params.get('instruction', '')}",
+    # (an instruction's first line: `F` in :RragUpgrade's list sends several)
+    lines = [f"Lines {first}-{last}: {str(params.get('instruction', '')).split(chr(10))[0]}",
              "parse: ok" if parses else "parse: FAILED (the proposal is not valid Rust)",
              "cargo check: not run" if not check.get("ran")
              else ("cargo check: ok" if check.get("ok") else "cargo check: FAILED")]
