@@ -1,6 +1,7 @@
-"""Front end: ``rrag ask``, ``rrag explain`` and ``rrag refactor`` — the model's answers.
+"""Front end: ``rrag ask``, ``explain``, ``generate`` and ``refactor`` — the model's answers.
 
-Answers stream to stdout as they are generated; sources follow. ``refactor --json`` prints the
+Answers stream to stdout as they are generated; sources and the grounding of the names the
+answer uses follow. ``refactor --json`` prints the
 proposal object (original, replacement, parse and cargo check results); nothing is written to
 the user's files.
 """
@@ -11,6 +12,7 @@ import argparse
 import sys
 
 from ..errors import RragError
+from .ground_cmd import print_grounding
 from .common import (add_json, add_root, at_least, crate_prefix, emit_json, engine_for,
                      existing_file)
 
@@ -31,6 +33,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--range", help="A:B, 1-based inclusive lines")
     add_json(e)
     e.set_defaults(run=run_explain)
+
+    g = sub.add_parser("generate", help="propose new code at a place (never inserted here)")
+    g.add_argument("instruction")
+    add_root(g)
+    g.add_argument("--file")
+    g.add_argument("--line", type=at_least(1))
+    add_json(g)
+    g.set_defaults(run=run_generate)
 
     r = sub.add_parser("refactor", help="propose a rewrite of a range (never applied here)")
     add_root(r)
@@ -62,6 +72,7 @@ def _print_sources(result: dict) -> None:
     print("\n\nsources:")
     for s in result["sources"]:
         print(f"  {crate_prefix(s)}{s['path']}:{s['start_line']}-{s['end_line']} {s['name']}")
+    print_grounding(result.get("grounding", []))
     if result.get("notice"):
         print(f"\nnote: {result['notice']}")
     elif result.get("model_name"):
@@ -87,6 +98,18 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_generate(args: argparse.Namespace) -> int:
+    with engine_for(args) as engine:
+        result = engine.generate(args.instruction, existing_file(args) if args.file else None,
+                                 args.line, on_token=_streamer(not args.json))
+    if args.json:
+        emit_json(result)
+    else:
+        _print_sources(result)
+        print(f"parses: {result['parses']}")
+    return 0
+
+
 def run_refactor(args: argparse.Namespace) -> int:
     start, end = _range(args.range)
     with engine_for(args) as engine:
@@ -100,4 +123,5 @@ def run_refactor(args: argparse.Namespace) -> int:
               f"{'ok' if check['ok'] else 'failed' if check['ran'] else 'not run'}")
         for line in check["diagnostics"]:
             print(f"  {line}")
+        print_grounding(result.get("grounding", []))
     return 0

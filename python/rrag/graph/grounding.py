@@ -139,6 +139,8 @@ class _Resolver:
             return None if looked.found is None else \
                 self._result(use, f"{owner}::{use.name}", looked)
         found = use.name in self.table.method_names()
+        if not found and self.table.std is None:
+            return None  # without std's names a missing method may well be std's
         return self._result(use, use.name, Lookup(found, [self.everywhere], [] if found else
                                                   sorted(self.table.method_names())))
 
@@ -166,6 +168,8 @@ class _Resolver:
     def _free(self, use: NameUse, what: str, segments: list[str]) -> Grounding | None:
         table, std = self.table, self.table.std
         rows = table.by_name.get(use.name, [])
+        if std is None and not rows and not segments:
+            return None  # std is not described here: a name found nowhere may be std's
         if what == "macro":
             crate = segments[0] if segments and segments[0] in table.crate_names else ""
             found = any(r.kind in ("macro", "function") and (not crate or r.crate == crate)
@@ -223,7 +227,7 @@ def ground(names: AnswerNames, table: NameTable, self_type: str = "") -> Outcome
         if result is None:
             unchecked.append(use.text)
             continue
-        key = (result.name, result.kind, result.found)
+        key = (result.name, "", result.found)
         if key in merged:
             merged[key].lines.append(use.line)
         else:

@@ -29,6 +29,7 @@ from ..store import deps as deps_db
 from ..store import items as items_db
 from ..store import vectors as vec_db
 from .cache import Precacher, ResultCache, request_key
+from .grounding import Grounder
 from .history import GitHistory
 
 TokenFn = Callable[[str], None]
@@ -53,6 +54,7 @@ class Assistant:
         self.compute_lock = self._compute_lock = threading.RLock()
         self.precacher = Precacher(self._precache_one, self._compute_lock)
         self.overlay: Any = None
+        self.grounder = Grounder(store)
 
     def _view(self) -> Any:
         """The unsaved buffers laid over the index (if the request has any)."""
@@ -193,10 +195,21 @@ class Assistant:
                 item["file"] = str(Path(base) / item["path"])
         return items
 
-    def _answer(self, text: str, ctx: ContextPack, done: Any) -> dict[str, Any]:
+    def ground(self, text: str, path: str | None = None,
+               line: int | None = None) -> dict[str, Any]:
+        """Every Rust name ``text`` uses, checked against the index (rrag.service.grounding);
+        through the unsaved buffers when the request has any."""
+        with self._view():
+            outcome = self.grounder.ground(text, path, line)
+        return {"grounding": [g.to_json() for g in outcome.checked],
+                "unchecked": outcome.unchecked}
+
+    def _answer(self, text: str, ctx: ContextPack, done: Any, path: str | None = None,
+                line: int | None = None) -> dict[str, Any]:
         sources = [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
                    for p in ctx.items]
-        return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
+        return {"text": text, "sources": sources,
+                "grounding": self.ground(text, path, line)["grounding"], "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend,
                 "model": done.model, "model_name": self._model_name(done),
@@ -218,7 +231,7 @@ class Assistant:
             raise RragError("the question is empty", "type a question after :RragAsk")
         text, ctx, done = self._run("ask", on_token, cancel, path, line, selection, question,
                                     pinned, excluded, question=question)
-        return self._answer(text, ctx, done)
+        return self._answer(text, ctx, done, path, line)
 
     def _code(self, path: str, start: int, end: int) -> str:
         unsaved = self.overlay.text(path) if self.overlay is not None else None
@@ -249,7 +262,7 @@ class Assistant:
         where = f"{deps_db.shown_path(self._store(), path)}:{start}-{end}"
         text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
                                     code[:200], code=code, where=where)
-        return self._answer(text, ctx, done)
+        return self._answer(text, ctx, done, path, line or start)
 
     def generate(self, instruction: str, path: str | None = None, line: int | None = None,
                  on_token: TokenFn | None = None,
@@ -259,7 +272,8 @@ class Assistant:
         text, ctx, done = self._run("generate", on_token, cancel, path, line, None, instruction,
                                     instruction=instruction)
         code = extract_code(text)
-        return self._answer(text, ctx, done) | {"code": code, "parses": parses(code)}
+        return self._answer(text, ctx, done, path, line) | {"code": code,
+                                                             "parses": parses(code)}
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: TokenFn | None = None, cancel: threading.Event | None = None,
@@ -279,4 +293,5 @@ class Assistant:
         check = cargo_check(self.root, path, start_line, end_line, replacement, unsaved)
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
                 "replacement": replacement, "parses": parses(replacement),
-                "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"]}
+                "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"],
+                "grounding": self.ground(replacement, path, start_line)["grounding"]}
