@@ -220,7 +220,7 @@ def ground(names: AnswerNames, table: NameTable, self_type: str = "") -> Outcome
     resolver = _Resolver(table, self_type)
     merged: dict[tuple[str, str, bool], Grounding] = {}
     unchecked: list[str] = []
-    for use in names.uses:
+    for use in sorted(names.uses, key=lambda u: u.line):
         if use.name in names.defined:
             continue  # the answer's own function, method, type or variable
         result = resolver.check(use)
