@@ -184,6 +184,19 @@ def _callee(node: Any) -> Any:
     return node
 
 
+def _error_nodes(root: Any) -> list[Any]:
+    """The outermost ERROR nodes holding a call (``(``), within subtrees that have errors."""
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR":
+            if b"(" in node.text:
+                out.append(node)
+            continue
+        stack.extend(c for c in node.children if c.has_error)
+    return out
+
+
 def _outermost(node: Any, kinds: tuple[str, ...]) -> bool:
     return node.parent is None or node.parent.type not in kinds
 
@@ -201,6 +214,12 @@ def read_segment(seg: Segment, result: AnswerNames, known: dict[str, str]) -> No
     tree = parse_tree(source.encode("utf-8"))
     if seg.inline and count_errors(tree.root_node):
         return  # prose in backticks that only looks like code
+    if not seg.inline and tree.root_node.has_error:
+        # A body tree-sitter could not fit (``impl Point::distance(self) { sqrt(..) }``) is a
+        # flat ERROR node: its text alone, read as a block, still shows the calls it makes.
+        for broken in _error_nodes(tree.root_node):
+            read_segment(Segment(_text(broken), seg.first_line + broken.start_point[0], True),
+                         result, known)
     captures = tree_sitter.QueryCursor(_query()).captures(tree.root_node)
     flat = sorted(((n.start_byte, -n.end_byte, name, n) for name, nodes in captures.items()
                    for n in nodes), key=lambda t: (t[0], t[1]))

@@ -1,0 +1,111 @@
+"""Refactor verdicts pinned: known-good and known-bad proposals (a scripted backend) go through
+extraction, the tree-sitter parse check, the splice into a scratch copy and a real
+``cargo check``; each outcome is asserted exactly, including the lines the scratch copy holds
+where the range was."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO
+from scripted_backend import ScriptedBackend
+from rrag.llm import response
+from rrag.service.engine import Engine
+
+EXAMPLE = REPO / "examples" / "simple_app"
+SHAPES = "src/geometry/shapes.rs"
+DISTANCE = (24, 26)  # `pub fn distance` .. its closing brace in the example
+
+GOOD = """    pub fn distance(&self, other: &Point) -> f64 {
+        let (dx, dy) = (self.x - other.x, self.y - other.y);
+        (dx * dx + dy * dy).sqrt()
+    }"""
+# What the default model really proposed (issue 21): not Rust, and a free `sqrt`.
+UNPARSABLE = """    impl Point::distance(self, other: &Point) -> f64 {
+        sqrt((self.x - other.x).powi(2) + (self.y - other.y).powi(2))
+    }"""
+# Parses, but names a field Point does not have.
+WRONG_FIELD = """    pub fn distance(&self, other: &Point) -> f64 {
+        (self.x - other.x).hypot(self.z - other.y)
+    }"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws") / "simple_app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
+    eng = Engine(root, db_path=tmp_path_factory.mktemp("db") / "index.sqlite")
+    eng.index(embed=False)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def scratch_texts(monkeypatch):
+    """The edited file of each scratch copy, read just before cargo check runs on it."""
+    seen: list[str] = []
+    real_run = subprocess.run
+
+    def spy(cmd, *args, cwd=None, **kw):
+        if cmd[1:2] == ["check"]:
+            seen.append((cwd / SHAPES).read_text())
+        return real_run(cmd, *args, cwd=cwd, **kw)
+
+    monkeypatch.setattr(response.subprocess, "run", spy)
+    return seen
+
+
+def propose(engine, replacement: str) -> dict:
+    engine.assistant._backend = ScriptedBackend(f"Here it is:\n```rust\n{replacement}\n```\n")
+    try:
+        return engine.refactor(SHAPES, *DISTANCE, "compute it by hand")
+    finally:
+        engine.assistant._backend = None
+
+
+def expected_scratch(engine, replacement: str) -> str:
+    lines = (engine.root / SHAPES).read_text().splitlines(keepends=True)
+    start, end = DISTANCE
+    return "".join(lines[:start - 1]) + replacement + "\n" + "".join(lines[end:])
+
+
+def test_the_range_is_the_distance_method(engine):
+    lines = (engine.root / SHAPES).read_text().splitlines()
+    assert lines[DISTANCE[0] - 1].strip().startswith("pub fn distance(")
+    assert lines[DISTANCE[1] - 1] == "    }"
+
+
+def test_a_known_good_proposal_parses_and_checks(engine, scratch_texts):
+    before = (engine.root / SHAPES).read_text()
+    out = propose(engine, GOOD)
+    assert out["replacement"] == GOOD
+    assert out["parses"] is True
+    assert out["check"]["ran"] is True and out["check"]["ok"] is True, out["check"]
+    assert not [d for d in out["check"]["diagnostics"] if "error" in d]
+    assert scratch_texts == [expected_scratch(engine, GOOD)]
+    assert [g for g in out["grounding"] if not g["found"]] == []
+    assert (engine.root / SHAPES).read_text() == before, "a proposal is never applied"
+
+
+def test_an_unparsable_proposal_fails_both_checks(engine, scratch_texts):
+    out = propose(engine, UNPARSABLE)
+    assert out["parses"] is False
+    assert out["check"]["ran"] is True and out["check"]["ok"] is False
+    assert any(f"{SHAPES}:24" in d and "error" in d for d in out["check"]["diagnostics"])
+    assert scratch_texts == [expected_scratch(engine, UNPARSABLE)]
+    wrong = {g["name"]: g for g in out["grounding"] if not g["found"]}
+    assert "sqrt" in wrong
+
+
+def test_a_proposal_naming_a_missing_field_parses_but_fails_the_check(engine, scratch_texts):
+    out = propose(engine, WRONG_FIELD)
+    assert out["parses"] is True
+    assert out["check"]["ran"] is True and out["check"]["ok"] is False
+    errors = [d for d in out["check"]["diagnostics"] if "error" in d]
+    assert any(f"{SHAPES}:25" in d and "E0609" in d and "`z`" in d for d in errors), errors
+    assert scratch_texts == [expected_scratch(engine, WRONG_FIELD)]
+    wrong = {g["name"]: g for g in out["grounding"] if not g["found"]}
+    assert list(wrong) == ["Point::z"] and wrong["Point::z"]["checked_against"] == "workspace"
