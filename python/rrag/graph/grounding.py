@@ -37,11 +37,15 @@ class Grounding:
     nearest: list[str] = field(default_factory=list)
     text: str = ""
     lines: list[int] = field(default_factory=list)
+    why: str = ""  # when the name exists but not as used
 
     @property
     def message(self) -> str:
         if self.found:
             return f"`{self.name}` found in {self.checked_against}"
+        if self.why:
+            return f"`{self.text}`: `{self.name}` in {self.checked_against} is {self.why}; " \
+                f"call it as `{self.name}(..)`"
         near = f"; nearest: {', '.join(f'`{n}`' for n in self.nearest)}" if self.nearest else ""
         return f"`{self.name}` is not in {self.checked_against}{near}"
 
@@ -49,7 +53,7 @@ class Grounding:
         return {"name": self.name, "found": self.found, "checked_against": self.checked_against,
                 "nearest": self.nearest, "kind": self.kind, "text": self.text,
                 "line": self.lines[0] if self.lines else 0, "lines": self.lines,
-                "message": self.message}
+                "message": self.message} | ({"why": self.why} if self.why else {})
 
 
 @dataclass
@@ -136,8 +140,14 @@ class _Resolver:
                                        sorted(f"{owner}::{f}" for f in fields)))
         if owner:
             looked = self.table.member(owner, use.name)
-            return None if looked.found is None else \
-                self._result(use, f"{owner}::{use.name}", looked)
+            if looked.found is None:
+                return None
+            if looked.rows and not any(_takes_self(r.signature) for r in looked.rows):
+                # `v.parse()` where `Version::parse(text)` is an associated function.
+                return Grounding(f"{owner}::{use.name}", use.kind, False,
+                                 ", ".join(looked.sources), [f"{owner}::{use.name}"], use.text,
+                                 [use.line], "an associated function, not a method")
+            return self._result(use, f"{owner}::{use.name}", looked)
         found = use.name in self.table.method_names()
         if not found and self.table.std is None:
             return None  # without std's names a missing method may well be std's
@@ -203,6 +213,18 @@ class _Resolver:
             near = nearest(use.name, looked.candidates)
         return Grounding(name, use.kind, found, ", ".join(looked.sources) or self.everywhere,
                          near, use.text, [use.line])
+
+
+def _takes_self(signature: str) -> bool:
+    """Whether a function's first parameter is ``self`` (its generics may hold ``Fn(..)``)."""
+    head, depth, cut = signature.split("fn ", 1)[-1], 0, 0
+    for cut, ch in enumerate(head):
+        depth += (ch == "<") - (ch == ">" and head[cut - 1:cut] != "-")  # `-> usize>`
+        if ch == "(" and depth == 0:
+            break
+    params = head[cut + 1:]
+    return bool(re.match(r"\s*(&\s*('\w+\s+)?)?(mut\s+)?self\b", params)) or \
+        not signature.lstrip().startswith(("pub", "fn", "const", "unsafe", "async"))
 
 
 def _first_argument(inner: str) -> str:

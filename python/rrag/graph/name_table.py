@@ -48,15 +48,26 @@ class NameTable:
         self.blanket: set[str] = set()
         self.crate_names: dict[str, set[str]] = {}
         self.crate_version: dict[str, str] = {}
+        self.deref_target: dict[str, str] = {}
         self._fields: dict[str, set[str] | None] = {}
+        self.trait_members: dict[str, dict[str, list[NameRow]]] = {}
         for row in rows:
             self._add(row)
+        # A trait's own methods, told from a type's of the same name (`Hash` the derive vs
+        # memchr's `Hash` struct) by their qualified name.
+        traits = {r.qualname for rs in self.types.values() for r in rs if r.kind == "trait"}
+        for owned in self.members.values():
+            for name, found in owned.items():
+                for row in found:
+                    if row.qualname.rsplit("::", 1)[0] in traits:
+                        self.trait_members.setdefault(row.self_type, {}).setdefault(
+                            name, []).append(row)
 
     def _add(self, row: NameRow) -> None:
         self.by_name.setdefault(row.name, []).append(row)
         self.crate_names.setdefault(row.crate, set()).add(row.name)
         self.crate_version.setdefault(row.crate, row.version)
-        if row.kind in TYPE_KINDS:
+        if row.kind in TYPE_KINDS and not (row.kind == "type" and row.self_type):
             self.types.setdefault(row.name, []).append(row)
             for derived in row.derives:
                 self.traits_of.setdefault(row.name, set()).add(derived.rsplit("::", 1)[-1])
@@ -67,6 +78,8 @@ class NameTable:
             elif row.self_type:
                 self.traits_of.setdefault(row.self_type, set()).add(trait)
         elif row.kind in MEMBER_KINDS and row.self_type:
+            if row.kind == "type" and row.name == "Target" and row.trait_name.endswith("Deref"):
+                self.deref_target[row.self_type] = deref_base(row.signature)
             self.members.setdefault(row.self_type, {}).setdefault(row.name, []).append(row)
 
     # -- facts ------------------------------------------------------------------------------
@@ -106,8 +119,9 @@ class NameTable:
         return self._fields[type_name]
 
     # -- lookups -----------------------------------------------------------------------------
-    def member(self, owner: str, name: str, crate: str = "") -> Lookup:
-        """Whether ``owner::name`` (or ``value_of_owner.name()``) exists."""
+    def member(self, owner: str, name: str, crate: str = "", depth: int = 0) -> Lookup:
+        """Whether ``owner::name`` (or ``value_of_owner.name()``) exists; a method call also
+        reaches the members of the ``Deref`` target (``depth`` bounds that chain)."""
         defs = [r for r in self.types.get(owner, ()) if not crate or r.crate == crate]
         std_members = self.std.types.get(owner) if self.std is not None and not crate else None
         sources = sorted({r.source for r in defs}) + ([self.std.label] if std_members else [])
@@ -119,21 +133,39 @@ class NameTable:
             return Lookup(None)  # not a type anything here describes
         traits = set(self.traits_of.get(owner, ())) | self.blanket | set(STD_BLANKET)
         for trait in traits:
-            if name in self.members.get(trait, {}):
-                return Lookup(True, sources, rows=self.members[trait][name])
+            if name in self.trait_members.get(trait, {}):
+                return Lookup(True, sources, rows=self.trait_members[trait][name])
             if self.std is not None and name in self.std.types.get(trait, ()):
                 return Lookup(True, sources)
         unknown = [t for t in traits - set(STD_BLANKET) if t not in self.types
                    and (self.std is None or t not in self.std.types)]
-        if traits & OPAQUE_TRAITS or unknown:
+        target = self.deref_target.get(owner)
+        through = Lookup(None)
+        if target and depth < 3:
+            through = self.member(target, name, "", depth + 1)
+            if through.found is not False:
+                return Lookup(through.found, sources, rows=through.rows)
+            sources = sources + [s for s in through.sources if s not in sources]
+        elif traits & OPAQUE_TRAITS:
+            return Lookup(None, sources)  # a Deref whose target the index does not show
+        if unknown:
             return Lookup(None, sources)
         fields = self.fields(owner) if defs else None
         if fields and name in fields:
             return Lookup(True, sources)
         candidates = set(own) | (fields or set()) | (std_members or set())
         for trait in traits - set(STD_BLANKET):
-            candidates |= set(self.members.get(trait, ()))
-        return Lookup(False, sources, sorted(f"{owner}::{c}" for c in candidates))
+            candidates |= set(self.trait_members.get(trait, ()))
+        return Lookup(False, sources, sorted(f"{owner}::{c}" for c in candidates) +
+                      through.candidates)
+
+
+def deref_base(signature: str) -> str:
+    """``type Target = [u8]`` -> ``slice``; ``type Target = Vec<u8>`` -> ``Vec``."""
+    target = signature.split("=", 1)[-1].strip().rstrip(";").strip()
+    if target.startswith("["):
+        return "slice"
+    return target.split("<", 1)[0].rsplit("::", 1)[-1].strip()
 
 
 def _params(generics: str) -> set[str]:
