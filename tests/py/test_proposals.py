@@ -1,7 +1,8 @@
 """Refactor verdicts pinned: known-good and known-bad proposals (a scripted backend) go through
 extraction, the tree-sitter parse check, the splice into a scratch copy and a real
 ``cargo check``; each outcome is asserted exactly, including the lines the scratch copy holds
-where the range was."""
+where the range was. Then the repair loop's logic: what the follow-up prompt carries, how many
+turns it takes, which attempt is the result."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from conftest import REPO
 from scripted_backend import ScriptedBackend
+from rrag.config import Config, LlmConfig
 from rrag.llm import response
 from rrag.service.engine import Engine
 
@@ -31,14 +33,28 @@ UNPARSABLE = """    impl Point::distance(self, other: &Point) -> f64 {
 WRONG_FIELD = """    pub fn distance(&self, other: &Point) -> f64 {
         (self.x - other.x).hypot(self.z - other.y)
     }"""
+# Parses, but calls a method Point does not have.
+WRONG_METHOD = """    pub fn distance(&self, other: &Point) -> f64 {
+        other.distance_to(self)
+    }"""
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     root = tmp_path_factory.mktemp("ws") / "simple_app"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target"))
-    eng = Engine(root, db_path=tmp_path_factory.mktemp("db") / "index.sqlite")
+    # One attempt per proposal here: the verdict of each is what is pinned.
+    eng = Engine(root, Config(llm=LlmConfig(repair_attempts=0)),
+                 db_path=tmp_path_factory.mktemp("db") / "index.sqlite")
     eng.index(embed=False)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def repairing(engine):
+    """The same workspace and index, with the default two repairs."""
+    eng = Engine(engine.root, Config(), db_path=engine.db_path)
     yield eng
     eng.close()
 
@@ -58,8 +74,12 @@ def scratch_texts(monkeypatch):
     return seen
 
 
-def propose(engine, replacement: str) -> dict:
-    engine.assistant._backend = ScriptedBackend(f"Here it is:\n```rust\n{replacement}\n```\n")
+def answer(code: str) -> str:
+    return f"Here it is:\n```rust\n{code}\n```\n"
+
+
+def propose(engine, *replacements: str, backend: ScriptedBackend | None = None) -> dict:
+    engine.assistant._backend = backend or ScriptedBackend(*map(answer, replacements))
     try:
         return engine.refactor(SHAPES, *DISTANCE, "compute it by hand")
     finally:
@@ -109,3 +129,58 @@ def test_a_proposal_naming_a_missing_field_parses_but_fails_the_check(engine, sc
     assert scratch_texts == [expected_scratch(engine, WRONG_FIELD)]
     wrong = {g["name"]: g for g in out["grounding"] if not g["found"]}
     assert list(wrong) == ["Point::z"] and wrong["Point::z"]["checked_against"] == "workspace"
+
+
+def test_a_failed_proposal_is_repaired_with_the_diagnostics_and_the_real_signature(repairing):
+    backend = ScriptedBackend(answer(WRONG_METHOD), answer(GOOD))
+    out = propose(repairing, backend=backend)
+    assert len(backend.requests) == 2
+    follow_up = backend.requests[1][-1]["content"]
+    assert "no method named `distance_to`" in follow_up  # cargo's own diagnostic
+    assert "pub fn distance(&self, other: &Point) -> f64" in follow_up  # the real signature
+    assert "pub x: f64," in follow_up  # the type's fields, from the index
+    assert backend.requests[1][-2] == {"role": "assistant", "content": answer(WRONG_METHOD)}
+    assert [(a["attempt"], a["passed"]) for a in out["attempts"]] == [(0, False), (1, True)]
+    assert out["attempts"][0]["check"]["ok"] is False
+    assert out["replacement"] == GOOD and out["check"]["ok"] is True and out["parses"] is True
+
+
+def test_repairs_stop_after_the_configured_number(repairing):
+    backend = ScriptedBackend(*[answer(UNPARSABLE)] * 3)
+    out = propose(repairing, backend=backend)
+    assert len(backend.requests) == 3  # the proposal and two repairs (llm.repair_attempts)
+    assert [a["passed"] for a in out["attempts"]] == [False, False, False]
+    assert out["parses"] is False and out["replacement"] == UNPARSABLE
+    follow_up = backend.requests[1][-1]["content"]
+    assert "the code does not parse as Rust" in follow_up
+    assert "`sqrt` is not in" in follow_up and "f64::sqrt" in follow_up
+
+
+def test_a_passing_proposal_asks_nothing_more(repairing):
+    backend = ScriptedBackend(answer(GOOD))
+    out = propose(repairing, backend=backend)
+    assert len(backend.requests) == 1 and [a["passed"] for a in out["attempts"]] == [True]
+
+
+@pytest.mark.slow
+def test_the_repair_loop_with_the_real_default_model(engine):
+    """SmolLM2-135M (the bundled default) on the issue's own task: whatever it proposes, each
+    attempt is checked, a failed one is followed by exactly one repair (repair_attempts=1 here)
+    announced in the stream, and the result is the last attempt."""
+    eng = Engine(engine.root, Config(llm=LlmConfig(repair_attempts=1, temperature=0.0,
+                                                   max_answer_tokens=160)),
+                 db_path=engine.db_path)
+    streamed: list[str] = []
+    try:
+        out = eng.refactor(SHAPES, *DISTANCE, "compute the distance without hypot",
+                           on_token=streamed.append)
+    finally:
+        eng.close()
+    attempts = out["attempts"]
+    assert all(a["check"]["ran"] for a in attempts)
+    if attempts[0]["passed"]:
+        assert len(attempts) == 1
+    else:
+        assert len(attempts) == 2 and "[rrag: attempt 1: " in "".join(streamed)
+    assert out["replacement"] == attempts[-1]["code"]
+    assert out["check"] == attempts[-1]["check"] and out["parses"] == attempts[-1]["parses"]

@@ -119,6 +119,8 @@ def run_refactor(args: argparse.Namespace) -> int:
         emit_json(result)
     else:
         check = result["check"]
+        for attempt in result.get("attempts", [])[:-1]:  # the repaired ones, then the last
+            print(f"\n\nattempt {attempt['attempt'] + 1}: {attempt['summary']}")
         print(f"\n\nparses: {result['parses']}; cargo check: "
               f"{'ok' if check['ok'] else 'failed' if check['ran'] else 'not run'}")
         for line in check["diagnostics"]:

@@ -1,4 +1,5 @@
-"""Service layer: search, context, ask, explain and refactor — the model-facing operations.
+"""Service layer: context, ask and explain — the model-facing operations (generate and refactor:
+rrag.service.proposals).
 
 Glue between the rank layer (what goes into the prompt), the llm layer (the backend, prompts,
 response checks) and the store. The budget for the context is the request's budget, or the
@@ -20,7 +21,6 @@ from ..llm import prompts
 from ..llm.backends import Backend, make_backend
 from ..llm.loop_guard import generate_guarded
 from ..llm.model_file import DEMO_NOTICE, is_demo_model
-from ..llm.response import cargo_check, check_dict, extract_code, parses
 from ..rank.context import ContextPack
 from ..rank.packing import pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
@@ -31,13 +31,14 @@ from ..store import vectors as vec_db
 from .cache import Precacher, ResultCache, request_key
 from .grounding import Grounder
 from .history import GitHistory
+from .proposals import Proposing
 
 TokenFn = Callable[[str], None]
 MAX_CANDIDATES = 240  # ranked best first; packing counts tokens only as far as it reads
 SOURCE_FIELDS = ("path", "name", "start_line", "end_line", "why", "crate", "version")
 
 
-class Assistant:
+class Assistant(Proposing):
     def __init__(self, root: Path, config: Config, store: Callable[[], Store],
                  crates: Callable[[], list[tuple[str, str]]]) -> None:
         self.root = root
@@ -204,11 +205,14 @@ class Assistant:
         return {"grounding": [g.to_json() for g in outcome.checked],
                 "unchecked": outcome.unchecked}
 
+    @staticmethod
+    def _sources(ctx: ContextPack) -> list[dict[str, Any]]:
+        return [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
+                for p in ctx.items]
+
     def _answer(self, text: str, ctx: ContextPack, done: Any, path: str | None = None,
                 line: int | None = None) -> dict[str, Any]:
-        sources = [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
-                   for p in ctx.items]
-        return {"text": text, "sources": sources,
+        return {"text": text, "sources": self._sources(ctx),
                 "grounding": self.ground(text, path, line)["grounding"], "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend,
@@ -263,35 +267,3 @@ class Assistant:
         text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
                                     code[:200], code=code, where=where)
         return self._answer(text, ctx, done, path, line or start)
-
-    def generate(self, instruction: str, path: str | None = None, line: int | None = None,
-                 on_token: TokenFn | None = None,
-                 cancel: threading.Event | None = None) -> dict[str, Any]:
-        """New code for a request, with the cursor's surroundings and the question's matches as
-        context; the code is extracted and parse-checked, never inserted here."""
-        text, ctx, done = self._run("generate", on_token, cancel, path, line, None, instruction,
-                                    instruction=instruction)
-        code = extract_code(text)
-        return self._answer(text, ctx, done, path, line) | {"code": code,
-                                                             "parses": parses(code)}
-
-    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
-                 on_token: TokenFn | None = None, cancel: threading.Event | None = None,
-                 original: str | None = None) -> dict[str, Any]:
-        if deps_db.is_dependency_path(path):
-            raise RragError("this file is a dependency's source at its locked version",
-                            "refactor the workspace's own code; a dependency changes by "
-                            "changing its version in Cargo.toml")
-        code = self._code(path, start_line, end_line) if original is None else original
-        text, ctx, done = self._run("refactor", on_token, cancel, path, start_line,
-                                    (start_line, end_line), instruction, code=code,
-                                    instruction=instruction, where=f"{path}:{start_line}-{end_line}")
-        replacement = extract_code(text)
-        # cargo check runs even when tree-sitter finds errors: its diagnostics say what is
-        # wrong in words the user (and a retry) can act on.
-        unsaved = self.overlay.text(path) if self.overlay is not None else None
-        check = cargo_check(self.root, path, start_line, end_line, replacement, unsaved)
-        return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
-                "replacement": replacement, "parses": parses(replacement),
-                "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"],
-                "grounding": self.ground(replacement, path, start_line)["grounding"]}
