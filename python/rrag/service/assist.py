@@ -202,8 +202,11 @@ class Assistant(Proposing):
         through the unsaved buffers when the request has any."""
         with self._view():
             outcome = self.grounder.ground(text, path, line)
-        return {"grounding": [g.to_json() for g in outcome.checked],
-                "unchecked": outcome.unchecked}
+            entries = [g.to_json() for g in outcome.checked]
+            for entry in entries:
+                if not entry["found"]:
+                    entry["nearest_items"] = self.grounder.nearest_items(entry["nearest"])
+        return {"grounding": entries, "unchecked": outcome.unchecked}
 
     @staticmethod
     def _sources(ctx: ContextPack) -> list[dict[str, Any]]:

@@ -107,3 +107,16 @@ class Grounder:
                     known = params_of(row.signature)
                 self_type = self_type or row.self_type
         return ground(answer_names(text, known), self.table(), self_type)
+
+    def nearest_items(self, names: list[str]) -> list[dict]:
+        """Where the nearest real items of a missing name are (the editors jump there): the
+        contract's item shape, for the names the index holds (std's have no source here)."""
+        table = self.table()
+        ids = []
+        for name in names:
+            owner, _, member = name.rpartition("::")
+            rows = table.members.get(owner, {}).get(member, []) if owner else \
+                table.by_name.get(member, [])
+            ids += [r.id for r in rows[:1]]
+        rows = {row.id: row for row in items_db.get_items(self._store(), ids)} if ids else {}
+        return [rows[i].brief() for i in ids if i in rows]  # nearest first
