@@ -161,3 +161,20 @@ def test_rrag_ground_cli(engine, tmp_path):
     bad = rrag("ground", "--root", str(engine.root), "--input", str(tmp_path / "nope"),
                check=False)
     assert bad.returncode != 0 and bad.stderr.startswith("rrag: cannot read --input")
+
+
+def test_doctor_says_where_std_names_come_from(monkeypatch):
+    from rrag.service.doctor import run_doctor
+
+    def std_check(report):
+        return next(c for c in report["checks"] if c["name"] == "std names")
+
+    monkeypatch.setenv("RRAG_STD_DOCS", "")
+    missing_docs = run_doctor()
+    assert std_check(missing_docs)["ok"] is False
+    assert "rust-docs" in std_check(missing_docs)["fix"]
+    assert missing_docs["ok"] == all(c["ok"] for c in missing_docs["checks"]
+                                     if c["name"] not in ("cargo", "std names"))
+    monkeypatch.delenv("RRAG_STD_DOCS")
+    if grounding_service.rustdoc_root() is not None:
+        assert "sources are not indexed" in std_check(run_doctor())["value"]
