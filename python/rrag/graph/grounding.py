@@ -152,7 +152,7 @@ class _Resolver:
         if not found and self.table.std is None:
             return None  # without std's names a missing method may well be std's
         return self._result(use, use.name, Lookup(found, [self.everywhere], [] if found else
-                                                  sorted(self.table.method_names())))
+                                                  list(self.table.method_names())))
 
     def _path(self, use: NameUse, segments: list[str]) -> Grounding | None:
         table, first, owner = self.table, segments[0], segments[-1]
@@ -186,14 +186,12 @@ class _Resolver:
                         for r in rows) or (std is not None and use.name in std.macros)
             if segments and not crate:
                 return None  # a macro path through a module the index does not name
-            pool = {r.name for rs in table.by_name.values() for r in rs if r.kind == "macro"}
-            pool |= std.macros if std else set()
-            return self._result(use, f"{use.name}!", Lookup(found, [self.everywhere],
-                                                            sorted(pool)))
+            pool = [] if found else sorted(table.macro_names())
+            return self._result(use, f"{use.name}!", Lookup(found, [self.everywhere], pool))
         if what == "type":
             found = bool(rows) or table.is_type(use.name)
-            pool = set(table.types) | (set(std.types) if std else set())
-            return self._result(use, use.name, Lookup(found, [self.everywhere], sorted(pool)))
+            pool = [] if found else sorted(set(table.types) | (set(std.types) if std else set()))
+            return self._result(use, use.name, Lookup(found, [self.everywhere], pool))
         found = any(r.kind in ("function", "macro") for r in rows) or \
             (std is not None and use.name in std.functions) or std is None and bool(rows)
         if found:

@@ -50,6 +50,7 @@ class NameTable:
         self.crate_version: dict[str, str] = {}
         self.deref_target: dict[str, str] = {}
         self._fields: dict[str, set[str] | None] = {}
+        self._method_names: set[str] | None = None
         self.trait_members: dict[str, dict[str, list[NameRow]]] = {}
         for row in rows:
             self._add(row)
@@ -93,10 +94,17 @@ class NameTable:
         return out
 
     def method_names(self) -> set[str]:
-        names = {m for owned in self.members.values() for m in owned}
-        if self.std is not None:
-            names.update(m for owned in self.std.types.values() for m in owned)
-        return names
+        """Every member name of any type (index or std): built once per table."""
+        if self._method_names is None:
+            names = {m for owned in self.members.values() for m in owned}
+            if self.std is not None:
+                names.update(m for owned in self.std.types.values() for m in owned)
+            self._method_names = names
+        return self._method_names
+
+    def macro_names(self) -> set[str]:
+        names = {n for n, rows in self.by_name.items() if any(r.kind == "macro" for r in rows)}
+        return names | (self.std.macros if self.std is not None else set())
 
     def owners_of(self, member: str) -> list[str]:
         """``Owner::member`` for every type (index or std) that has ``member``."""
@@ -110,7 +118,7 @@ class NameTable:
     def fields(self, type_name: str) -> set[str] | None:
         """Field and variant names of the index's ``type_name`` (None: not a struct/enum here)."""
         if type_name not in self._fields:
-            from ..parse.answer_names import definition_members
+            from ..parse.answer_text import definition_members
 
             rows = [r for r in self.types.get(type_name, ()) if r.kind in ("struct", "enum",
                                                                          "union")]

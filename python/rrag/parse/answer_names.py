@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .answer_text import Segment, segments
 from .rust import count_errors, parse_tree
 
 _QUERY_FILE = Path(__file__).with_name("queries") / "answer_names.scm"
 _QUERY: Any = None
-_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*```", re.S | re.M)
-_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-_CODE_LIKE = re.compile(r"::|\w\(|\w!|\w\.\w")
-RUST_TAGS = {"", "rust", "rs", "no_run", "ignore", "should_panic", "compile_fail", "edition2021"}
 # Option/Result methods that hand back the payload: the receiver's type passes through them.
 UNWRAPPERS = {"unwrap", "expect", "unwrap_or_default", "unwrap_unchecked"}
 
@@ -59,13 +56,6 @@ class AnswerNames:
     defined: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class Segment:
-    text: str
-    first_line: int  # the answer's line of the segment's first line (1-based)
-    inline: bool = False
-
-
 def _query() -> Any:
     global _QUERY
     if _QUERY is None:
@@ -75,33 +65,6 @@ def _query() -> Any:
         _QUERY = tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()),
                                    _QUERY_FILE.read_text(encoding="utf-8"))
     return _QUERY
-
-
-def segments(answer: str) -> list[Segment]:
-    """The answer's Rust code: fenced blocks (untagged or Rust), then code-like inline spans."""
-    out: list[Segment] = []
-    prose: list[str] = []
-    last = 0
-    for match in _FENCE.finditer(answer):
-        prose.append(answer[last:match.start()])
-        last = match.end()
-        tag = match.group(1).lower()
-        if tag in RUST_TAGS:
-            line = answer.count("\n", 0, match.start(2)) + 1
-            out.append(Segment(match.group(2), line))
-    prose.append(answer[last:])
-    spans = [m for m in _SPAN.finditer(answer) if not _in_fence(answer, m.start())]
-    if not out and not spans:
-        return [Segment(answer, 1)]
-    for m in spans:
-        text = m.group(1).strip()
-        if _CODE_LIKE.search(text):
-            out.append(Segment(text, answer.count("\n", 0, m.start()) + 1, inline=True))
-    return out
-
-
-def _in_fence(answer: str, pos: int) -> bool:
-    return any(m.start() <= pos < m.end() for m in _FENCE.finditer(answer, 0, pos + 1))
 
 
 def _text(node: Any) -> str:
@@ -292,39 +255,6 @@ def _read_call(reader: _Reader, function: Any) -> None:
         reader.result.uses.append(NameUse("method", name, "", shown,
                                           reader.first_line + function.start_point[0],
                                           reader.hint(value)))
-
-
-def definition_members(text: str) -> set[str]:
-    """The field and variant names of a struct, enum or union definition's text."""
-    out: set[str] = set()
-    stack = [parse_tree(text.encode("utf-8")).root_node]
-    while stack:
-        node = stack.pop()
-        if node.type in ("field_declaration", "enum_variant"):
-            name = node.child_by_field_name("name")
-            if name is not None:
-                out.add(_text(name))
-        elif node.type in ("source_file", "struct_item", "enum_item", "union_item",
-                           "field_declaration_list", "enum_variant_list", "attribute_item"):
-            stack.extend(node.named_children)
-    return out
-
-
-def params_of(signature: str) -> dict[str, str]:
-    """``fn f(re: &Regex, n: usize)`` -> {"re": "&Regex", "n": "usize"} (a cursor's scope)."""
-    tree = parse_tree((signature.split("{", 1)[0].rstrip().rstrip(";") + " {}").encode())
-    out: dict[str, str] = {}
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "parameter":
-            pattern, written = node.child_by_field_name("pattern"), node.child_by_field_name("type")
-            if pattern is not None and pattern.type == "identifier" and written is not None:
-                out[_text(pattern)] = _text(written)
-        elif node.type in ("source_file", "function_item", "function_signature_item",
-                           "parameters", "ERROR"):
-            stack.extend(node.named_children)
-    return out
 
 
 def answer_names(answer: str, known: dict[str, str] | None = None) -> AnswerNames:

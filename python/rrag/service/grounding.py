@@ -23,7 +23,8 @@ import blake3
 
 from ..graph.grounding import Outcome, ground
 from ..graph.name_table import NameTable
-from ..parse.answer_names import answer_names, params_of
+from ..parse.answer_names import answer_names
+from ..parse.answer_text import params_of
 from ..parse.std_docs import StdNames, docs_version, read_std_docs
 from ..paths import cache_home, private_dir
 from ..store import Store
