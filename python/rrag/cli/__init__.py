@@ -21,7 +21,7 @@ from ..errors import RragError
 from ..paths import cache_home, private_dir
 
 SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd", "search_cmd",
-               "ask_cmd", "ground_cmd", "graph_cmd", "models_cmd")
+               "ask_cmd", "graph_cmd", "models_cmd")
 
 
 class _Parser(argparse.ArgumentParser):
