@@ -64,7 +64,7 @@ class Proposing:
                                 {"instruction": instruction}, forward, cancel)
         final = attempts[-1]
         return self._answer("".join(seen) or text, ctx, done, path, line) | {
-            "code": final.code, "parses": final.parses,
+            "code": final.code, "parses": final.parses, "grounding": final.grounding,
             "attempts": [a.to_json() for a in attempts]}
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
