@@ -80,7 +80,16 @@ function! s:answer(kind, ctx, title) abort
     let view.result = a:result
     let view.sources = a:ev.view.sources
     call rrag#popup#set_lines(view.popup, a:ev.view.lines)
-    call rrag#popup#set_status(view.popup, a:ev.view.meta . ' · :RragSources')
+    let view.grounding = get(a:ev.view, 'grounding', [])
+    let status = a:ev.view.meta . ' · :RragSources'
+    if !empty(view.grounding)
+      " The nearest real item of each name the index does not hold, ready in :copen.
+      call setqflist([], ' ', {'title': 'rrag: names not in the index',
+            \ 'items': map(copy(view.grounding),
+            \ {_, s -> {'filename': s.path, 'lnum': s.line, 'text': s.text}})})
+      let status .= ' · ' . len(view.grounding) . ' unknown names in :copen'
+    endif
+    call rrag#popup#set_status(view.popup, status)
   endfunction
   function! h.on_error(err, ev) closure
     let view.done = 1

@@ -32,6 +32,7 @@ return {
     server_model = { type = "string", default = "", desc = "" },
     api_key_env = { type = "string", default = "OPENAI_API_KEY", desc = "" },
     model_name = { type = "string", default = "", desc = "what `rrag models use` picked (named in messages); set by it" },
+    repair_attempts = { type = "integer", default = 2, desc = "refactor/generate: more tries when a proposal fails its checks" },
     model_dirs = { type = "list", default = {}, desc = "more folders `rrag models` searches for GGUF files" },
     servers = { type = "list", default = {}, desc = "more OpenAI-compatible server URLs `rrag models` asks" },
   },

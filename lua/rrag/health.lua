@@ -11,7 +11,7 @@ local function report(health, check)
     health.warn(text, { check.fix })
   elseif check.ok then
     health.ok(text)
-  elseif check.name == 'cargo' then
+  elseif check.name == 'cargo' or check.name == 'std names' then
     health.warn(text, { check.fix })
   else
     health.error(text, { check.fix })

@@ -54,6 +54,7 @@ class LlmConfig:
     server_model: str = ""
     api_key_env: str = "OPENAI_API_KEY"
     model_name: str = ""  # what `rrag models use` picked (named in messages); set by it
+    repair_attempts: int = 2  # refactor/generate: more tries when a proposal fails its checks
     model_dirs: tuple[str, ...] = ()  # more folders `rrag models` searches for GGUF files
     servers: tuple[str, ...] = ()  # more OpenAI-compatible server URLs `rrag models` asks
 

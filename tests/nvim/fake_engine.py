@@ -78,7 +78,16 @@ class FakeEngine:
             self._wait("release-ask", cancel)
         text = self._stream(f"Q: {question}\n\n{ANSWER}\n\npinned={sorted(pinned)}", on_token,
                             cancel)
-        return {"text": text, "sources": SOURCES, "ttft_s": 0.01, "tokens_per_s": 99.0}
+        result = {"text": text, "sources": SOURCES, "ttft_s": 0.01, "tokens_per_s": 99.0}
+        if "grounded" in question:  # the answer's line 3 names `Circle::area_of`
+            result["grounding"] = [
+                {"name": "Circle::area_of", "found": False, "checked_against": "workspace",
+                 "nearest": ["Circle::area"], "line": 3, "lines": [3],
+                 "message": "`Circle::area_of` is not in workspace; nearest: `Circle::area`",
+                 "nearest_items": [dict(SOURCES[0])]},
+                {"name": "total_area", "found": True, "checked_against": "workspace",
+                 "nearest": [], "line": 5, "lines": [5], "message": "found"}]
+        return result
 
     def explain(self, path: str, line: int | None, selection: tuple[int, int] | None,
                 on_token: Callable[[str], None], cancel: threading.Event,

@@ -35,6 +35,32 @@ def test_ask_streams_into_a_float_and_lists_sources(fake_editor, crate):
     assert ed.lua("return vim.api.nvim_win_get_config(0).relative") == ""
 
 
+def test_names_missing_from_the_index_are_marked_and_jump_to_the_real_item(fake_editor, crate):
+    ed = fake_editor
+    open_shapes(ed, crate)
+    ed.nvim.command("RragAsk grounded question")
+    wait_for(lambda: ed.view("answer", "done"), what="the answer to finish")
+    lines = ed.float_lines("answer")
+    marks = ed.lua("local v = require('rrag.ui.answer').last; "
+                   "return vim.diagnostic.get(v.buf, { namespace = require('rrag.ui.answer')"
+                   ".ns_grounding })")
+    assert [(m["lnum"], m["message"]) for m in marks] == [
+        (2, "`Circle::area_of` is not in workspace; nearest: `Circle::area`")]
+    assert lines[lines.index("## Not in the index") + 1] == \
+        "- line 3: `Circle::area_of` is not in workspace; nearest: `Circle::area`"
+    virt = ed.lua("local v = require('rrag.ui.answer').last; local ns = "
+                  "require('rrag.ui.answer').ns_grounding; local out = {} for _, m in ipairs("
+                  "vim.api.nvim_buf_get_extmarks(v.buf, -1, 0, -1, { details = true })) do "
+                  "if m[4].virt_text then out[#out + 1] = m[2] end end return out")
+    assert 2 in virt, "the mark shows as virtual text on the answer's line"
+    ed.nvim.current.window.cursor = (3, 0)  # the marked answer line
+    ed.nvim.input("<CR>")
+    wait_for(lambda: ed.nvim.current.buffer.name.endswith("src/shapes.rs")
+             and ed.lua("return vim.api.nvim_win_get_config(0).relative") == "",
+             what="the jump to the real item")
+    assert ed.nvim.current.window.cursor[0] == 7
+
+
 def test_explain_of_a_range_opens_beside_the_cursor(fake_editor, crate):
     ed = fake_editor
     open_shapes(ed, crate)

@@ -81,6 +81,9 @@ def run_cli_end_to_end(root, env: dict | None = None, backend: str = "embedded")
     explained = rrag_json("explain", "--root", str(root), "--file", "src/geometry/shapes.rs",
                           "--line", "20", env=env)
     assert explained["text"].strip() and explained["sources"]
+    for entry in explained["grounding"]:  # whatever names the model used, each one checked
+        assert set(entry) >= {"name", "found", "checked_against", "nearest", "line", "message"}
+        assert entry["found"] or f"`{entry['name']}`" in entry["message"]
     assert explained["ttft_s"] > 0
     assert explained["backend"].startswith(backend), explained["backend"]
     assert (explained["notice"] is not None) == demo
@@ -93,6 +96,8 @@ def run_cli_end_to_end(root, env: dict | None = None, backend: str = "embedded")
     assert (proposal["start_line"], proposal["end_line"]) == (18, 21)
     assert proposal["original"] == "\n".join(before.splitlines()[17:21])
     assert isinstance(proposal["parses"], bool)
+    assert isinstance(proposal["grounding"], list) and proposal["attempts"]
+    assert proposal["replacement"] == proposal["attempts"][-1]["code"]
     assert proposal["check"]["ran"] is True and isinstance(proposal["check"]["ok"], bool)
     if not proposal["check"]["ok"]:
         assert proposal["check"]["diagnostics"], "a failed check must say why"

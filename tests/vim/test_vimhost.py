@@ -154,3 +154,23 @@ def test_host_indexes_reports_status_and_exits_on_eof(tmp_path, workspace):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_answer_view_marks_names_missing_from_the_index(tmp_path):
+    result = {"text": "Use it.\n```rust\nre.find_all(x)\n```\n", "sources": [],
+              "grounding": [
+                  {"name": "Regex::find_all", "found": False, "line": 3, "lines": [3],
+                   "message": "`Regex::find_all` is not in regex 1.7.1; nearest: "
+                              "`Regex::find_iter`",
+                   "nearest_items": [{"path": "src/re_unicode.rs", "start_line": 280,
+                                      "file": "/reg/regex-1.7.1/src/re_unicode.rs"}]},
+                  {"name": "Regex::new", "found": True, "line": 3, "lines": [3],
+                   "message": "found"}]}
+    view = answer_view(result, str(tmp_path))
+    assert view["lines"][2] == "re.find_all(x)  « rrag: `Regex::find_all` not found"
+    section = view["lines"].index("## Not in the index")
+    assert view["lines"][section + 1] == ("- line 3: `Regex::find_all` is not in regex 1.7.1; "
+                                          "nearest: `Regex::find_iter`")
+    assert view["grounding"] == [{"lnum": section + 2, "path": "/reg/regex-1.7.1/src/re_unicode.rs",
+                                  "line": 280, "text": result["grounding"][0]["message"]}]
+    assert answer_view({"text": "x"}, None)["grounding"] == []

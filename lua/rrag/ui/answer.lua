@@ -2,6 +2,9 @@
 --
 -- Opens at once, streams the model's tokens in as markdown, then rewrites itself with the final
 -- answer and its sources; <CR> on a source opens it, closing the float cancels a running answer.
+-- Names the answer uses that the index does not hold (grounding, issue 21) are marked on their
+-- lines (a warning diagnostic with virtual text) and listed under the sources; <CR> on either
+-- opens the nearest real item.
 
 local config = require('rrag.config')
 local float = require('rrag.ui.float')
@@ -9,6 +12,29 @@ local log = require('rrag.log')
 local rpc = require('rrag.rpc')
 
 local M = { last = nil } -- the latest float's state, for tests and :RragStatus
+M.ns_grounding = vim.api.nvim_create_namespace('rrag_grounding')
+
+-- Marks each missing name on its answer lines and lists it; a line with a real item to go to
+-- jumps there like a source does.
+local function mark_grounding(view, result, lines)
+  local missing = vim.tbl_filter(function(g) return g.found == false end, result.grounding or {})
+  if #missing == 0 then return {} end
+  local diags, marks = {}, {}
+  vim.list_extend(lines, { '', '## Not in the index' })
+  for _, entry in ipairs(missing) do
+    local target = (entry.nearest_items or {})[1]
+    for _, lnum in ipairs(entry.lines or { entry.line }) do
+      table.insert(diags, { lnum = lnum - 1, col = 0, severity = vim.diagnostic.severity.WARN,
+                            message = entry.message, source = 'rrag' })
+      if target then view.sources[lnum] = target end
+    end
+    table.insert(lines, ('- line %d: %s'):format(entry.line or 0, entry.message))
+    if target then view.sources[#lines] = target end
+    table.insert(marks, #lines)
+  end
+  view.grounding = missing
+  return diags, marks
+end
 
 local function render(view, result, root)
   local lines = vim.split(result.text or '', '\n', { plain = true })
@@ -21,10 +47,19 @@ local function render(view, result, root)
     view.sources[#lines] = src
   end
   if vim.tbl_isempty(view.sources) then table.insert(lines, '(none)') end
+  local sources_end = #lines
+  local diags, marks = mark_grounding(view, result, lines)
   if result.notice and result.notice ~= vim.NIL then vim.list_extend(lines, { '', 'note: ' .. result.notice }) end
   float.set_lines(view.float, lines)
   float.highlight(view.float, header, 'RragHeader')
-  for lnum in pairs(view.sources) do float.highlight(view.float, lnum - 1, 'RragSource', 2) end
+  for lnum in pairs(view.sources) do
+    if lnum > header and lnum <= sources_end then float.highlight(view.float, lnum - 1, 'RragSource', 2) end
+  end
+  if marks and #marks > 0 then
+    float.highlight(view.float, marks[1] - 2, 'RragHeader')
+    for _, lnum in ipairs(marks) do float.highlight(view.float, lnum - 1, 'RragError', 2) end
+  end
+  vim.diagnostic.set(M.ns_grounding, view.buf, diags or {}, { virtual_text = true, signs = false })
   -- Which model answered and how fast: shaped in Python (bridge/context_view.py answer_meta),
   -- the same footer Vim shows.
   float.set_footer(view.float, result.meta or 'done')

@@ -15,7 +15,7 @@ from ..config import Config
 from ..errors import RragError
 from ..llm.model_file import DEMO_NOTICE, is_demo_model
 from ..paths import index_db_path
-from ..service.doctor import run_doctor
+from ..service.doctor import OPTIONAL, run_doctor
 from ..service.roots import find_root
 
 
@@ -79,5 +79,6 @@ def doctor_report(config: Config, path: str | None,
             if check["name"] == "default chat model":  # not used when a model is configured
                 check.update(ok=True, fix="", value="not used (llm.model_path is set)")
     report["checks"] += model_checks(config) + extra
-    report["ok"] = report["ok"] and all(c["ok"] for c in report["checks"] if c["name"] != "cargo")
+    report["ok"] = report["ok"] and all(c["ok"] for c in report["checks"]
+                                        if c["name"] not in OPTIONAL)
     return report

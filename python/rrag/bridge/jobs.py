@@ -45,6 +45,8 @@ def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], 
     finally:
         stream.flush()
     engine.locate(result.get("sources") or [])  # where a jump to each source opens
+    for entry in result.get("grounding") or []:  # and to the real items of a missing name
+        engine.locate(entry.get("nearest_items") or [])
     if "text" in result:  # an answer: the footer both editors show
         result["meta"] = answer_meta(result)
     return result

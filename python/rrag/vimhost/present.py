@@ -48,9 +48,31 @@ def answer_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
                                    f"{src.get('name') or ''} ({src.get('why') or 'context'})"))
     if not sources:
         lines.append("(none)")
+    grounding = _grounding(result, root, lines)
     if result.get("notice"):
         lines += ["", f"note: {result['notice']}"]
-    return {"lines": lines, "sources": sources, "meta": result.get("meta") or answer_meta(result)}
+    return {"lines": lines, "sources": sources, "grounding": grounding,
+            "meta": result.get("meta") or answer_meta(result)}
+
+
+def _grounding(result: dict[str, Any], root: str | None, lines: list[str]) -> list[dict]:
+    """Names the index does not hold: each answer line using one is marked at its end, a
+    ``## Not in the index`` section lists them, and the returned quickfix entries point at the
+    nearest real item of each (Vim's popup cannot take a diagnostic)."""
+    missing = [g for g in result.get("grounding") or [] if g.get("found") is False]
+    if not missing:
+        return []
+    lines += ["", "## Not in the index"]
+    entries = []
+    for entry in missing:
+        for lnum in entry.get("lines") or [entry.get("line", 0)]:
+            if 0 < lnum <= len(lines):
+                lines[lnum - 1] += f"  « rrag: `{entry['name']}` not found"
+        lines.append(f"- line {entry.get('line', 0)}: {entry['message']}")
+        nearest = (entry.get("nearest_items") or [None])[0]
+        if nearest is not None:
+            entries.append(jump_target(nearest, root, len(lines), entry["message"]))
+    return entries
 
 
 def refactor_view(result: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
