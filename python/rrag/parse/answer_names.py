@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .answer_text import Segment, segments
-from .rust import count_errors, parse_tree
+from .rust import count_errors, parse_tree, query
 
-_QUERY_FILE = Path(__file__).with_name("queries") / "answer_names.scm"
-_QUERY: Any = None
 # Option/Result methods that hand back the payload: the receiver's type passes through them.
 UNWRAPPERS = {"unwrap", "expect", "unwrap_or_default", "unwrap_unchecked"}
 
@@ -57,14 +54,7 @@ class AnswerNames:
 
 
 def _query() -> Any:
-    global _QUERY
-    if _QUERY is None:
-        import tree_sitter
-        import tree_sitter_rust
-
-        _QUERY = tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()),
-                                   _QUERY_FILE.read_text(encoding="utf-8"))
-    return _QUERY
+    return query("answer_names")
 
 
 def _text(node: Any) -> str:

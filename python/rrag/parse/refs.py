@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from pathlib import Path
 from typing import Any
 
 from .doctests import doc_wrapper
@@ -30,19 +29,10 @@ from .ref_nodes import const_path, flatten_use, type_ref
 from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
                         param_binding, type_path)
 
-_QUERY_FILE = Path(__file__).with_name("queries") / "refs.scm"
-_QUERY: Any = None
-
-
 def _query() -> Any:
-    global _QUERY
-    if _QUERY is None:
-        import tree_sitter
-        import tree_sitter_rust
+    from .rust import query  # here: rust imports this module
 
-        _QUERY = tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()),
-                                   _QUERY_FILE.read_text(encoding="utf-8"))
-    return _QUERY
+    return query("refs")
 
 
 MAX_TYPE_NESTING = 64

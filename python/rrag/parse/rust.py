@@ -13,8 +13,10 @@ the targeted walk finds them for ~5 % and the whole extraction stays at ~15-30 %
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import threading
+from pathlib import Path
 from typing import Any
 
 from .extract import Walker
@@ -38,6 +40,16 @@ def _parser() -> Any:
         parser = _LOCAL.parser = tree_sitter.Parser(
             tree_sitter.Language(tree_sitter_rust.language()))
     return parser
+
+
+@functools.cache
+def query(name: str) -> Any:
+    """The compiled tree-sitter query ``queries/<name>.scm``, built once per process."""
+    import tree_sitter
+    import tree_sitter_rust
+
+    text = (Path(__file__).with_name("queries") / f"{name}.scm").read_text(encoding="utf-8")
+    return tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()), text)
 
 
 def parse_tree(source: bytes) -> Any:
