@@ -86,6 +86,15 @@ def rrag_json(*args: str, env: dict | None = None) -> dict:
     return json.loads(proc.stdout)
 
 
+def indexed_then_bumped(pair: str, base: Path, env: dict | None = None) -> Path:
+    """The pair's program indexed at the old version, then locked at the new one: where a user
+    stands after the bump, before rrag has seen it."""
+    ws = prepare(pair, base)
+    rrag_json("index", "--root", str(ws), "--no-embed", env=env)
+    switch_to_new(ws)
+    return ws
+
+
 def measure(pair: str, base: Path, env: dict | None = None, fixtures: Path = FIXTURES) -> dict:
     ws = prepare(pair, base, fixtures)
     old_errors = cargo_errors(ws)
@@ -114,9 +123,7 @@ def measure_fixes(pair: str, base: Path, env: dict | None = None) -> dict:
     model. A fix counts as a success when its proposal parses and `cargo check` of the patched
     copy reports fewer located errors than before, i.e. it removed its own error without
     adding one (the other sites stay broken, so the copy never compiles as a whole)."""
-    ws = prepare(pair, base)
-    rrag_json("index", "--root", str(ws), "--no-embed", env=env)
-    switch_to_new(ws)
+    ws = indexed_then_bumped(pair, base, env)
     before = len(cargo_errors(ws))
     report = rrag_json("upgrade", "--root", str(ws), env=env)
     fixes = []

@@ -88,9 +88,7 @@ def test_holdout_sites(pair, tmp_path):
 def semver_upgrade(tmp_path_factory):
     base = tmp_path_factory.mktemp("semver")
     env = {"XDG_CACHE_HOME": str(base / "cache")}
-    ws = harness.prepare("semver", base)
-    rrag("index", "--root", str(ws), "--no-embed", env=env)
-    harness.switch_to_new(ws)
+    ws = harness.indexed_then_bumped("semver", base, env)
     return ws, env, rrag_json("upgrade", "--root", str(ws), env=env)
 
 

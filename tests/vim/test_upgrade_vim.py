@@ -8,9 +8,6 @@ locked at 1.0.14)."""
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,16 +20,8 @@ _spec.loader.exec_module(harness)
 TIMEOUT_S = 240
 
 
-def _semver_bumped(tmp_path: Path) -> Path:
-    ws = harness.prepare("semver", tmp_path)
-    subprocess.run([str(Path(sys.executable).parent / "rrag"), "index", "--root", str(ws),
-                    "--no-embed"], check=True, capture_output=True, timeout=600)
-    harness.switch_to_new(ws)
-    return ws
-
-
 def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
-    ws = _semver_bumped(tmp_path)
+    ws = harness.indexed_then_bumped("semver", tmp_path)
     main = str(ws / "src" / "main.rs")
     vim.ex(f"edit {main}")
     vim.ex("RragUpgrade")
@@ -72,7 +61,7 @@ def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
 def test_fix_from_the_list_opens_the_refactor_popup(vim, tmp_path):
     """`F` on a site: the refactor of its item (fn bump, lines 3-5) with both versions'
     definitions; the real default model's proposal is checked by cargo; `r` rejects it."""
-    ws = _semver_bumped(tmp_path)
+    ws = harness.indexed_then_bumped("semver", tmp_path)
     main = str(ws / "src" / "main.rs")
     vim.ex(f"edit {main}")
     original = vim.eval("getline(1, '$')")
