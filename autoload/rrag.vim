@@ -150,7 +150,7 @@ endfunction
 " -- :RragIndex, re-index on save, :RragStatus ---------------------------------------------
 
 function! s:index(kind, path, notify) abort
-  let h = {'supersede': 0, 'root': ''}
+  let h = {'root': ''}
   function! h.on_progress(ev) closure
     let h.root = a:ev.root
     let s:progress[a:ev.root] = a:ev.text
@@ -198,7 +198,7 @@ function! rrag#on_write(path) abort
   if has_key(s:timers, path)
     call timer_stop(s:timers[path])
   endif
-  let s:timers[path] = timer_start(get(g:, 'rrag_debounce_ms', 500),
+  let s:timers[path] = timer_start(get(g:, 'rrag_debounce_ms', rrag#methods#reindex_debounce_ms()),
         \ {-> s:reindex(path)})
 endfunction
 
@@ -212,8 +212,8 @@ function! rrag#on_focus(path) abort
     call timer_stop(s:timers.check)
   endif
   let path = a:path
-  let s:timers.check = timer_start(get(g:, 'rrag_debounce_ms', 500),
-        \ {-> rrag#channel#request('check', {'path': path}, {'supersede': 0})})
+  let s:timers.check = timer_start(get(g:, 'rrag_debounce_ms', rrag#methods#reindex_debounce_ms()),
+        \ {-> rrag#channel#request('check', {'path': path}, {})})
 endfunction
 
 function! s:reindex(path) abort

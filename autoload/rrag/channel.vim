@@ -10,8 +10,9 @@ let s:state = {'job': v:null, 'ch': v:null, 'next_id': 0, 'pending': {}, 'latest
       \ 'stderr': [], 'dropped': 0, 'stopping': 0, 'events': 0, 'exit_code': v:null,
       \ 'closed': 0}
 
-" Requests that carry the unsaved Rust buffers (python/rrag/bridge/buffers.py CARRY_BUFFERS).
-let s:CARRY_BUFFERS = {'ask': 1, 'explain': 1, 'refactor': 1, 'context': 1, 'search': 1}
+" Every method and its stale policy: autoload/rrag/methods.vim, generated from
+" python/rrag/protocol.py (the same table Neovim reads).
+let s:METHODS = rrag#methods#all()
 
 function! rrag#channel#plugin_root() abort
   return s:root
@@ -150,20 +151,27 @@ function! rrag#channel#next_id() abort
 endfunction
 
 " Send a request; its events reach handlers.on_token(text, ev), on_progress(ev),
-" on_result(result, ev), on_error(err, ev), on_cancel(ev), on_drop(reason, ev). Options in
-" handlers: supersede (default 1), guard = {bufnr, first, last, lines}. Returns the id or 0.
+" on_result(result, ev), on_error(err, ev), on_cancel(ev), on_drop(reason, ev). The method's
+" stale policy comes from the protocol; a method with line_guard takes handlers.guard =
+" {bufnr, first, last, lines}. Returns the id or 0.
 function! rrag#channel#request(kind, params, handlers) abort
+  let method = s:METHODS[a:kind]
+  if has_key(a:handlers, 'guard') && !method.line_guard
+    throw 'rrag: ' . a:kind . ' has no line guard in the protocol'
+  endif
   if !rrag#channel#running() && !s:start()
     return 0
   endif
   let id = rrag#channel#next_id()
   let a:params.id = id
-  let req = {'id': id, 'kind': a:kind, 'h': a:handlers, 'bufnr': get(a:params, 'bufnr', 0)}
-  if get(a:handlers, 'supersede', 1)
+  let bufnr = get(a:params, 'bufnr', 0)
+  let req = {'id': id, 'kind': a:kind, 'method': method, 'h': a:handlers, 'bufnr': bufnr,
+        \ 'changedtick': bufnr ? getbufvar(bufnr, 'changedtick', 0) : 0}
+  if method.supersede
     let s:state.latest[a:kind] = id
   endif
   let s:state.pending[id] = req
-  if has_key(s:CARRY_BUFFERS, a:kind)
+  if method.carries_buffers
     let a:params.buffers = rrag#buffers#collect()
   endif
   call s:send(a:kind, a:params)
@@ -193,11 +201,15 @@ function! rrag#channel#cancel(id) abort
 endfunction
 
 function! s:stale_reason(req) abort
-  if get(a:req.h, 'supersede', 1) && get(s:state.latest, a:req.kind, 0) != a:req.id
+  if a:req.method.supersede && get(s:state.latest, a:req.kind, 0) != a:req.id
     return printf('a newer %s request replaced it', a:req.kind)
   endif
   if a:req.bufnr && !bufexists(a:req.bufnr)
     return printf('buffer %d is gone', a:req.bufnr)
+  endif
+  if a:req.method.drop_on_edit && a:req.bufnr
+        \ && getbufvar(a:req.bufnr, 'changedtick', 0) != a:req.changedtick
+    return printf('buffer %d changed since the request', a:req.bufnr)
   endif
   let g = get(a:req.h, 'guard', {})
   if !empty(g) && getbufline(g.bufnr, g.first, g.last) !=# g.lines

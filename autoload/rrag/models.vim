@@ -22,7 +22,7 @@ endfunction
 function! rrag#models#use(name) abort
   let s:last_pick = {'done': 0, 'name': a:name}
   let pick = s:last_pick
-  let h = {'supersede': 0}
+  let h = {}
   function! h.on_result(result, ev) closure
     let pick.done = 1
     let pick.result = a:result

@@ -29,7 +29,8 @@ M.schema = {
   transport = { type = 'string', default = 'job', enum = { 'job', 'rplugin' },
     desc = "'job': start `python -m rrag.host` as an RPC job; 'rplugin': the :UpdateRemotePlugins host" },
   auto_index = { type = 'boolean', default = true, desc = 're-index a Rust file of an indexed workspace when it is written' },
-  debounce_ms = { type = 'integer', default = 300, desc = 'wait this long after the last :w before re-indexing' },
+  debounce_ms = { type = 'integer', default = require('rrag.methods').reindex_debounce_ms,
+    desc = 'wait this long after the last :w before re-indexing' },
   notify_progress = { type = 'boolean', default = true, desc = 'vim.notify when :RragIndex starts and ends' },
   float = {
     type = 'table', desc = 'floating windows',

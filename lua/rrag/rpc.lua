@@ -12,14 +12,9 @@ local log = require('rrag.log')
 
 local M = {}
 
-local METHODS = {
-  setup = 'rrag_setup', ask = 'rrag_ask', explain = 'rrag_explain', refactor = 'rrag_refactor',
-  context = 'rrag_context', search = 'rrag_search', index = 'rrag_index', reindex = 'rrag_reindex',
-  check = 'rrag_check', status = 'rrag_status', cancel = 'rrag_cancel', doctor = 'rrag_doctor',
-  models = 'rrag_models', use_model = 'rrag_use_model', upgrade = 'rrag_upgrade',
-}
--- Requests that carry the unsaved Rust buffers (python/rrag/bridge/buffers.py CARRY_BUFFERS).
-local CARRY_BUFFERS = { ask = true, explain = true, refactor = true, context = true, search = true }
+-- Every method, its RPC name and stale policy: generated from python/rrag/protocol.py.
+local protocol = require('rrag.methods')
+local METHODS = protocol.methods
 
 local state = { chan = nil, job = nil, next_id = 0, pending = {}, latest = {}, stderr = {}, dropped = 0 }
 M.state = state
@@ -115,7 +110,7 @@ function M.running() return state.chan ~= nil end
 function M.send_setup()
   if state.chan then
     M.next_id()
-    vim.rpcnotify(state.chan, METHODS.setup, { id = state.next_id, engine = config.engine_overrides() })
+    vim.rpcnotify(state.chan, METHODS.setup.rpc_name, { id = state.next_id, engine = config.engine_overrides() })
   end
 end
 
@@ -125,19 +120,22 @@ function M.next_id()
 end
 
 --- Send a request; events for it reach `handlers` (on_token, on_progress, on_result, on_error,
---- on_cancel, on_drop). Options in `handlers`: supersede (default true), drop_on_edit, guard =
---- { bufnr, first, last, lines } (drop when those lines changed). Returns the request id.
+--- on_cancel, on_drop). The method's stale policy comes from the protocol; a method with
+--- line_guard takes `handlers.guard` = { bufnr, first, last, lines } (drop when those lines
+--- changed). Returns the request id.
 function M.request(kind, params, handlers)
-  assert(METHODS[kind], 'unknown rrag request kind ' .. tostring(kind))
+  local method = METHODS[kind]
+  assert(method, 'unknown rrag request kind ' .. tostring(kind))
+  assert(method.line_guard or not (handlers or {}).guard, kind .. ' has no line guard in the protocol')
   local chan = M.channel()
   if not chan then return nil end
   local id = M.next_id()
   params.id = id
-  local req = { id = id, kind = kind, h = handlers or {}, bufnr = params.bufnr, changedtick = params.changedtick }
-  if req.h.supersede ~= false then state.latest[kind] = id end
+  local req = { id = id, kind = kind, method = method, h = handlers or {}, bufnr = params.bufnr, changedtick = params.changedtick }
+  if method.supersede then state.latest[kind] = id end
   state.pending[id] = req
-  if CARRY_BUFFERS[kind] then params.buffers = require('rrag.buffers').collect() end
-  vim.rpcnotify(chan, METHODS[kind], params)
+  if method.carries_buffers then params.buffers = require('rrag.buffers').collect() end
+  vim.rpcnotify(chan, method.rpc_name, params)
   return id
 end
 
@@ -145,7 +143,7 @@ end
 function M.request_sync(kind, params)
   local chan = M.channel()
   if not chan then return false, 'the host did not start: ' .. table.concat(state.stderr, ' ') end
-  local ok, result = pcall(vim.rpcrequest, chan, METHODS[kind], params or {})
+  local ok, result = pcall(vim.rpcrequest, chan, METHODS[kind].rpc_name, params or {})
   if not ok then return false, tostring(result) .. ' ' .. table.concat(state.stderr, ' ') end
   return true, result
 end
@@ -162,7 +160,7 @@ function M.cancel(id)
       if req.h.on_cancel then pcall(req.h.on_cancel) end
     end
   end
-  if state.chan then vim.rpcnotify(state.chan, METHODS.cancel, { id = id }) end
+  if state.chan then vim.rpcnotify(state.chan, METHODS.cancel.rpc_name, { id = id }) end
   return n
 end
 
@@ -175,13 +173,13 @@ local function same_lines(a, b)
 end
 
 local function stale_reason(req)
-  if req.h.supersede ~= false and state.latest[req.kind] ~= req.id then
+  if req.method.supersede and state.latest[req.kind] ~= req.id then
     return ('a newer %s request replaced it'):format(req.kind)
   end
   if req.bufnr and not vim.api.nvim_buf_is_valid(req.bufnr) then
     return ('buffer %d is gone'):format(req.bufnr)
   end
-  if req.h.drop_on_edit and req.changedtick and vim.b[req.bufnr].changedtick ~= req.changedtick then
+  if req.method.drop_on_edit and req.changedtick and vim.b[req.bufnr].changedtick ~= req.changedtick then
     return ('buffer %d changed since the request'):format(req.bufnr)
   end
   local g = req.h.guard
@@ -190,7 +188,7 @@ local function stale_reason(req)
   end
 end
 
-local FINAL = { result = true, error = true, cancelled = true }
+local FINAL = protocol.final_events
 
 local function drop(ev, reason)
   state.dropped = state.dropped + 1

@@ -143,4 +143,4 @@ class FakeEngine:
                 "items": 3, "edges": 2, "vectors": 0}
 
     def status(self) -> dict[str, Any]:
-        return self.stats() | {"queue": 0, "model": "fake", "last_errors": []}
+        return self.stats() | {"model": "fake", "last_errors": []}

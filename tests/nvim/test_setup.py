@@ -61,7 +61,7 @@ def test_engine_options_reach_python_and_python_rejects_what_lua_cannot_know(edi
 
 
 def test_lua_engine_schema_matches_python_config(editor):
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gen-engine-schema.py"),
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gen-editor-tables.py"),
                            "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     lua_defaults = editor.lua("return require('rrag.config').defaults().engine")

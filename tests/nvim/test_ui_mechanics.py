@@ -88,32 +88,54 @@ def test_q_closes_the_float_and_cancels_a_running_answer(fake_editor, crate):
              what="the late event of the cancelled request to be dropped and logged")
 
 
-def test_a_newer_request_drops_the_older_result(fake_editor, crate):
+# The two stale branches are reached through rpc.request itself: the UI closes (and so cancels)
+# its own older float, which would end the request before any staleness could be judged.
+DROPS = """
+_G.rrag_test_drops = {}
+return function(tag)
+  return function(reason) table.insert(_G.rrag_test_drops, tag .. ': ' .. reason) end
+end
+"""
+
+
+def test_a_newer_request_of_the_same_kind_makes_the_older_stale(fake_editor, crate):
     ed = fake_editor
     open_shapes(ed, crate)
-    ed.nvim.command("RragAsk slow first")
-    first = ed.view("answer", "id")
-    ed.nvim.command("RragAsk second")
-    wait_for(lambda: ed.view("answer", "done"), what="the second answer")
-    assert "Q: second" in "\n".join(ed.float_lines("answer"))
-    (crate / "release-ask").touch()
-    wait_for(lambda: any(f"request {first}: a newer ask request replaced it" in l
-                         or f"request {first}: no pending request" in l for l in ed.log_lines()),
-             what="the first answer's events to be dropped")
-    assert "Q: second" in "\n".join(ed.float_lines("answer"))
+    first, second = ed.lua("""
+      local on_drop = (loadstring or load)(...)()
+      local rpc, path = require('rrag.rpc'), vim.fn.expand('%:p')
+      local first = rpc.request('ask', { question = 'slow first', path = path, line = 8 },
+                                { on_drop = on_drop('first') })
+      local second = rpc.request('ask', { question = 'second', path = path, line = 8 },
+                                 { on_result = function() _G.rrag_test_second = true end })
+      return { first, second }
+    """, DROPS)
+    wait_for(lambda: ed.lua("return _G.rrag_test_second"), what="the second answer")
+    # The engine interrupts the older ask (protocol: cancels_older); its final event is dropped.
+    wait_for(lambda: ed.lua("return #_G.rrag_test_drops") == 1, what="the first answer's drop")
+    assert ed.lua("return _G.rrag_test_drops") == ["first: a newer ask request replaced it"]
+    assert not ed.lua("return require('rrag.rpc').is_pending(...)", first)
 
 
 def test_a_result_for_a_deleted_buffer_is_dropped(fake_editor, crate):
     ed = fake_editor
     buf = open_shapes(ed, crate, line=7)
-    ed.nvim.command("7,11RragRefactor wait then rename a")
-    view_id = ed.view("refactor", "id")
-    ed.nvim.command("fclose!")
+    lines = buf[6:11]
+    request_id = ed.lua("""
+      local source, bufnr, lines = ...
+      local on_drop = (loadstring or load)(source)()
+      return require('rrag.rpc').request('refactor', {
+        instruction = 'wait then rename a', path = vim.api.nvim_buf_get_name(bufnr),
+        selection = { 7, 11 }, line = 7, bufnr = bufnr, changedtick = vim.b[bufnr].changedtick,
+      }, { on_drop = on_drop('refactor'),
+           guard = { bufnr = bufnr, first = 7, last = 11, lines = lines } })
+    """, DROPS, buf.number, lines)
+    ed.nvim.command("enew")
     ed.nvim.command(f"bwipeout! {buf.number}")
     (crate / "release-refactor").touch()
-    wait_for(lambda: any(f"request {view_id}: buffer {buf.number} is gone" in l
-                         or f"request {view_id}: no pending request" in l for l in ed.log_lines()),
-             what="the refactor result to be dropped")
+    wait_for(lambda: ed.lua("return #_G.rrag_test_drops") == 1, what="the refactor's drop")
+    assert ed.lua("return _G.rrag_test_drops") == [f"refactor: buffer {buf.number} is gone"]
+    assert not ed.lua("return require('rrag.rpc').is_pending(...)", request_id)
 
 
 def test_refactor_accept_replaces_exactly_the_range_in_one_undo_step(fake_editor, crate):

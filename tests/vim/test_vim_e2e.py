@@ -91,6 +91,19 @@ def test_context_shows_why_each_item_was_chosen_and_lists_them(vim, workspace):
     assert entries == [[str(workspace / it["path"]), it["start_line"]] for it in items]
 
 
+def test_a_context_for_a_buffer_edited_meanwhile_is_dropped(vim, workspace):
+    index(vim, workspace)
+    vim.ex(f"call cursor({FIRST + 1}, 1)")
+    bufnr = vim.eval("bufnr('%')")
+    # One Vim command: the edit lands before any channel callback can run, so the result
+    # always arrives for a buffer that changed (protocol: context drops on edit).
+    vim.eval("execute(['RragContext', \"call append(0, '// typed')\"])")
+    view = wait_for(lambda: (v := state(vim, "context")) and v.get("done") and v,
+                    timeout=MODEL_TIMEOUT_S, what="the context request to end")
+    assert view.get("dropped") == f"buffer {bufnr} changed since the request", view
+    assert "result" not in view
+
+
 @pytest.mark.slow
 def test_context_shows_what_did_not_fit_and_a_digit_pins_it(start_vim, workspace):
     # A budget this small leaves ranked items out: they are listed, numbered, under the packed

@@ -71,7 +71,7 @@ end
 
 local function render(view, result)
   local lines, host = {}, result.host or {}
-  local order = { 'root', 'db', 'files', 'items', 'edges', 'vectors', 'embed_pending', 'queue', 'model', 'schema_version', 'db_bytes', 'dependency_cfg' }
+  local order = { 'root', 'db', 'files', 'items', 'edges', 'vectors', 'embed_pending', 'model', 'schema_version', 'db_bytes', 'dependency_cfg' }
   for _, key in ipairs(order) do
     if result[key] ~= nil then table.insert(lines, ('%-15s %s'):format(key, fmt(result[key]))) end
   end

@@ -1,7 +1,8 @@
 """Front end (bridge): the unsaved buffers both editors send with a request.
 
 The protocol, one description for Neovim (lua/rrag/buffers.lua) and Vim
-(autoload/rrag/buffers.vim): a request of a kind in ``CARRY_BUFFERS`` has ``buffers``, a list
+(autoload/rrag/buffers.vim): a request of a method that ``carries_buffers`` (rrag.protocol) has
+``buffers``, a list
 with one entry per modified Rust buffer, ``{path, tick}`` (absolute path, the buffer's
 changedtick), plus ``text`` (the whole buffer) only when that buffer changed since the editor
 last sent it to this host. The host remembers the last text per path; an entry without text
@@ -13,9 +14,6 @@ restarts, so a new host always gets the text first.
 from __future__ import annotations
 
 from typing import Any
-
-CARRY_BUFFERS = frozenset({"ask", "explain", "refactor", "context", "search"})
-
 
 class BufferTexts:
     """Per host: path -> (changedtick, text) of the buffers the editor sent."""

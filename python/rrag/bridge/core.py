@@ -24,7 +24,8 @@ from ..paths import index_db_path
 from ..service.deps import workspace_locking
 from ..service.roots import find_root
 from . import jobs
-from .buffers import CARRY_BUFFERS, BufferTexts
+from .. import protocol
+from .buffers import BufferTexts
 from .doctor import doctor_report
 from .events import Emitter, clean, error_payload
 from .models import ModelRequests, SessionConfig
@@ -32,10 +33,7 @@ from .worker import Job, Worker, engine_factory
 
 log = logging.getLogger("rrag.bridge")
 
-METHODS = ("rrag_setup", "rrag_ask", "rrag_explain", "rrag_refactor", "rrag_context",
-           "rrag_search", "rrag_index", "rrag_reindex", "rrag_check", "rrag_status",
-           "rrag_cancel", "rrag_doctor", "rrag_models", "rrag_use_model", "rrag_upgrade")
-SUPERSEDING = frozenset({"ask", "explain", "refactor", "context", "search"})
+METHODS = tuple(m.rpc_name for m in protocol.METHODS)
 MAX_TRACKED_JOBS = 64
 
 
@@ -58,11 +56,13 @@ class Bridge:
     def handle(self, method: str, args: Sequence[Any]) -> Any:
         kind = method.removeprefix("rrag_")
         req = dict(args[0]) if args and isinstance(args[0], dict) else {}
-        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"on_{kind}", None)
+        described = protocol.BY_RPC_NAME.get(method)
         try:
-            if handler is None or method not in METHODS:
-                raise RragError(f"unknown method {method}", "update the Lua and Python halves "
-                                "of rrag together")
+            if described is None:
+                raise RragError(f"unknown method {method}", "update the editor and Python "
+                                "halves of rrag together")
+            protocol.check_params(described, req)
+            handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}")
             if kind not in ("setup", "cancel"):
                 self.session.follow()
             result = handler(req)
@@ -181,14 +181,15 @@ class Bridge:
 
     def _submit(self, kind: str, req: dict[str, Any], run: Callable[..., Any],
                 quiet: bool = False) -> Job:
-        if kind in CARRY_BUFFERS:
+        described = protocol.BY_NAME[kind]
+        if described.carries_buffers:
             # Resolved now, in arrival order, so a later request's "same as before" finds it.
             req["buffers"] = self.buffers.resolve(req.get("buffers"))
         job = Job(id=req.get("id"), kind=kind, root=self._root(req), run=partial(run, self.emit),
                   params=req, quiet=quiet)
         self._workspaces.pop(job.root, None)
         self._workspaces[job.root] = None
-        if kind in SUPERSEDING:
+        if described.cancels_older:
             previous = self._latest.get(kind)
             if previous is not None and not previous.done:
                 self.worker.interrupt(previous)

@@ -17,7 +17,7 @@ from ..bridge.context_view import answer_meta, context_body, where
 
 MAX_REMEMBERED = 64
 MAX_DIAGNOSTICS = 10
-STATUS_ORDER = ("root", "db", "files", "items", "edges", "vectors", "embed_pending", "queue",
+STATUS_ORDER = ("root", "db", "files", "items", "edges", "vectors", "embed_pending",
                 "model", "schema_version", "db_bytes")
 
 

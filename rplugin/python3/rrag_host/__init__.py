@@ -37,15 +37,9 @@ def _export(method, sync=False):
     return pynvim.rpc_export(method, sync=sync)(handler)
 
 
-rrag_setup = _export("rrag_setup")
-rrag_ask = _export("rrag_ask")
-rrag_explain = _export("rrag_explain")
-rrag_refactor = _export("rrag_refactor")
-rrag_context = _export("rrag_context")
-rrag_search = _export("rrag_search")
-rrag_index = _export("rrag_index")
-rrag_reindex = _export("rrag_reindex")
-rrag_status = _export("rrag_status")
-rrag_cancel = _export("rrag_cancel")
-rrag_doctor = _export("rrag_doctor", sync=True)
-rrag_upgrade = _export("rrag_upgrade")
+# Every method of the protocol (python/rrag/protocol.py), under its RPC name, so this list can
+# never lag behind the Lua table generated from the same registry.
+from rrag import protocol  # noqa: E402
+
+for _method in protocol.METHODS:
+    globals()[_method.rpc_name] = _export(_method.rpc_name, sync=_method.sync)
