@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.rrag-setup-done
 
-.PHONY: run test setup ref bench clean lint
+.PHONY: run test test-fast setup ref bench clean lint
 
 setup: $(STAMP)
 
@@ -12,9 +12,22 @@ $(STAMP): pyproject.toml scripts/setup.sh scripts/build-llama.sh scripts/setup-s
 	PYTHON=$(PYTHON) VENV=$(VENV) ./scripts/setup.sh
 	touch $@
 
-## make test: set everything up on a fresh machine and run the whole suite.
-test: setup ref
+## make test: set everything up on a fresh machine, check the code, and run the whole suite.
+test: setup ref lint
 	$(PY) -m pytest -q tests
+
+## make test-fast: for contributors between commits: no model, no editor, nothing marked slow
+## (a minute or two). `make test` is still what a change must pass.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow" tests/py --ignore=tests/py/test_llm_worker.py \
+		--ignore=tests/py/test_llm_openai.py --ignore=tests/py/test_loop_guard.py
+
+## make lint: ruff (errors, unused names, long lines), mypy on the typed seams, and the editor
+## tables generated from python/rrag/protocol.py and config.py.
+lint: setup
+	$(VENV)/bin/ruff check python tests bench scripts rplugin
+	$(VENV)/bin/mypy
+	$(PY) scripts/gen-editor-tables.py --check
 
 # The reference environment (torch + sentence-transformers) that the embedding tests compare
 # against; kept out of .venv so torch never becomes a runtime dependency.

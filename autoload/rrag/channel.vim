@@ -14,10 +14,6 @@ let s:state = {'job': v:null, 'ch': v:null, 'next_id': 0, 'pending': {}, 'latest
 " python/rrag/protocol.py (the same table Neovim reads).
 let s:METHODS = rrag#methods#all()
 
-function! rrag#channel#plugin_root() abort
-  return s:root
-endfunction
-
 function! rrag#channel#state() abort
   return s:state
 endfunction

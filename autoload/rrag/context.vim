@@ -11,10 +11,6 @@ function! rrag#context#last() abort
   return s:last
 endfunction
 
-function! rrag#context#pinned() abort
-  return keys(s:pinned)
-endfunction
-
 function! rrag#context#open(range, line1, line2, query) abort
   let ctx = rrag#here(a:range, a:line1, a:line2)
   if !rrag#need_file(ctx, ':RragContext')

@@ -1,5 +1,7 @@
 """The package's layering: data flows one way, SQL lives only in the store, pynvim only in the
-bridge, llama_cpp only in model worker code. A lower layer importing a higher one fails here."""
+bridge, llama_cpp only in model worker code. A lower layer importing a higher one fails here, and
+so does any import cycle between modules, counting imports inside functions too (a cycle hidden
+in a function body is still a cycle: each half needs the other to work)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,14 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "python" / "rrag"
 
 LAYERS = {
-    "errors": 0, "config": 0, "paths": 0, "__init__": 0,
+    "errors": 0, "config": 0, "paths": 0, "procs": 0, "__init__": 0,
     "parse": 1,
     "store": 2,
     "graph": 3, "embed": 3,
     "rank": 4,
     "llm": 5,
     "service": 6,
-    "cli": 7, "bridge": 7, "host": 7, "vimhost": 7, "__main__": 7,
+    "protocol": 7, "cli": 7, "bridge": 7, "host": 7, "vimhost": 7, "__main__": 7,
 }
 
 
@@ -105,3 +107,63 @@ def test_modules_open_with_a_docstring():
     missing = [name for name, path in _modules()
                if path.stat().st_size and ast.get_docstring(ast.parse(path.read_text())) is None]
     assert not missing, f"modules without a docstring: {missing}"
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the rrag modules it imports (``from .pkg import name`` counts as the module
+    ``pkg.name`` when that is a module, else as ``pkg``)."""
+    names = {name for name, _ in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in _modules():
+        targets = set()
+        for imp in _imports(name, path):
+            while imp and imp not in names:
+                imp = imp.rpartition(".")[0]
+            if imp and imp != name and imp != "rrag":
+                targets.add(imp)
+        graph[name] = targets
+    # a package's __init__ importing its own submodules is how packages re-export, not a cycle
+    return {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in graph.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles_even_inside_functions():
+    assert _cycles(_module_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

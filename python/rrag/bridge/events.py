@@ -12,12 +12,11 @@ import dataclasses
 import logging
 import threading
 import time
-import traceback
 from pathlib import PurePath
 from typing import Any, Callable
 
 from ..errors import RragError
-from ..paths import cache_home
+from ..procs import log_traceback
 
 log = logging.getLogger("rrag.bridge")
 
@@ -134,16 +133,3 @@ def error_payload(exc: BaseException) -> dict[str, str]:
     message = f"rrag: internal error: {type(exc).__name__}: {exc}"
     return {"code": "internal", "message": message, "hint": hint,
             "text": " ".join(f"{message} ({hint})".split())}
-
-
-def log_traceback(exc: BaseException) -> str | None:
-    """Append the traceback to the rrag log file (the user sees one line, not a traceback)."""
-    try:
-        folder = cache_home()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / "rrag.log"
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return None

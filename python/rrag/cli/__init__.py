@@ -11,14 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 import traceback
-from pathlib import Path
 from typing import NoReturn
 
 from ..errors import RragError
-from ..paths import cache_home, private_dir
+from ..procs import log_traceback
 
 SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd", "search_cmd",
                "ask_cmd", "graph_cmd", "models_cmd", "upgrade_cmd")
@@ -52,18 +50,6 @@ def _setup_logging(verbose: bool) -> None:
                         format="rrag: %(message)s", stream=sys.stderr)
 
 
-def _log_crash() -> Path | None:
-    try:
-        folder = private_dir(cache_home())
-        path = folder / "rrag.log"
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc())
-        os.chmod(path, 0o600)
-        return path
-    except OSError:
-        return None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
-        where = _log_crash()
+        where = log_traceback(exc)
         detail = f"; details in {where}" if where else ""
         print(f"rrag: internal error: {type(exc).__name__}: {exc}{detail}", file=sys.stderr)
         if args.verbose:

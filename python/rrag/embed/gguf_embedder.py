@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import collections
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -21,21 +20,14 @@ from typing import IO, Any, Sequence
 
 import numpy as np
 
-import rrag
 
 from ..config import EmbedConfig
 from ..errors import ModelError
+from ..procs import describe_exit, worker_env
 from .tokens import windows
 
 REQUEST_TEXTS = 256
 SETTING = "embed.model"
-
-
-def _worker_env() -> dict[str, str]:
-    env = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
-    root = str(Path(rrag.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
 
 
 class GgufEmbedder:
@@ -69,7 +61,7 @@ class GgufEmbedder:
         cmd = [sys.executable, "-m", "rrag.embed.gguf_worker", str(self.path),
                str(self.cfg.max_tokens), str(self.cfg.threads)]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=_worker_env(),
+                                stderr=subprocess.PIPE, env=worker_env(),
                                 start_new_session=True, close_fds=True)
         self._stderr.clear()
         threading.Thread(target=self._drain, args=(proc.stderr,), daemon=True,
@@ -93,7 +85,7 @@ class GgufEmbedder:
         if not line:
             code = proc.wait()
             self._proc, self._died = None, True
-            how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            how = describe_exit(code)
             tail = " | ".join(list(self._stderr)[-3:])
             raise ModelError(f"the embedding worker for {self.path} died ({how}) while {doing}",
                              f"check {SETTING}; last output: {tail}" if tail else

@@ -15,7 +15,6 @@ Every engine truncates its inputs to ``max_tokens`` (never above what the model 
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -158,10 +157,3 @@ def load_embedder(cfg: EmbedConfig | None = None) -> Embedder:
     raise ConfigError(f"embed.model: {model!r} is neither {model_files.DEFAULT_MODEL!r}, a .gguf "
                       "file nor a model folder",
                       f"set embed.model to {model_files.DEFAULT_MODEL!r} or a GGUF path")
-
-
-@functools.lru_cache(maxsize=1)
-def default_tokenizer() -> WordPieceTokenizer:
-    """The default model's tokenizer (for ``tokens.windows`` without an explicit counter)."""
-    folder = model_files.default_model_dir()
-    return WordPieceTokenizer(folder / "tokenizer.json", ST_MAX_TOKENS)

@@ -72,14 +72,10 @@ def _split_piece(piece: str, budget: int, count: CountFn, specials: int) -> list
     return done
 
 
-def windows(text: str, max_tokens: int, overlap: int, count: CountFn | None = None) -> list[str]:
+def windows(text: str, max_tokens: int, overlap: int, count: CountFn) -> list[str]:
     """Consecutive, overlapping slices of ``text`` whose token count (specials included) never
     exceeds ``max_tokens``; their concatenation minus the overlaps is ``text``. ``overlap`` is in
-    tokens and is rounded to whole lines. ``count`` defaults to the default model's tokenizer."""
-    if count is None:
-        from .model import default_tokenizer
-
-        count = default_tokenizer().count
+    tokens and is rounded to whole lines; ``count`` is the embedding model's own counter."""
     specials = count([""])[0]
     budget = max_tokens - specials
     if budget < 1:

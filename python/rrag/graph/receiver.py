@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..store.edges import GraphItem
-from .symbols import TYPE_KINDS
-
-if TYPE_CHECKING:
-    from .resolve import Resolver
+from .symbols import TYPE_KINDS, Symbols
 
 # Types whose first type argument is what `?`, `.unwrap()` and `Some(x)` / `Ok(x)` give.
 PAYLOAD = frozenset(("Option", "Result", "Box", "Rc", "Arc", "Poll", "LockResult"))
@@ -94,8 +91,27 @@ def split_type(text: str) -> tuple[str, list[str]]:
     return head, [a for a in args if a and not a.startswith("'")]
 
 
+class ResolverView(Protocol):
+    """What a type walk asks of the crate's resolver (``graph.resolve.Resolver``): written
+    here, not imported, because the resolver owns a ``TypeFlow``."""
+
+    s: Symbols
+    field_types: dict[str, dict[str, GraphItem]]
+
+    def self_type(self, owner: GraphItem) -> GraphItem | None: ...
+
+    def generics_in_scope(self, owner: GraphItem) -> frozenset[str]: ...
+
+    def method_of(self, type_item: GraphItem, name: str) -> list[GraphItem]: ...
+
+    def self_methods(self, owner: GraphItem,
+                     name: str) -> tuple[list[GraphItem], GraphItem | None]: ...
+
+    def receiver_type(self, owner: GraphItem, receiver: str) -> GraphItem | None: ...
+
+
 class TypeFlow:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: ResolverView) -> None:
         self.r = resolver
         self._returns: dict[str, str] = {}
 

@@ -11,45 +11,21 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import IO, Any
 
-import rrag
+from ..procs import describe_exit, worker_env
 
 WORKER_MODULE = "rrag.llm.worker_main"
-# OpenMP threads that spin while waiting starve everything else on a busy machine (the editor,
-# index workers): on 2 shared cores decode speed fell 5x with spinning. The user's setting wins.
-DEFAULT_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 _GONE = object()
 
 
 class WorkerGone(Exception):
     """The worker process exited; ``str()`` says how (signal name or exit status)."""
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "still running"
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exit status {returncode}"
-
-
-def worker_env() -> dict[str, str]:
-    env = {**DEFAULT_ENV, **os.environ}
-    package_root = str(Path(rrag.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    return env
 
 
 class WorkerChannel:

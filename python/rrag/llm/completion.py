@@ -15,7 +15,6 @@ Message = Mapping[str, str]  # {"role": "system" | "user" | "assistant", "conten
 TokenCallback = Callable[[str], None]
 
 ROLES = ("system", "user", "assistant")
-FINISH_REASONS = ("stop", "length", "cancelled")
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,6 @@ def _h64(data: str) -> int:
     return int.from_bytes(blake3.blake3(data.encode("utf-8")).digest(8), "big")
 
 
-def namespace_hash(module_path: str) -> bytes:
-    """The seed's 32-byte namespace hash of a module path (``crate::game::systems``)."""
-    return blake3.blake3(module_path.encode("utf-8")).digest()
-
-
 def element_key(kind: str, name_path: str, ordinal: int = 0) -> str:
     """What identifies an element inside its module. ``ordinal`` counts earlier same-key siblings
     (two ``impl Foo`` blocks, two ``macro_rules! m`` definitions) so they stay distinct."""

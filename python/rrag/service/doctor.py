@@ -17,7 +17,7 @@ from typing import Any
 from ..llm.model_file import default_model_path
 from ..paths import cache_home, installed_package_dir, models_dir
 
-PACKAGES = ("pynvim", "tree-sitter", "tree-sitter-rust", "sqlite-vec", "apsw", "networkx",
+PACKAGES = ("pynvim", "tree-sitter", "tree-sitter-rust", "sqlite-vec", "apsw",
             "llama-cpp-python", "tokenizers", "blake3", "numpy")
 
 

@@ -223,12 +223,6 @@ def edges_between(store: Store, pairs: list[tuple[str, str]]) -> list[dict]:
     return out
 
 
-def all_resolved_pairs(store: Store) -> list[tuple[str, str, str]]:
-    """(source, target, kind) of every resolved edge, for whole-graph measures."""
-    return list(store.execute("SELECT DISTINCT source, target, kind FROM edges "
-                              "WHERE target IS NOT NULL"))
-
-
 def linked(store: Store, ids: list[str], kinds: list[str] | None = None) -> dict[str, list[str]]:
     """One step from each id through resolved edges, either direction: id -> linked item ids."""
     out: dict[str, list[str]] = {i: [] for i in ids}
