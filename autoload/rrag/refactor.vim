@@ -4,7 +4,7 @@
 " The request remembers the exact lines it was made for. Accepting replaces exactly those
 " lines, from one command or key (one undo step), and only if they are still what they were;
 " otherwise it says so and changes nothing. Rejecting never touches the buffer. The preview
-" text (check results, unified diff) comes shaped from the host (rrag.vimhost.present).
+" text (check results, unified diff) comes shaped by the host (python/rrag/bridge/views.py).
 
 let s:last = {}
 
@@ -90,7 +90,7 @@ function! rrag#refactor#start(range, line1, line2, instruction) abort
     let view.done = 1
     let view.result = a:result
     let view.plan = a:ev.view
-    call rrag#popup#set_lines(view.popup, a:ev.view.preview)
+    call rrag#popup#set_lines(view.popup, a:ev.view.lines)
     call rrag#popup#set_filetype(view.popup, 'diff')
     call rrag#popup#set_status(view.popup, 'proposal ready')
   endfunction

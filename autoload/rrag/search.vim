@@ -1,6 +1,6 @@
 " rrag#search: :RragSearch in Vim — the engine's hybrid search over the workspace and its locked
 " dependencies (BM25 + vectors + graph), as a quickfix list, best first. The entries are shaped
-" by the host (python/rrag/vimhost/present.py).
+" by the host (python/rrag/bridge/views.py).
 
 let s:last = {}
 

@@ -49,18 +49,25 @@ _WHERE = (Param("path", "string", doc="absolute path of the buffer's file"),
           Param("changedtick", "integer", doc="the buffer's changedtick when asked"))
 _PINS = (Param("pinned", "list", doc="item ids the user pinned into the context"),
          Param("excluded", "list", doc="item ids the user removed from the context"))
-_ANSWER = dict(carries_buffers=True, cancels_older=True, results=("token", "result"))
+
+
+def _answer(name: str, doc: str, params: tuple[Param, ...], line_guard: bool = False) -> Method:
+    """A model answer: streams tokens, sees the unsaved buffers, replaces the older one."""
+    return Method(name, doc, params, carries_buffers=True, cancels_older=True,
+                  line_guard=line_guard, results=("token", "result"))
+
 
 METHODS: tuple[Method, ...] = (
     Method("setup", "engine options from setup() or g:rrag_engine",
            (Param("engine", "dict"),), supersede=False, results=()),
-    Method("ask", "answer a question with the ranked context",
-           (Param("question", "string", True), *_WHERE, *_PINS), **_ANSWER),
-    Method("explain", "explain the item at the cursor or the selection", _WHERE, **_ANSWER),
-    Method("refactor", "propose an edit of the selected lines, checked by cargo check",
-           (Param("instruction", "string", True), *_WHERE,
-            Param("original", "string", doc="the selected lines as the editor saw them")),
-           line_guard=True, **_ANSWER),
+    _answer("ask", "answer a question with the ranked context",
+            (Param("question", "string", True), *_WHERE, *_PINS)),
+    _answer("explain", "explain the item at the cursor or the selection", _WHERE),
+    _answer("refactor", "propose an edit of the selected lines, checked by cargo check",
+            (Param("instruction", "string", True), *_WHERE,
+             Param("original", "string", doc="the selected lines as the editor saw them"),
+             Param("keys", "dict", doc="the editor's accept/reject/close keys, for the hint")),
+            line_guard=True),
     Method("context", "the context the model would get, with why each item is there",
            (*_WHERE, Param("query", "string"), Param("budget", "integer"),
             Param("task", "string"), *_PINS),
@@ -111,7 +118,8 @@ def check_params(method: Method, params: dict[str, Any]) -> None:
                 raise RragError(f"{method.name}: the request has no {p.name}",
                                 "give it one (for example :RragAsk how does X work?)")
             continue
-        if not isinstance(value, _TYPES[p.type]) or (p.type == "integer" and isinstance(value, bool)):
+        wrong_type = not isinstance(value, _TYPES[p.type])
+        if wrong_type or (p.type == "integer" and isinstance(value, bool)):
             raise RragError(f"{method.name}: {p.name} should be of type {p.type}, got "
                             f"{type(value).__name__}", "update the editor and Python halves "
                             "of rrag together")

@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from rrag.service.embedding import EmbedReport
+from rrag.service.freshness import Verdict
+
 ANSWER = "The `area` method computes **pi r squared** for a `Circle`.\n\nIt is used by `total_area`."
 SOURCES = [{"path": "src/shapes.rs", "name": "geo::shapes::Circle::area", "start_line": 7,
             "end_line": 11},
@@ -73,7 +76,7 @@ class FakeEngine:
     def ask(self, question: str, path: str | None, line: int | None,
             selection: tuple[int, int] | None, on_token: Callable[[str], None],
             cancel: threading.Event, pinned: list[str] = [], excluded: list[str] = [],
-            buffers: dict | None = None) -> dict:
+            buffers: dict | None = None, **_: Any) -> dict:
         if "slow" in question:
             self._wait("release-ask", cancel)
         text = self._stream(f"Q: {question}\n\n{ANSWER}\n\npinned={sorted(pinned)}", on_token,
@@ -91,14 +94,15 @@ class FakeEngine:
 
     def explain(self, path: str, line: int | None, selection: tuple[int, int] | None,
                 on_token: Callable[[str], None], cancel: threading.Event,
-                buffers: dict | None = None) -> dict:
+                buffers: dict | None = None, **_: Any) -> dict:
         text = self._stream(f"Explaining {Path(path).name}:{line} {selection}. {ANSWER}",
                             on_token, cancel)
         return {"text": text, "sources": SOURCES[:1], "ttft_s": 0.01, "tokens_per_s": 99.0}
 
     def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: Callable[[str], None], cancel: threading.Event,
-                 original: str | None = None, buffers: dict | None = None) -> dict:
+                 original: str | None = None, buffers: dict | None = None,
+                 **_: Any) -> dict:
         if "wait" in instruction:
             self._wait("release-refactor", cancel)
         original = original or ""
@@ -111,7 +115,8 @@ class FakeEngine:
 
     def context(self, path: str, line: int, query: str | None = None, budget: int | None = None,
                 task: str = "ask", pinned: list[str] = [], excluded: list[str] = [],
-                selection: tuple[int, int] | None = None, buffers: dict | None = None) -> dict:
+                selection: tuple[int, int] | None = None, buffers: dict | None = None,
+                **_: Any) -> dict:
         items = [dict(i, pinned=True) if i["id"] in pinned else dict(i)
                  for i in ITEMS if i["id"] not in excluded]
         left_out = [dict(LEFT_OUT)]
@@ -123,7 +128,8 @@ class FakeEngine:
         return {"budget": budget or 100, "tokens": tokens, "items": items, "prompt": prompt,
                 "left_out": left_out}
 
-    def search(self, query: str, k: int = 10, buffers: dict | None = None) -> list[dict]:
+    def search(self, query: str, k: int = 10, buffers: dict | None = None,
+               **_: Any) -> list[dict]:
         return [dict(i, score=1.0) for i in ITEMS if query.lower() in i["name"].lower()][:k]
 
     def locate(self, items: list[dict]) -> list[dict]:
@@ -131,7 +137,8 @@ class FakeEngine:
             item["file"] = str(self.root / item["path"])
         return items
 
-    def index(self, embed: bool = True, progress: Callable[[str, int, int], None] = lambda *a: None):
+    def index(self, embed: bool = True, progress: Callable[[str, int, int], None] = lambda *a: None,
+              **_: Any):
         total = 40 if (self.root / "slow-index").exists() else 4
         for i in range(1, total + 1):
             progress("parsing", i, total)
@@ -141,6 +148,18 @@ class FakeEngine:
     def stats(self) -> dict[str, Any]:
         return {"root": str(self.root), "db": str(self.root / "fake.sqlite"), "files": 2,
                 "items": 3, "edges": 2, "vectors": 0}
+
+    # The rest of rrag.service.api.EngineAPI: nothing to refresh, embed or precache here.
+    index_runs = 0
+
+    def refresh(self) -> Verdict:
+        return Verdict(fresh=True)
+
+    def embed_pending(self, **_: Any) -> EmbedReport:
+        return EmbedReport()
+
+    def precache(self, path: str, only_if_model_loaded: bool = False) -> int:
+        return 0
 
     def status(self) -> dict[str, Any]:
         return self.stats() | {"model": "fake", "last_errors": []}

@@ -8,39 +8,40 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rrag.vimhost.present import (answer_view, context_view, refactor_view, search_view,
-                                  split_text, status_lines)
+from rrag.bridge.views import (answer_view, context_popup, refactor_view, search_view,
+                               split_text, status_lines)
 
 from .vim_driver import REPO
 
 
 def test_refactor_view_diffs_exactly_the_requested_lines():
     params = {"selection": [22, 24], "instruction": "rename",
-              "lines": ["pub fn f(value: f32) -> bool {", "    value < 0.0", "}"]}
+              "original": "pub fn f(value: f32) -> bool {\n    value < 0.0\n}\n"}
     result = {"replacement": "pub fn f(x: f32) -> bool {\n    x < 0.0\n}\n", "parses": True,
               "check": {"ran": True, "ok": False, "diagnostics": ["error[E0425]:\n nope"]}}
     view = refactor_view(result, params)
     assert view["replacement"] == ["pub fn f(x: f32) -> bool {", "    x < 0.0", "}"]
     assert (view["first"], view["last"], view["identical"]) == (22, 24, False)
-    preview = view["preview"]
+    preview = view["lines"]
     assert preview[:4] == ["Lines 22-24: rename", "parse: ok", "cargo check: FAILED",
                            "  error[E0425]: nope"]
     diff = preview[view["diff_start"] - 1:]
     assert diff[:3] == ["--- a/lines 22-24", "+++ b/proposal", "@@ -1,3 +1,3 @@"]
     assert "-    value < 0.0" in diff and "+    x < 0.0" in diff and " }" in diff
-    same = refactor_view({"replacement": "\n".join(params["lines"]), "parses": True}, params)
-    assert same["identical"] and same["preview"][-1].startswith("(the proposal is identical")
+    same = refactor_view({"replacement": params["original"], "parses": True}, params)
+    assert same["identical"] and same["lines"][-1].startswith("(the proposal is identical")
 
 
 def test_answer_view_lists_sources_with_absolute_paths(tmp_path):
     view = answer_view({"text": "It checks.\n", "ttft_s": 0.25, "tokens_per_s": 41.6,
                         "sources": [{"path": "src/a.rs", "name": "f", "start_line": 3,
-                                     "end_line": 9, "why": "cursor"}]}, str(tmp_path))
+                                     "end_line": 9, "why": "cursor"}]}, str(tmp_path),
+                       inline_marks=True)
     assert view["lines"] == ["It checks.", "", "## Sources", "- src/a.rs:3-9  f"]
     assert view["sources"] == [{"lnum": 4, "path": str(tmp_path / "src/a.rs"), "line": 3,
-                                "text": "f (cursor)"}]
+                                "end_line": 9, "text": "f (cursor)"}]
     assert view["meta"] == "0.2 s to first token · 42 tok/s"
-    assert answer_view({"text": ""}, None)["lines"][-1] == "(none)"
+    assert answer_view({"text": ""}, None, inline_marks=True)["lines"][-1] == "(none)"
     assert split_text("a\n") == ["a"] and split_text("") == [""]
 
 
@@ -48,7 +49,7 @@ def test_dependency_sources_name_their_crate_and_jump_to_its_folder(tmp_path):
     dep = {"path": "src/re.rs", "name": "regex::Regex::new", "start_line": 40, "end_line": 52,
            "why": "called here", "crate": "regex", "version": "1.7.1",
            "file": "/usr/share/cargo/registry/regex-1.7.1/src/re.rs"}
-    view = answer_view({"text": "x", "sources": [dep]}, str(tmp_path))
+    view = answer_view({"text": "x", "sources": [dep]}, str(tmp_path), inline_marks=True)
     assert view["lines"][-1] == "- regex 1.7.1 src/re.rs:40-52  regex::Regex::new"
     assert view["sources"][0]["path"] == dep["file"]  # not <workspace>/src/re.rs
 
@@ -63,7 +64,7 @@ def test_context_view_lists_items_with_cost_mode_and_why(tmp_path):
             "mode": "signature", "tokens": 31, "score": 0.52,
             "components": {"link": 0.45, "usage": 0.2, "docs": 0.0, "graph": 0.1,
                            "recency": 0.05}}
-    view = context_view({"budget": 512, "tokens": 134, "items": [own, dep], "left_out": [left]},
+    view = context_popup({"budget": 512, "tokens": 134, "items": [own, dep], "left_out": [left]},
                         str(tmp_path))
     assert view["lines"][0] == "Budget: 134 / 512 tokens (26 %)"
     assert view["lines"][3:] == [
@@ -77,7 +78,7 @@ def test_context_view_lists_items_with_cost_mode_and_why(tmp_path):
         (4, str(tmp_path / "src/a.rs"), 3), (6, "/reg/regex-1.7.1/src/re.rs", 1)]
     assert view["left_out"] == [{"id": "e" * 32, "name": "a::g"}]
     assert view["meta"] == "2 items · 134 tokens"
-    empty = context_view({"budget": 0, "tokens": 0, "items": []}, None)
+    empty = context_popup({"budget": 0, "tokens": 0, "items": []}, None)
     assert empty["sources"] == [] and empty["lines"][-1].startswith("(nothing was chosen")
 
 
@@ -90,9 +91,9 @@ def test_search_view_gives_quickfix_entries_best_first(tmp_path):
     view = search_view({"query": "area", "results": hits}, str(tmp_path))
     assert view["title"] == "rrag search: area"
     assert view["sources"] == [
-        {"lnum": 1, "path": str(tmp_path / "src/a.rs"), "line": 4,
+        {"lnum": 1, "path": str(tmp_path / "src/a.rs"), "line": 4, "end_line": 6,
          "text": "method   a::area  (0.91)"},
-        {"lnum": 2, "path": "/reg/regex-1.7.1/src/re.rs", "line": 9,
+        {"lnum": 2, "path": "/reg/regex-1.7.1/src/re.rs", "line": 9, "end_line": 20,
          "text": "method   regex::Regex::new  (0.50, regex 1.7.1 src/re.rs:9-20)"}]
 
 
@@ -166,11 +167,15 @@ def test_answer_view_marks_names_missing_from_the_index(tmp_path):
                                       "file": "/reg/regex-1.7.1/src/re_unicode.rs"}]},
                   {"name": "Regex::new", "found": True, "line": 3, "lines": [3],
                    "message": "found"}]}
-    view = answer_view(result, str(tmp_path))
+    view = answer_view(result, str(tmp_path), inline_marks=True)
     assert view["lines"][2] == "re.find_all(x)  « rrag: `Regex::find_all` not found"
     section = view["lines"].index("## Not in the index")
     assert view["lines"][section + 1] == ("- line 3: `Regex::find_all` is not in regex 1.7.1; "
                                           "nearest: `Regex::find_iter`")
     assert view["grounding"] == [{"lnum": section + 2, "path": "/reg/regex-1.7.1/src/re_unicode.rs",
-                                  "line": 280, "text": result["grounding"][0]["message"]}]
-    assert answer_view({"text": "x"}, None)["grounding"] == []
+                                  "line": 280, "end_line": 280,
+                                  "text": result["grounding"][0]["message"]}]
+    assert view["diagnostics"][0]["line"] == 3 and view["diagnostics"][0]["target"]["line"] == 280
+    plain = answer_view(result, str(tmp_path), inline_marks=False)  # Neovim: virtual text instead
+    assert plain["lines"][2] == "re.find_all(x)"
+    assert answer_view({"text": "x"}, None, inline_marks=True)["grounding"] == []

@@ -14,62 +14,31 @@ local rpc = require('rrag.rpc')
 local M = { last = nil } -- the latest float's state, for tests and :RragStatus
 M.ns_grounding = vim.api.nvim_create_namespace('rrag_grounding')
 
--- Marks each missing name on its answer lines and lists it; a line with a real item to go to
--- jumps there like a source does.
-local function mark_grounding(view, result, lines)
-  local missing = vim.tbl_filter(function(g) return g.found == false end, result.grounding or {})
-  if #missing == 0 then return {} end
-  local diags, marks = {}, {}
-  vim.list_extend(lines, { '', '## Not in the index' })
-  for _, entry in ipairs(missing) do
-    local target = (entry.nearest_items or {})[1]
-    for _, lnum in ipairs(entry.lines or { entry.line }) do
-      table.insert(diags, { lnum = lnum - 1, col = 0, severity = vim.diagnostic.severity.WARN,
-                            message = entry.message, source = 'rrag' })
-      if target then view.sources[lnum] = target end
-    end
-    table.insert(lines, ('- line %d: %s'):format(entry.line or 0, entry.message))
-    if target then view.sources[#lines] = target end
-    table.insert(marks, #lines)
+-- The final answer is the engine's view (python/rrag/bridge/views.py answer_view), the lines
+-- Vim shows too: drawn here with its highlights; each name the index does not hold becomes a
+-- warning diagnostic (virtual text) on the answer lines that use it. <CR> on a source, on a
+-- listed missing name or on a marked line opens the item it points at.
+local function render(view, shown)
+  view.sources = {}
+  for _, target in ipairs(shown.sources or {}) do view.sources[target.lnum] = target end
+  for _, target in ipairs(shown.grounding or {}) do view.sources[target.lnum] = target end
+  local diags = {}
+  for _, d in ipairs(shown.diagnostics or {}) do
+    table.insert(diags, { lnum = d.line - 1, col = 0, severity = vim.diagnostic.severity.WARN,
+                          message = d.message, source = 'rrag' })
+    if d.target and d.target ~= vim.NIL then view.sources[d.line] = d.target end
   end
-  view.grounding = missing
-  return diags, marks
-end
-
-local function render(view, result, root)
-  local lines = vim.split(result.text or '', '\n', { plain = true })
-  table.insert(lines, '')
-  local header = #lines
-  table.insert(lines, '## Sources')
-  view.sources, view.root = {}, root
-  for _, src in ipairs(result.sources or {}) do
-    table.insert(lines, ('- %s:%d-%d  %s'):format(float.where(src), src.start_line or 1, src.end_line or src.start_line or 1, src.name or ''))
-    view.sources[#lines] = src
-  end
-  if vim.tbl_isempty(view.sources) then table.insert(lines, '(none)') end
-  local sources_end = #lines
-  local diags, marks = mark_grounding(view, result, lines)
-  if result.notice and result.notice ~= vim.NIL then vim.list_extend(lines, { '', 'note: ' .. result.notice }) end
-  float.set_lines(view.float, lines)
-  float.highlight(view.float, header, 'RragHeader')
-  for lnum in pairs(view.sources) do
-    if lnum > header and lnum <= sources_end then float.highlight(view.float, lnum - 1, 'RragSource', 2) end
-  end
-  if marks and #marks > 0 then
-    float.highlight(view.float, marks[1] - 2, 'RragHeader')
-    for _, lnum in ipairs(marks) do float.highlight(view.float, lnum - 1, 'RragError', 2) end
-  end
-  vim.diagnostic.set(M.ns_grounding, view.buf, diags or {}, { virtual_text = true, signs = false })
-  -- Which model answered and how fast: shaped in Python (bridge/context_view.py answer_meta),
-  -- the same footer Vim shows.
-  float.set_footer(view.float, result.meta or 'done')
+  float.set_lines(view.float, shown.lines)
+  for _, h in ipairs(shown.highlights or {}) do float.highlight(view.float, h.line - 1, h.group, h.col) end
+  vim.diagnostic.set(M.ns_grounding, view.buf, diags, { virtual_text = true, signs = false })
+  float.set_footer(view.float, shown.meta or 'done')
 end
 
 local function jump(view)
   local lnum = vim.api.nvim_win_get_cursor(0)[1]
   local src = view.sources and view.sources[lnum]
   if not src then return log.notify('rrag: put the cursor on a source line to jump there') end
-  float.jump(view.float, view.root, src.file or src.path, src.start_line)
+  float.jump(view.float, nil, src.path, src.line)
 end
 
 --- kind: 'ask' | 'explain'; params: the request (question, path, line, selection, bufnr ...).
@@ -92,7 +61,7 @@ function M.open(kind, params, title)
     end,
     on_result = function(result, ev)
       view.done, view.result = true, result
-      if handle.valid() then render(view, result, ev.root) end
+      if handle.valid() then render(view, ev.view) end
     end,
     on_error = function(err)
       view.done, view.error = true, err

@@ -11,22 +11,8 @@ local rpc = require('rrag.rpc')
 
 local M = { last = nil }
 
-local function diff_lines(old, new)
-  local diff = (vim.text and vim.text.diff or vim.diff)(table.concat(old, '\n') .. '\n', table.concat(new, '\n') .. '\n',
-    { result_type = 'unified', ctxlen = 3 })
-  local lines = vim.split(diff, '\n', { plain = true })
-  if lines[#lines] == '' then table.remove(lines) end
-  return lines
-end
-
 local function same(a, b)
   return #a == #b and table.concat(a, '\n') == table.concat(b, '\n')
-end
-
-local function split_text(text)
-  local lines = vim.split(text or '', '\n', { plain = true })
-  if #lines > 1 and lines[#lines] == '' then table.remove(lines) end
-  return lines
 end
 
 function M.accept(view)
@@ -53,36 +39,14 @@ function M.reject(view)
   log.notify('rrag: refactor rejected; nothing was changed')
 end
 
-local function show(view, result)
+-- The preview is the engine's view (python/rrag/bridge/views.py refactor_view): check lines and
+-- a unified diff of exactly the lines the request was made for, the text Vim shows too.
+local function show(view, result, shown)
   view.result = result
-  view.replacement = split_text(result.replacement)
-  local check = result.check or {}
-  local keys = config.get().keymaps
-  local lines = {
-    -- (an instruction's first line: `F` in :RragUpgrade's list sends several)
-    ('Lines %d-%d: %s'):format(view.first, view.last, view.instruction:match('^[^\n]*')),
-    result.parses and 'parse: ok' or 'parse: FAILED (the proposal is not valid Rust)',
-    not check.ran and 'cargo check: not run' or (check.ok and 'cargo check: ok' or 'cargo check: FAILED'),
-  }
-  for i, diag in ipairs(check.diagnostics or {}) do
-    if i > 10 then break end
-    table.insert(lines, '  ' .. diag:gsub('\n', ' '))
-  end
-  table.insert(lines, ('%s accept · %s reject · %s close'):format(float.keys_text(keys.accept),
-    float.keys_text(keys.reject), float.keys_text(keys.close)))
-  table.insert(lines, '')
-  local first_diff = #lines
-  if same(view.replacement, view.lines) then
-    table.insert(lines, '(the proposal is identical to the selected lines)')
-  else
-    vim.list_extend(lines, diff_lines(view.lines, view.replacement))
-  end
+  view.replacement = shown.replacement
   vim.bo[view.float.buf].filetype = 'diff'
-  float.set_lines(view.float, lines)
-  float.highlight(view.float, 0, 'RragHeader')
-  float.highlight(view.float, 1, result.parses and 'RragOk' or 'RragError')
-  float.highlight(view.float, 2, (check.ran and not check.ok) and 'RragError' or 'RragOk')
-  float.highlight(view.float, first_diff - 2, 'RragMeta')
+  float.set_lines(view.float, shown.lines)
+  for _, h in ipairs(shown.highlights or {}) do float.highlight(view.float, h.line - 1, h.group, h.col) end
   float.set_footer(view.float, 'proposal ready')
 end
 
@@ -92,17 +56,18 @@ function M.start(params)
   local first, last = params.selection[1], params.selection[2]
   local lines = vim.api.nvim_buf_get_lines(params.bufnr, first - 1, last, false)
   params.original = table.concat(lines, '\n') .. '\n'
+  local keys = config.get().keymaps
+  params.keys = { accept = keys.accept, reject = keys.reject, close = keys.close } -- the hint line
   local handle = float.open({ title = 'rrag: refactor', footer = 'waiting for the model…' })
   local view = { float = handle, buf = handle.buf, bufnr = params.bufnr, first = first, last = last,
     lines = lines, instruction = params.instruction }
   M.last = view
-  local keys = config.get().keymaps
   float.map(handle, keys.accept, function() M.accept(view) end, 'rrag: accept the refactor')
   float.map(handle, keys.reject, function() M.reject(view) end, 'rrag: reject the refactor')
   view.id = rpc.request('refactor', params, {
     guard = { bufnr = params.bufnr, first = first, last = last, lines = lines },
     on_token = function(text) float.append(handle, text) end,
-    on_result = function(result) if handle.valid() then show(view, result) end end,
+    on_result = function(result, ev) if handle.valid() then show(view, result, ev.view) end end,
     on_error = function(err)
       view.error = err
       log.error(err.text)

@@ -5,20 +5,16 @@
 -- and every other list tool already work with. A dependency's result opens in that crate's own
 -- sources at the locked version.
 
-local float = require('rrag.ui.float')
 local log = require('rrag.log')
 local rpc = require('rrag.rpc')
 
 local M = { last = nil } -- the latest search's state, for tests
 
-local function entries(results)
+-- The entries are the engine's view (python/rrag/bridge/views.py search_view), Vim's too.
+local function entries(shown)
   local items = {}
-  for _, r in ipairs(results or {}) do
-    table.insert(items, {
-      filename = r.file or r.path, lnum = r.start_line or 1, end_lnum = r.end_line,
-      text = ('%-8s %s  (%.2f%s)'):format(r.kind or '', r.name or '', r.score or 0,
-        r.version and (', ' .. float.where(r)) or ''),
-    })
+  for _, t in ipairs(shown.sources or {}) do
+    table.insert(items, { filename = t.path, lnum = t.line, end_lnum = t.end_line, text = t.text })
   end
   return items
 end
@@ -28,11 +24,11 @@ function M.run(params)
   local view = { query = params.query, done = false }
   M.last = view
   view.id = rpc.request('search', params, {
-    on_result = function(result)
+    on_result = function(result, ev)
       view.done, view.result = true, result
-      local items = entries(result.results)
+      local items = entries(ev.view)
       if #items == 0 then return log.notify(('rrag: nothing in the index matches "%s"'):format(params.query)) end
-      vim.fn.setqflist({}, ' ', { title = 'rrag search: ' .. params.query, items = items })
+      vim.fn.setqflist({}, ' ', { title = ev.view.title, items = items })
       vim.cmd('botright copen')
     end,
     on_error = function(err) view.done, view.error = true, err log.error(err.text) end,

@@ -29,6 +29,7 @@ from .buffers import BufferTexts
 from .doctor import doctor_report
 from .events import Emitter, clean, error_payload
 from .models import ModelRequests, SessionConfig
+from .views import Shaper
 from .worker import Job, Worker, engine_factory
 
 log = logging.getLogger("rrag.bridge")
@@ -42,7 +43,10 @@ class Bridge:
                  emit: Callable[[dict[str, Any]], None] | None = None) -> None:
         # ``emit`` replaces the Neovim delivery for other editors (rrag.vimhost: JSON on stdout).
         self.transport = transport
-        self.emit = emit or Emitter(nvim)
+        send = emit or Emitter(nvim)
+        # Every editor gets the same views (bridge/views.py), shaped from the request answered.
+        self.shaper = Shaper(vim=transport == "vim-job")
+        self.emit: Callable[[dict[str, Any]], None] = lambda event: send(self.shaper.shape(event))
         self.worker = Worker(self.emit)
         self._jobs: dict[Any, Job] = {}
         self._latest: dict[str, Job] = {}
@@ -62,6 +66,7 @@ class Bridge:
                 raise RragError(f"unknown method {method}", "update the editor and Python "
                                 "halves of rrag together")
             protocol.check_params(described, req)
+            self.shaper.remember(kind, req)
             handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}")
             if kind not in ("setup", "cancel"):
                 self.session.follow()

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..errors import RragError
+from ..service.api import EngineAPI
+from ..service.engine import Engine
 from ..service.upgrade import upgrade as upgrade_report
 from .context_view import answer_meta, context_body
 from .upgrade_view import upgrade_body
 from .events import Event, ProgressForwarder, TokenStream
-from .worker import Cancelled, Job
+from .worker import ENGINE_FACTORY_ENV, Cancelled, Job
 
 Emit = Callable[[Event], None]
 
@@ -38,7 +41,7 @@ def _buffers(params: dict[str, Any]) -> dict[str, Any]:
     return {"buffers": texts} if texts else {}
 
 
-def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], Any]) -> Any:
+def _streaming(emit: Emit, engine: EngineAPI, job: Job, call: Callable[[TokenStream], Any]) -> Any:
     stream = TokenStream(emit, job.id)
     try:
         result = call(stream)
@@ -52,7 +55,7 @@ def _streaming(emit: Emit, engine: Any, job: Job, call: Callable[[TokenStream], 
     return result
 
 
-def ask(emit: Emit, engine: Any, job: Job) -> Any:
+def ask(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     p = job.params
     return _streaming(emit, engine, job, lambda tokens: engine.ask(
         p["question"], p.get("path"), _line(p), _selection(p), on_token=tokens,
@@ -60,13 +63,13 @@ def ask(emit: Emit, engine: Any, job: Job) -> Any:
         excluded=list(p.get("excluded") or []), **_buffers(p)))
 
 
-def explain(emit: Emit, engine: Any, job: Job) -> Any:
+def explain(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     p = job.params
     return _streaming(emit, engine, job, lambda tokens: engine.explain(
         p["path"], _line(p), _selection(p), on_token=tokens, cancel=job.cancel, **_buffers(p)))
 
 
-def refactor(emit: Emit, engine: Any, job: Job) -> Any:
+def refactor(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     p = job.params
     start, end = _selection(p) or (int(p["line"]), int(p["line"]))
     return _streaming(emit, engine, job, lambda tokens: engine.refactor(
@@ -74,7 +77,7 @@ def refactor(emit: Emit, engine: Any, job: Job) -> Any:
         original=p.get("original"), **_buffers(p)))
 
 
-def context(emit: Emit, engine: Any, job: Job) -> Any:
+def context(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     p = job.params
     result = engine.context(
         p["path"], int(p.get("line") or 1), query=p.get("query") or None,
@@ -89,7 +92,7 @@ def context(emit: Emit, engine: Any, job: Job) -> Any:
 SEARCH_RESULTS = 30  # a quickfix list's worth: more are rarely looked at
 
 
-def search(emit: Emit, engine: Any, job: Job) -> Any:
+def search(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     """The hybrid search of ``rrag search`` over the workspace and its locked dependencies."""
     p = job.params
     query = str(p.get("query") or "")
@@ -97,10 +100,13 @@ def search(emit: Emit, engine: Any, job: Job) -> Any:
     return {"query": query, "results": engine.locate(results)}
 
 
-def upgrade(emit: Emit, engine: Any, job: Job) -> Any:
+def upgrade(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     """``rrag upgrade`` for the editors: the API diff and the sites, each with its file and
     the lines of its float (``view``)."""
     p = job.params
+    if not isinstance(engine, Engine):  # it reads both versions' caches through the store
+        raise RragError("the upgrade assistant needs rrag's own engine",
+                        f"unset {ENGINE_FACTORY_ENV} to use it")
     report = upgrade_report(engine, p.get("crate") or None, p.get("from") or None,
                             p.get("to") or None).to_json()
     engine.locate(report["sites"])
@@ -108,23 +114,22 @@ def upgrade(emit: Emit, engine: Any, job: Job) -> Any:
     return report | {"view": upgrade_body(report)}
 
 
-def index(emit: Emit, engine: Any, job: Job) -> Any:
+def index(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     """The structural index now (seconds); the vectors fill in afterwards, between requests
     (``Worker.embed_later``), the saved or current file first."""
     progress = ProgressForwarder(emit, job.id, str(job.root), job.cancel, Cancelled)
     report = engine.index(embed=False, progress=progress)
     if job.params.get("embed", True) and job.embed_later is not None:
         job.embed_later(job.root, [job.params["path"]] if job.params.get("path") else [])
-    precache = getattr(engine, "precache", None)
-    if job.params.get("path") and callable(precache):
+    if job.params.get("path"):
         # The saved file's symbols are the likeliest next questions: their contexts are computed
         # in the background (only once the model is loaded anyway).
-        precache(job.params["path"], only_if_model_loaded=True)
+        engine.precache(job.params["path"], only_if_model_loaded=True)
     return {"report": report.to_json() if hasattr(report, "to_json") else report,
             "stats": engine.stats()}
 
 
-def check(emit: Emit, engine: Any, job: Job) -> Any:
+def check(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     """The freshness check (FocusGained, BufEnter); a re-index it did fills vectors later."""
     verdict = engine.refresh()
     if not verdict.fresh and job.embed_later is not None and \
@@ -133,13 +138,12 @@ def check(emit: Emit, engine: Any, job: Job) -> Any:
     return {"fresh": verdict.fresh, "reason": verdict.reason}
 
 
-def status(bridge_state: Callable[[], dict[str, Any]]) -> Callable[[Emit, Any, Job], Any]:
-    def run(emit: Emit, engine: Any, job: Job) -> Any:
+def status(bridge_state: Callable[[], dict[str, Any]]) -> Callable[[Emit, EngineAPI, Job], Any]:
+    def run(emit: Emit, engine: EngineAPI, job: Job) -> Any:
         return engine_status(engine) | bridge_state()
     return run
 
 
-def engine_status(engine: Any) -> dict[str, Any]:
-    # status() is the engine's full report (queue, model, errors); stats() its index counts.
-    method = getattr(engine, "status", None)
-    return dict(method() if callable(method) else engine.stats())
+def engine_status(engine: EngineAPI) -> dict[str, Any]:
+    """The engine's full report: index counts, freshness, model, last errors."""
+    return engine.status()

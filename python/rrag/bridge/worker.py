@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..service.api import EngineAPI, EngineFactory
 from ..config import Config
 from ..service.engine import Engine
 from .events import Event, error_payload
@@ -48,7 +49,7 @@ class Job:
     done: bool = False
 
 
-def engine_factory() -> Callable[[Path, Config], Any]:
+def engine_factory() -> EngineFactory:
     spec = os.environ.get(ENGINE_FACTORY_ENV, "")
     if not spec:
         return Engine
@@ -63,7 +64,7 @@ class Worker:
         self.config = Config()
         self.current: Job | None = None
         self.last_errors: list[dict[str, Any]] = []
-        self._engines: dict[Path, Any] = {}  # touched only on the worker thread
+        self._engines: dict[Path, EngineAPI] = {}  # touched only on the worker thread
         # Workspaces whose vectors are still filling, with the files to embed first: worked on
         # between requests, one small batch at a time, never ahead of a waiting request.
         self._embedding: dict[Path, list[str]] = {}
@@ -92,10 +93,9 @@ class Worker:
         job.cancel.set()
         if self.current is job:
             engine = self._engines.get(job.root)
-            stop = getattr(engine, "cancel", None)
-            if callable(stop):
+            if engine is not None:
                 try:
-                    stop()
+                    engine.cancel()
                 except Exception:  # noqa: BLE001 - the event alone still stops the job
                     log.warning("engine.cancel() failed", exc_info=True)
 
@@ -103,7 +103,7 @@ class Worker:
         self.queue.put(None)
 
     # -- the worker thread --------------------------------------------------------------------
-    def engine(self, root: Path) -> Any:
+    def engine(self, root: Path) -> EngineAPI:
         if self._engine_generation != self._config_generation:
             self._close_engines()
             self._engine_generation = self._config_generation
@@ -137,13 +137,9 @@ class Worker:
         root, focus = next(iter(self._embedding.items()))
         self._embedding[root] = []
         try:
-            engine = self.engine(root)
-            run = getattr(engine, "embed_pending", None)
-            if not callable(run):
-                self._embedding.pop(root, None)
-                return
-            report = run(should_stop=lambda: not self.queue.empty(), focus=focus,
-                         batch_items=EDITOR_EMBED_BATCH)
+            report = self.engine(root).embed_pending(
+                should_stop=lambda: not self.queue.empty(), focus=focus,
+                batch_items=EDITOR_EMBED_BATCH)
         except Exception as exc:  # noqa: BLE001 - shown in :RragStatus, retried on next save
             self._embedding.pop(root, None)
             self._record_error(Job(None, "embed", root, lambda e, j: None), exc)
@@ -187,7 +183,7 @@ class Worker:
     def _index_runs(self, root: Path) -> int:
         """How many index runs the workspace's engine recorded (a request's refresh is one)."""
         try:
-            return int(getattr(getattr(self.engine(root), "freshness", None), "runs", 0))
+            return self.engine(root).index_runs
         except Exception:  # noqa: BLE001 - the job itself reports a failing engine
             return -1
 

@@ -23,7 +23,7 @@ from ..llm.loop_guard import generate_guarded
 from ..llm.model_file import DEMO_NOTICE, is_demo_model
 from ..rank.context import ContextPack
 from ..rank.packing import pack_hierarchical
-from ..rank.ranking import RankingEngine, Request, Signals
+from ..rank.ranking import RankingEngine, Request, SemanticFn, Signals
 from ..store import Store
 from ..store import deps as deps_db
 from ..store import items as items_db
@@ -40,8 +40,10 @@ SOURCE_FIELDS = ("path", "name", "start_line", "end_line", "why", "crate", "vers
 
 class Assistant(Proposing):
     def __init__(self, root: Path, config: Config, store: Callable[[], Store],
-                 crates: Callable[[], list[tuple[str, str]]]) -> None:
+                 crates: Callable[[], list[tuple[str, str]]],
+                 semantic: SemanticFn | None = None) -> None:
         self.root = root
+        self.semantic_hits = semantic  # vector neighbours of a question (the engine's searcher)
         self.config = config
         self._store = store
         self._crates = crates
@@ -123,8 +125,7 @@ class Assistant(Proposing):
 
     def _compute(self, req: Request, budget: int) -> ContextPack:
         store = self._store()
-        semantic = getattr(self, "semantic_hits", None)
-        ranker = RankingEngine(store, self.config.context, semantic)
+        ranker = RankingEngine(store, self.config.context, self.semantic_hits)
         ranked = ranker.rank(req, Signals(self._history.change_times()))
         return pack_hierarchical(ranked[:MAX_CANDIDATES], budget, self.count_many,
                                  task=req.task, nearby=ranker.nearby, cursor_path=req.path or "")
@@ -141,7 +142,7 @@ class Assistant(Proposing):
     def _index_state(self) -> int:
         """Vectors fill in after the structural index: a context ranked without them is not
         the answer once they exist."""
-        if getattr(self, "semantic_hits", None) is None:
+        if self.semantic_hits is None:
             return 0
         try:
             return vec_db.max_vector_id(self._store())  # O(1): grows with every new vector
@@ -171,15 +172,15 @@ class Assistant(Proposing):
         n_ctx = llm.n_ctx or 2048
         return max(0, min(self.config.context.budget, n_ctx - fixed - llm.max_answer_tokens - 32))
 
-    def _run(self, task: str, on_token: TokenFn | None, cancel: threading.Event | None,
-             path: str | None, line: int | None, selection: tuple[int, int] | None,
-             query: str, pinned: Sequence[str] = (), excluded: Sequence[str] = (),
+    def _run(self, req: Request, on_token: TokenFn | None, cancel: threading.Event | None,
              **fields: str) -> tuple[str, ContextPack, Any]:
+        """One model turn for ``req`` (its ``task`` names the prompt; ``fields`` fill it)."""
         crates = self._crates()
-        budget = self._budget_for(prompts.overhead(task, crates, **fields))
+        budget = self._budget_for(prompts.overhead(req.task, crates, **fields))
         with self._view():
-            ctx = self.context(path, line, query, budget, task, pinned, excluded, selection)
-        parts = prompts.build(task, ctx.prompt, crates, **fields)
+            ctx = self.context(req.path, req.line, req.query, budget, req.task, req.pinned,
+                               req.excluded, req.selection)
+        parts = prompts.build(req.task, ctx.prompt, crates, **fields)
         done = generate_guarded(self.backend, parts.messages(), on_token=on_token,
                                 cancel_event=cancel)
         return done.text, ctx, done
@@ -236,8 +237,8 @@ class Assistant(Proposing):
             excluded: Sequence[str] = ()) -> dict[str, Any]:
         if not question.strip():
             raise RragError("the question is empty", "type a question after :RragAsk")
-        text, ctx, done = self._run("ask", on_token, cancel, path, line, selection, question,
-                                    pinned, excluded, question=question)
+        req = Request(path, line, question, selection, pinned, excluded, task="ask")
+        text, ctx, done = self._run(req, on_token, cancel, question=question)
         return self._answer(text, ctx, done, path, line)
 
     def _code(self, path: str, start: int, end: int) -> str:
@@ -267,6 +268,6 @@ class Assistant(Proposing):
             start, end = selection or self._item_span(path, line or 1)
         code = self._code(path, start, end)
         where = f"{deps_db.shown_path(self._store(), path)}:{start}-{end}"
-        text, ctx, done = self._run("explain", on_token, cancel, path, line or start, (start, end),
-                                    code[:200], code=code, where=where)
+        req = Request(path, line or start, code[:200], (start, end), task="explain")
+        text, ctx, done = self._run(req, on_token, cancel, code=code, where=where)
         return self._answer(text, ctx, done, path, line or start)

@@ -54,9 +54,9 @@ class Engine:
         self.last_errors: list[dict] = []  # problems of the latest index run, for :RragStatus
         self._embedder: Embedder | None = None
         self.searcher = Searcher(lambda: self.store, lambda: self.embedder)
-        self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates)
-        # The ranker asks for vector neighbours of a question through this hook.
-        self.assistant.semantic_hits = self.searcher.semantic_hits  # type: ignore[attr-defined]
+        # The ranker asks the searcher for vector neighbours of a question.
+        self.assistant = Assistant(self.root, self.config, lambda: self.store, self.crates,
+                                   semantic=self.searcher.semantic_hits)
         self._workspace: Workspace | None = None  # what the latest index run scanned
         self.freshness = Freshness(self.root, lambda: self.store, self.config.index)
         self.overlay = Overlay(lambda: self.store, self.workspace, self.assistant.compute_lock)
@@ -286,6 +286,11 @@ class Engine:
     def items(self, path: str | None = None) -> list[items_db.ItemRow]:
         self.refresh()
         return items_db.list_items(self.store, self._path(path) if path else None)
+
+    @property
+    def index_runs(self) -> int:
+        """How many index runs this engine recorded (a request's refresh counts)."""
+        return self.freshness.runs
 
     def status(self) -> dict[str, Any]:
         """Index counts plus what the editor's status shows: the model and the last errors."""

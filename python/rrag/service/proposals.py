@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ..errors import RragError
 from ..llm import prompts
 from ..llm.response import cargo_check, check_dict, extract_code, parses
+from ..rank.ranking import Request
 from ..store import deps as deps_db
 from .repair import Attempt, repair
 
@@ -52,8 +53,8 @@ class Proposing:
         """New code for a request, with the cursor's surroundings and the question's matches as
         context; the code is extracted, parse-checked and grounded, never inserted here."""
         seen, forward = self._recording(on_token)
-        text, ctx, done = self._run("generate", forward, cancel, path, line, None, instruction,
-                                    instruction=instruction)
+        req = Request(path, line, instruction, task="generate")
+        text, ctx, done = self._run(req, forward, cancel, instruction=instruction)
 
         def evaluate(answer: str, number: int) -> Attempt:
             code = extract_code(answer)
@@ -77,8 +78,8 @@ class Proposing:
         code = self._code(path, start_line, end_line) if original is None else original
         fields = {"code": code, "instruction": instruction,
                   "where": f"{path}:{start_line}-{end_line}"}
-        text, ctx, done = self._run("refactor", on_token, cancel, path, start_line,
-                                    (start_line, end_line), instruction, **fields)
+        req = Request(path, start_line, instruction, (start_line, end_line), task="refactor")
+        text, ctx, done = self._run(req, on_token, cancel, **fields)
         unsaved = self.overlay.text(path) if self.overlay is not None else None
 
         def evaluate(answer: str, number: int) -> Attempt:

@@ -3,13 +3,12 @@
 Vim starts this package's interpreter with ``job_start(..., {'mode': 'nl'})`` (no +python3
 needed) and both sides exchange one JSON object per line: Vim sends ``{"method", "params"}``,
 the host answers with the same events the Neovim bridge sends (``token``, ``progress``,
-``result``, ``error``, ``cancelled``), with the display text already shaped here (``present``).
+``result``, ``error``, ``cancelled``), with the same views, shaped in ``rrag.bridge.views``.
 The request handling, the single worker thread owning the engines, cancellation and the
 coalesced re-index on save are the Neovim bridge's own (``rrag.bridge.core.Bridge``, which
 imports no pynvim); only the transport differs.
 
-Layout: ``channel`` (stdio framing, the read loop), ``present`` (answer, refactor preview,
-status and index text for the editor).
+Layout: ``channel`` (stdio framing, the read loop).
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from typing import IO, Any
 
 from ..bridge.core import Bridge
 from ..bridge.events import clean, error_payload
-from .present import Shaper
 
 log = logging.getLogger("rrag.vimhost")
 
@@ -65,11 +64,7 @@ class VimHost:
 
     def __init__(self, write: LineWriter) -> None:
         self.write = write
-        self.shaper = Shaper()
-        self.bridge = Bridge(None, transport="vim-job", emit=self.emit)
-
-    def emit(self, event: dict[str, Any]) -> None:
-        self.write(self.shaper.shape(event))
+        self.bridge = Bridge(None, transport="vim-job", emit=write)
 
     def handle_line(self, line: str) -> None:
         line = line.strip()
@@ -83,10 +78,9 @@ class VimHost:
             self.write({"type": "error", "kind": "protocol", "error": error_payload(
                 ValueError(f"rrag: unreadable message from Vim ({exc}): {line[:200]}"))})
             return
-        self.shaper.remember(method, params)
         reply = self.bridge.handle(f"rrag_{method}", [params])
         if method == "doctor":  # the only synchronous handler: its answer is the result
-            self.emit({"id": params.get("id"), "type": "result", "kind": "doctor",
+            self.bridge.emit({"id": params.get("id"), "type": "result", "kind": "doctor",
                        "result": reply})
 
     def stop(self) -> None:
