@@ -10,7 +10,7 @@ let s:reindex_requests = 0
 
 function! rrag#state() abort
   return {'answer': s:last.answer, 'context': rrag#context#last(), 'search': rrag#search#last(),
-        \ 'upgrade': rrag#upgrade#last(),
+        \ 'upgrade': rrag#upgrade#last(), 'view': rrag#view#last(),
         \ 'refactor': rrag#refactor#last(), 'status': s:last.status, 'index': s:last.index,
         \ 'models': rrag#models#last(), 'pick': rrag#models#last_pick(),
         \ 'progress': s:progress, 'reindex_requests': s:reindex_requests,

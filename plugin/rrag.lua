@@ -20,6 +20,11 @@ command('RragIndex', call('index'), { desc = 'rrag: index the workspace' })
 command('RragStatus', call('status'), { desc = 'rrag: index counts, queue, model, errors' })
 command('RragCancel', call('cancel'), { desc = 'rrag: cancel running requests' })
 command('RragModel', call('model'), { nargs = '?', desc = 'rrag: pick the chat model (from the ones on this machine)' })
+-- Commands whose float only shows the engine's view: defined from the protocol's table.
+for _, spec in ipairs(require('rrag.methods').commands) do
+  command(spec.name, function(opts) require('rrag.ui.view').run(spec, opts) end,
+    { nargs = spec.nargs, range = spec.range, desc = 'rrag: ' .. spec.desc })
+end
 
 local group = vim.api.nvim_create_augroup('rrag', { clear = true })
 vim.api.nvim_create_autocmd('BufWritePost', {

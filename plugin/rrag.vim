@@ -27,6 +27,12 @@ command! -nargs=? RragModel call rrag#models#open(<q-args>)
 command! RragSources call rrag#sources()
 command! RragAccept call rrag#refactor#accept()
 command! RragReject call rrag#refactor#reject()
+" Commands whose popup only shows the host's view: defined from the protocol's table.
+for s:spec in rrag#methods#commands()
+  execute printf('command! -nargs=%s %s %s call rrag#view#run(%s, <range>, <line1>, <line2>, <q-args>)',
+        \ s:spec.nargs, s:spec.range ? '-range' : '', s:spec.name, string(s:spec.name))
+endfor
+unlet! s:spec
 
 augroup rrag
   autocmd!

@@ -19,8 +19,15 @@ let s:METHODS = {
       \ 'upgrade': {'rpc_name': 'rrag_upgrade', 'sync': v:false, 'carries_buffers': v:false, 'supersede': v:true, 'drop_on_edit': v:false, 'line_guard': v:false},
       \ }
 
+let s:COMMANDS = [
+      \ ]
+
 function! rrag#methods#all() abort
   return s:METHODS
+endfunction
+
+function! rrag#methods#commands() abort
+  return s:COMMANDS
 endfunction
 
 function! rrag#methods#reindex_debounce_ms() abort

@@ -20,7 +20,7 @@ function M.setup(opts)
 end
 
 --- Where the request is about: file, cursor line, and the command's range if it has one.
-local function here(opts)
+function M.here(opts)
   local win = vim.api.nvim_get_current_win()
   local origin = vim.b.rrag_origin_win
   if vim.w[win].rrag_float and origin and vim.api.nvim_win_is_valid(origin) then
@@ -38,14 +38,14 @@ local function here(opts)
   return ctx
 end
 
-local function need_file(ctx, what)
+function M.need_file(ctx, what)
   if ctx.path then return true end
   log.error(('rrag: %s needs a buffer with a file of a Rust project (this one has no name)'):format(what))
   return false
 end
 
 function M.ask(opts)
-  local ctx, question = here(opts), vim.trim(opts and opts.args or '')
+  local ctx, question = M.here(opts), vim.trim(opts and opts.args or '')
   local function go(q)
     if not q or vim.trim(q) == '' then return end
     ctx.question = q
@@ -57,28 +57,28 @@ function M.ask(opts)
 end
 
 function M.explain(opts)
-  local ctx = here(opts)
-  if need_file(ctx, ':RragExplain') then require('rrag.ui.answer').open('explain', ctx, 'rrag: explain') end
+  local ctx = M.here(opts)
+  if M.need_file(ctx, ':RragExplain') then require('rrag.ui.answer').open('explain', ctx, 'rrag: explain') end
 end
 
 function M.refactor(opts)
-  local ctx = here(opts)
+  local ctx = M.here(opts)
   ctx.instruction = vim.trim(opts and opts.args or '')
   if ctx.instruction == '' then return log.error("rrag: :RragRefactor needs an instruction, e.g. :'<,'>RragRefactor use iterators") end
-  if not need_file(ctx, ':RragRefactor') then return end
+  if not M.need_file(ctx, ':RragRefactor') then return end
   ctx.selection = ctx.selection or { ctx.line, ctx.line }
   require('rrag.ui.refactor').start(ctx)
 end
 
 function M.context(opts)
-  local ctx = here(opts)
-  if not need_file(ctx, ':RragContext') then return end
+  local ctx = M.here(opts)
+  if not M.need_file(ctx, ':RragContext') then return end
   ctx.query = opts and opts.args ~= '' and opts.args or nil
   require('rrag.ui.context').open(ctx)
 end
 
 function M.search(opts)
-  local ctx, query = here(), vim.trim(opts and opts.args or '')
+  local ctx, query = M.here(), vim.trim(opts and opts.args or '')
   local function go(q)
     if not q or vim.trim(q) == '' then return end
     require('rrag.ui.search').run({ path = ctx.path or vim.fn.getcwd(), query = vim.trim(q) })
@@ -90,22 +90,22 @@ end
 function M.upgrade(opts)
   local params, problem = require('rrag.ui.upgrade').parse_args(opts and opts.args)
   if not params then return log.error(problem) end
-  params.path = here().path or vim.fn.getcwd()
+  params.path = M.here().path or vim.fn.getcwd()
   return require('rrag.ui.upgrade').run(params)
 end
 
 function M.index()
-  local ctx = here()
+  local ctx = M.here()
   return status.index('index', { path = ctx.path or vim.fn.getcwd() }, config.get().notify_progress)
 end
 
-function M.status() return status.open({ path = here().path or vim.fn.getcwd() }) end
+function M.status() return status.open({ path = M.here().path or vim.fn.getcwd() }) end
 
 --- :RragModel [name]: the picker float, or pick `name` at once.
 function M.model(opts)
   local name = vim.trim(opts and opts.args or '')
   if name ~= '' then return require('rrag.ui.models').use(name) end
-  return require('rrag.ui.models').open({ path = here().path or vim.fn.getcwd() })
+  return require('rrag.ui.models').open({ path = M.here().path or vim.fn.getcwd() })
 end
 
 function M.cancel()

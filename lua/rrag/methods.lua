@@ -20,4 +20,6 @@ return {
     use_model = { rpc_name = "rrag_use_model", sync = false, carries_buffers = false, supersede = false, drop_on_edit = false, line_guard = false },
     upgrade = { rpc_name = "rrag_upgrade", sync = false, carries_buffers = false, supersede = true, drop_on_edit = false, line_guard = false },
   },
+  commands = {
+  },
 }

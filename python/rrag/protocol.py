@@ -25,6 +25,16 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Command:
+    """An editor command whose float (Neovim) or popup (Vim) just shows the method's view:
+    both editors define it from the generated tables, so a new one needs no editor code."""
+    name: str  # :RragWhy
+    nargs: str = "0"  # Vim's -nargs: 0, ?, *, +
+    arg: str = ""  # the request parameter the command's arguments fill
+    range: bool = False  # a visual range becomes the request's selection
+
+
+@dataclass(frozen=True)
 class Method:
     name: str
     doc: str
@@ -36,6 +46,7 @@ class Method:
     drop_on_edit: bool = False  # results are dropped once the request's buffer changed
     line_guard: bool = False  # results are dropped once the requested lines changed
     results: tuple[str, ...] = field(default=("result",))
+    command: Command | None = None  # shown by the editors' generic view (ui/view.lua, view.vim)
 
     @property
     def rpc_name(self) -> str:

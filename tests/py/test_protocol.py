@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from rrag import protocol
+from rrag.bridge import jobs
 from rrag.bridge.core import Bridge
+from rrag.bridge.views import GENERIC_VIEWS
 from rrag.errors import RragError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,7 +22,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_bridge_serves_exactly_the_protocol_methods():
     handlers = {name.removeprefix("on_") for name in dir(Bridge) if name.startswith("on_")}
-    assert handlers == set(protocol.BY_NAME)
+    generic = {m.name for m in protocol.METHODS if m.command is not None}
+    assert handlers | generic == set(protocol.BY_NAME) and not handlers & generic
+
+
+def test_every_generic_command_has_a_job_and_a_view():
+    for method in protocol.METHODS:
+        if method.command is not None:
+            assert callable(getattr(jobs, method.name, None)), method.name
+            assert method.name in GENERIC_VIEWS, method.name
+            assert method.command.name.startswith("Rrag"), method.command.name
 
 
 def test_the_editor_tables_are_generated_from_the_protocol():

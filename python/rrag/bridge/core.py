@@ -67,7 +67,8 @@ class Bridge:
                                 "halves of rrag together")
             protocol.check_params(described, req)
             self.shaper.remember(kind, req)
-            handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}")
+            handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}", None) or \
+                partial(self._submit, kind, run=getattr(jobs, kind))  # a generic view's job
             if kind not in ("setup", "cancel"):
                 self.session.follow()
             result = handler(req)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .context_view import answer_meta, context_body, where
 
@@ -204,6 +204,10 @@ def context_popup(result: dict[str, Any], root: str | None) -> dict[str, Any]:
             "meta": f"{len(sources)} items · {tokens} tokens"}
 
 
+# The views of the commands the protocol shows generically (protocol.Command): method -> view.
+GENERIC_VIEWS: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {}
+
+
 class Shaper:
     """Adds ``view`` (and a progress event's ``text``) to the events the bridge sends, using
     the request each one answers; ``vim``: the front end is Vim's (marks inline, popup header)."""
@@ -231,6 +235,8 @@ class Shaper:
             return event
         result, root = event["result"], event.get("root")
         params = self._requests.pop(event.get("id"), {})
+        if kind in GENERIC_VIEWS:
+            return event | {"view": GENERIC_VIEWS[kind](result, root)}
         if kind in ("ask", "explain"):
             return event | {"view": answer_view(result, root, inline_marks=self.vim)}
         if kind == "refactor":
