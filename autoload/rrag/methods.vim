@@ -16,10 +16,12 @@ let s:METHODS = {
       \ 'doctor': {'rpc_name': 'rrag_doctor', 'sync': v:true, 'carries_buffers': v:false, 'supersede': v:false, 'drop_on_edit': v:false, 'line_guard': v:false},
       \ 'models': {'rpc_name': 'rrag_models', 'sync': v:false, 'carries_buffers': v:false, 'supersede': v:true, 'drop_on_edit': v:false, 'line_guard': v:false},
       \ 'use_model': {'rpc_name': 'rrag_use_model', 'sync': v:false, 'carries_buffers': v:false, 'supersede': v:false, 'drop_on_edit': v:false, 'line_guard': v:false},
+      \ 'why': {'rpc_name': 'rrag_why', 'sync': v:false, 'carries_buffers': v:true, 'supersede': v:true, 'drop_on_edit': v:true, 'line_guard': v:false},
       \ 'upgrade': {'rpc_name': 'rrag_upgrade', 'sync': v:false, 'carries_buffers': v:false, 'supersede': v:true, 'drop_on_edit': v:false, 'line_guard': v:false},
       \ }
 
 let s:COMMANDS = [
+      \ {'name': 'RragWhy', 'method': 'why', 'nargs': '?', 'arg': 'name', 'range': v:true, 'desc': 'why the context at the cursor holds an item: its score parts'},
       \ ]
 
 function! rrag#methods#all() abort

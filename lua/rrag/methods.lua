@@ -18,8 +18,10 @@ return {
     doctor = { rpc_name = "rrag_doctor", sync = true, carries_buffers = false, supersede = false, drop_on_edit = false, line_guard = false },
     models = { rpc_name = "rrag_models", sync = false, carries_buffers = false, supersede = true, drop_on_edit = false, line_guard = false },
     use_model = { rpc_name = "rrag_use_model", sync = false, carries_buffers = false, supersede = false, drop_on_edit = false, line_guard = false },
+    why = { rpc_name = "rrag_why", sync = false, carries_buffers = true, supersede = true, drop_on_edit = true, line_guard = false },
     upgrade = { rpc_name = "rrag_upgrade", sync = false, carries_buffers = false, supersede = true, drop_on_edit = false, line_guard = false },
   },
   commands = {
+    { name = "RragWhy", method = "why", nargs = "?", arg = "name", range = true, desc = "why the context at the cursor holds an item: its score parts" },
   },
 }

@@ -305,3 +305,21 @@ def test_requests_carry_the_text_of_modified_rust_buffers_once_per_change(fake_e
     # Saved: no longer modified, so no longer sent; the file on disk counts again.
     ed.nvim.command("write")
     assert ed.lua("return require('rrag.buffers').collect()") == []
+
+
+def test_why_shows_an_items_score_parts_in_the_generic_float(fake_editor, crate):
+    """:RragWhy is only a protocol entry, a job and a view: the float is the generic one."""
+    ed = fake_editor
+    open_shapes(ed, crate)
+    ed.nvim.command("RragWhy square")
+    wait_for(lambda: ed.lua("return require('rrag.ui.view').last.done"), what="the why view")
+    lines = ed.lua("local v = require('rrag.ui.view').last; "
+                   "return vim.api.nvim_buf_get_lines(v.buf, 0, -1, false)")
+    assert lines[:6] == ["geo::Square  (src/lib.rs:8-10)", "  did not fit the budget",
+                         "  score 0.4100", "    graph      0.3000", "    usage      0.1100",
+                         "  why: graph neighbour"]
+    ed.nvim.current.window.cursor = (1, 0)
+    ed.nvim.input("<CR>")
+    wait_for(lambda: ed.nvim.current.buffer.name.endswith("src/lib.rs"), what="the jump")
+    # the double's item starts at line 8 of a shorter file: the jump stops at its last line
+    assert ed.nvim.current.window.cursor[0] == min(8, len(ed.nvim.current.buffer))

@@ -104,6 +104,22 @@ def test_a_context_for_a_buffer_edited_meanwhile_is_dropped(vim, workspace):
     assert "result" not in view
 
 
+def test_why_popup_shows_the_top_items_score_parts(vim, workspace):
+    index(vim, workspace)
+    vim.ex(f"call cursor({FIRST + 1}, 1)")
+    vim.ex("RragWhy is_negative_zero")
+    view = wait_done(vim, "view")
+    item = view["result"]["items"][0]
+    assert item["name"].endswith("::is_negative_zero") and item["packed"], item
+    lines = vim.eval("rrag#popup#lines(rrag#state().view.popup)")
+    assert lines[0].startswith(item["name"] + "  (")
+    assert lines[2] == f"  score {item['score']:.4f}"
+    parts = [line.split() for line in lines[3:3 + len(item["components"])]]
+    assert {name for name, _ in parts} == set(item["components"])
+    values = [float(value) for _, value in parts]
+    assert values == sorted(values, reverse=True)  # the largest part first
+
+
 @pytest.mark.slow
 def test_context_shows_what_did_not_fit_and_a_digit_pins_it(start_vim, workspace):
     # A budget this small leaves ranked items out: they are listed, numbered, under the packed

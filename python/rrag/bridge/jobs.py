@@ -89,6 +89,24 @@ def context(emit: Emit, engine: EngineAPI, job: Job) -> Any:
     return result | {"view": context_body(result)}
 
 
+WHY_ITEMS = 10
+
+
+def why(emit: Emit, engine: EngineAPI, job: Job) -> Any:
+    """:RragWhy [name]: the context at the cursor, then the items whose name holds ``name``
+    (packed or left out; none given: the top item), each with its score parts."""
+    p = job.params
+    result = engine.context(p["path"], int(p.get("line") or 1), selection=_selection(p),
+                            **_buffers(p))
+    wanted = str(p.get("name") or "").strip()
+    items = [dict(i, packed=True) for i in result["items"]] + \
+        [dict(i, packed=False) for i in result.get("left_out") or []]
+    chosen = [i for i in items if wanted.lower() in str(i.get("name") or "").lower()] \
+        if wanted else items[:1]
+    return {"name": wanted, "items": engine.locate(chosen[:WHY_ITEMS]),
+            "tokens": result["tokens"], "budget": result["budget"]}
+
+
 SEARCH_RESULTS = 30  # a quickfix list's worth: more are rarely looked at
 
 

@@ -204,8 +204,32 @@ def context_popup(result: dict[str, Any], root: str | None) -> dict[str, Any]:
             "meta": f"{len(sources)} items · {tokens} tokens"}
 
 
+def why_view(result: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """:RragWhy: each item with where it is, whether it was packed, and every score part."""
+    lines: list[str] = []
+    highlights: list[dict[str, Any]] = []
+    sources = []
+    for item in result.get("items") or []:
+        lines.append(f"{item.get('name') or '?'}  ({where(item)})")
+        highlights.append({"line": len(lines), "group": "RragHeader", "col": 0})
+        sources.append(jump_target(item, root, len(lines), str(item.get("name") or "")))
+        packed = f"packed as {item.get('mode')}, {int(item.get('tokens') or 0)} tokens" \
+            if item.get("packed") else "did not fit the budget"
+        lines += [f"  {packed}", f"  score {float(item.get('score') or 0):.4f}"]
+        parts = sorted((item.get("components") or {}).items(), key=lambda kv: -float(kv[1]))
+        lines += [f"    {name:<10} {float(value):.4f}" for name, value in parts]
+        lines += ["  why: " + " ".join(str(item.get("why") or "").split()), ""]
+    if not lines:
+        wanted = result.get("name") or "anything"
+        lines = [f"The context at the cursor holds nothing named like {wanted!r}."]
+    meta = f"{len(sources)} items · context {result.get('tokens', 0)} / " \
+        f"{result.get('budget', 0)} tokens"
+    return {"lines": lines, "highlights": highlights, "sources": sources, "meta": meta}
+
+
 # The views of the commands the protocol shows generically (protocol.Command): method -> view.
-GENERIC_VIEWS: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {}
+GENERIC_VIEWS: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {
+    "why": why_view}
 
 
 class Shaper:
