@@ -17,7 +17,7 @@ _spec = importlib.util.spec_from_file_location("bench_upgrade", REPO / "bench" /
 harness = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(harness)
 
-TIMEOUT_S = 240
+TIMEOUT_S = 600  # see tests/nvim/test_upgrade_nvim.py
 
 
 def test_upgrade_quickfix_list_and_signature_popup(vim, tmp_path):
