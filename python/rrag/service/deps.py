@@ -37,6 +37,7 @@ from .dep_cache import cache_key, deps_dir, ensure_cached, source_env
 from .dep_resolve import host, resolve
 from . import parse_pool
 from .progress import ProgressFn, no_progress
+from .std_index import std_deps
 
 log = logging.getLogger("rrag.deps")
 
@@ -48,6 +49,7 @@ class DepsReport:
     imported: list[dict] = dataclasses.field(default_factory=list)
     removed: list[dict] = dataclasses.field(default_factory=list)
     missing: list[dict] = dataclasses.field(default_factory=list)
+    std: dict = dataclasses.field(default_factory=dict)  # {version, origin, folder}: indexed std
     cache_hits: int = 0
     files_parsed: int = 0  # dependency files parsed into the shared cache by this run
     seconds: float = 0.0
@@ -130,7 +132,12 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
     report.missing = [{"name": m.name, "version": m.version, "message": m.message}
                       for m in missing]
     env = host().env
-    wanted = {cache_key(src, source_env(src, env)): src for src in found}
+    # std, core and alloc: every crate's dependencies, built once per machine like the others.
+    std = std_deps()
+    if std:
+        report.std = {"version": std[0].version, "origin": std[0].origin,
+                      "folder": str(std[0].folder.parent)}
+    wanted = {cache_key(src, source_env(src, env)): src for src in [*found, *std]}
     current = deps_db.imported(store)
     for key in sorted(set(current) - set(wanted)):
         deps_db.remove(store, key)
