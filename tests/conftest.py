@@ -31,6 +31,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.delenv("RRAG_CACHE_DIR", raising=False)
     monkeypatch.delenv("RRAG_CONFIG", raising=False)
+    # std's sources cost ~30 s to index once per machine, and each test has its own cache:
+    # only the std tests (tests/py/test_std_index.py) index them, into one cache per module.
+    monkeypatch.setenv("RRAG_STD_INDEX", "0")
     yield
 
 

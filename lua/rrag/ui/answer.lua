@@ -24,7 +24,10 @@ local function mark_grounding(view, result, lines)
   for _, entry in ipairs(missing) do
     local target = (entry.nearest_items or {})[1]
     for _, lnum in ipairs(entry.lines or { entry.line }) do
-      table.insert(diags, { lnum = lnum - 1, col = 0, severity = vim.diagnostic.severity.WARN,
+      -- Only checked against another std release than the compiler's: a hint, not a warning.
+      local severity = entry.verified == false and vim.diagnostic.severity.INFO
+        or vim.diagnostic.severity.WARN
+      table.insert(diags, { lnum = lnum - 1, col = 0, severity = severity,
                             message = entry.message, source = 'rrag' })
       if target then view.sources[lnum] = target end
     end

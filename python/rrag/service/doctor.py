@@ -68,7 +68,7 @@ def _std_check() -> dict[str, Any]:
 
     root = rustdoc_root()
     value = f"std {docs_version(root)} names from the toolchain's rustdoc ({root})" if root \
-        else None
+        else "the toolchain's rustdoc (rust-docs) is not installed"
     return _optional(_check("std names", root is not None, value,
                             "rustup component add rust-docs: without it answers' std names are "
                             "checked against the indexed std sources only, or left unchecked"))

@@ -74,10 +74,10 @@ def std_status() -> dict:
         return {"ok": False, "value": f"no std sources (rust-src) in {where}: calls into std "
                 "have no edges and std items are not searched", "fix": FIX}
     other = "" if found.matches_toolchain else \
-        (f"; the compiler is {release}: a std name missing there is reported as "
-         f"'not found in {found.short_label}', not as wrong") if release else ""
-    value = f"{found.label} sources indexed per machine from {found.library} " \
-        f"({found.origin}){other}"
+        (f"; not the compiler's {release}: a std name only these sources can check is "
+         f"'not found in {found.short_label}', never called wrong") if release else ""
+    value = f"{found.label} at {found.library} ({found.origin}): std, core and alloc are " \
+        f"indexed once per machine{other}"
     if not enabled():
         value = f"{found.label} sources at {found.library}, not indexed (RRAG_STD_INDEX=0)"
     return {"ok": True, "value": value,

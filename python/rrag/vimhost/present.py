@@ -67,7 +67,8 @@ def _grounding(result: dict[str, Any], root: str | None, lines: list[str]) -> li
     for entry in missing:
         for lnum in entry.get("lines") or [entry.get("line", 0)]:
             if 0 < lnum <= len(lines):
-                lines[lnum - 1] += f"  « rrag: `{entry['name']}` not found"
+                lines[lnum - 1] += f"  « rrag: `{entry['name']}` not found" + (
+                    "" if entry.get("verified", True) else " (unverified)")
         lines.append(f"- line {entry.get('line', 0)}: {entry['message']}")
         nearest = (entry.get("nearest_items") or [None])[0]
         if nearest is not None:
