@@ -75,12 +75,15 @@ def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
     first, so the big ones do not end the run alone. ``ready`` gets what to import."""
     workers = cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)
     one_process = dataclasses.replace(cfg, workers=1)  # a build process parses in-process
-    order = sorted(todo, key=lambda k: -_rust_bytes(wanted[k]))
-    results: dict[str, tuple[Path | None, int, str]] = {}
+    # Crates another project already built need no process (spawning one costs a second).
+    results: dict[str, tuple[Path | None, int, str]] = {
+        key: (deps_dir() / key / "index.sqlite", 0, "") for key in todo
+        if (deps_dir() / key / "index.sqlite").is_file()}
+    order = sorted((k for k in todo if k not in results), key=lambda k: -_rust_bytes(wanted[k]))
     if workers == 1 or len(order) < 2:
         for key in order:
             results[key] = _build_one(wanted[key], source_env(wanted[key], env), one_process)
-            progress("dependencies", len(results), len(order))
+            progress("dependencies", len(results), len(todo))
     else:
         with ProcessPoolExecutor(min(workers, len(order)), mp_context=get_context("spawn"),
                                  initializer=parse_pool.init_parse_process,
@@ -90,7 +93,7 @@ def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
             try:
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
-                    progress("dependencies", len(results), len(order))
+                    progress("dependencies", len(results), len(todo))
             except BrokenProcessPool as exc:
                 raise RragError("a dependency build process died (killed, or out of memory)",
                                 "run the index again: crates already built are kept") from exc
