@@ -94,9 +94,12 @@ class Grounder:
         with self._lock:
             generation = names_db.generation(store)
             if self._table is None or generation != self._generation:
-                self._table = NameTable(names_db.name_rows(store), std_names(),
+                rows = names_db.name_rows(store)
+                # The compiler's release matters only next to std's indexed sources.
+                std_rows = any(r.crate in names_db.STD_CRATES and r.version for r in rows)
+                self._table = NameTable(rows, std_names(),
                                         lambda item_id: names_db.definition_text(store, item_id),
-                                        toolchain()[1])
+                                        toolchain()[1] if std_rows else "")
                 self._generation = generation
             return self._table
 
