@@ -178,3 +178,14 @@ def test_doctor_with_std_sources(monkeypatch):
     assert check["ok"] is True
     assert check["value"].startswith(f"{found.label} at {found.library} ({found.origin})")
     assert (check.get("level") == "warn") == (not found.matches_toolchain)
+
+
+def test_vim_marks_an_unverified_name_as_such():
+    from rrag.vimhost.present import _grounding
+
+    lines = ["o.unwrap_or_zero()"]
+    _grounding({"grounding": [{"name": "Option::unwrap_or_zero", "found": False,
+                               "verified": False, "line": 1, "lines": [1], "message": "m"}]},
+               None, lines)
+    assert lines[0] == "o.unwrap_or_zero()  « rrag: `Option::unwrap_or_zero` not found " \
+        "(unverified)"
