@@ -79,6 +79,8 @@ def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
     results: dict[str, tuple[Path | None, int, str]] = {
         key: (deps_dir() / key / "index.sqlite", 0, "") for key in todo
         if (deps_dir() / key / "index.sqlite").is_file()}
+    if results:
+        progress("dependencies", len(results), len(todo))
     order = sorted((k for k in todo if k not in results), key=lambda k: -_rust_bytes(wanted[k]))
     if workers == 1 or len(order) < 2:
         for key in order:
