@@ -14,6 +14,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 REGISTRY = Path("/usr/share/cargo/registry")
 BIN = Path(sys.executable).parent
+# std's sources cost ~30 s to index once per machine, and each test has its own cache: only the
+# std tests (tests/py/test_std_index.py) index them, into one cache for their module. Set here
+# too, for the module-scoped fixtures built before the per-test environment below.
+os.environ["RRAG_STD_INDEX"] = "0"
 
 
 def pytest_report_header(config):
@@ -31,6 +35,7 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.delenv("RRAG_CACHE_DIR", raising=False)
     monkeypatch.delenv("RRAG_CONFIG", raising=False)
+    monkeypatch.setenv("RRAG_STD_INDEX", "0")
     yield
 
 

@@ -177,4 +177,4 @@ def test_doctor_says_where_std_names_come_from(monkeypatch):
                                      if c["name"] not in ("cargo", "std names"))
     monkeypatch.delenv("RRAG_STD_DOCS")
     if grounding_service.rustdoc_root() is not None:
-        assert "sources are not indexed" in std_check(run_doctor())["value"]
+        assert "names from the toolchain's rustdoc" in std_check(run_doctor())["value"]

@@ -138,8 +138,8 @@ def check_quiet(base: Path, ws: Path, home: Path, log: Path, before: tuple,
         elif Path(exe).name == "git":
             # recency ranking reads the history; nothing that changes a repository
             assert argv[3] in READ_ONLY_GIT, argv
-        elif Path(exe).name == "rustc" and argv[1:] == ["--print", "sysroot"]:
-            pass  # grounding finds the toolchain's std docs: a read-only query
+        elif Path(exe).name == "rustc" and argv[1:] in (["--print", "sysroot"], ["-V"]):
+            pass  # grounding finds the toolchain's std docs and release: read-only queries
         elif allow_cargo and Path(exe).name in ("cargo", "rustc"):
             assert not any(str(ws) in a for a in argv), f"cargo ran on the workspace: {argv}"
         else:

@@ -24,8 +24,9 @@ local function render(view, shown)
   for _, target in ipairs(shown.grounding or {}) do view.sources[target.lnum] = target end
   local diags = {}
   for _, d in ipairs(shown.diagnostics or {}) do
-    table.insert(diags, { lnum = d.line - 1, col = 0, severity = vim.diagnostic.severity.WARN,
-                          message = d.message, source = 'rrag' })
+    -- Only checked against another std release than the compiler's: a hint, not a warning.
+    local severity = d.verified == false and vim.diagnostic.severity.INFO or vim.diagnostic.severity.WARN
+    table.insert(diags, { lnum = d.line - 1, col = 0, severity = severity, message = d.message, source = 'rrag' })
     if d.target and d.target ~= vim.NIL then view.sources[d.line] = d.target end
   end
   float.set_lines(view.float, shown.lines)

@@ -69,9 +69,12 @@ def answer_view(result: dict[str, Any], root: str | None, inline_marks: bool) ->
             if not 0 < lnum <= len(lines):
                 continue
             target = jump_target(nearest, root, lnum, entry["message"]) if nearest else None
-            diagnostics.append({"line": lnum, "message": entry["message"], "target": target})
+            # verified false: checked only against another std release than the compiler's
+            diagnostics.append({"line": lnum, "message": entry["message"], "target": target,
+                                "verified": entry.get("verified", True)})
             if inline_marks:
-                lines[lnum - 1] += f"  « rrag: `{entry['name']}` not found"
+                lines[lnum - 1] += f"  « rrag: `{entry['name']}` not found" + (
+                    "" if entry.get("verified", True) else " (unverified)")
         lines.append(f"- line {entry.get('line', 0)}: {entry['message']}")
         highlights.append({"line": len(lines), "group": "RragError", "col": 2})
         if nearest is not None:

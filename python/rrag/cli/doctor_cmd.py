@@ -26,9 +26,10 @@ def run(args: argparse.Namespace) -> int:
         emit_json(report)
     else:
         for check in report["checks"]:
-            if args.quiet and check["ok"]:
+            warn = check.get("level") == "warn"
+            if args.quiet and check["ok"] and not warn:
                 continue
-            mark = "ok " if check["ok"] else "ERR"
+            mark = "WARN" if warn else "ok  " if check["ok"] else "ERR "
             fix = f"  -> {check['fix']}" if check["fix"] else ""
             print(f"{mark} {check['name']}: {check['value']}{fix}")
         if not args.quiet:

@@ -22,11 +22,16 @@ from .symbols import MODULE_KINDS, Symbols
 from .tests import test_edges
 
 
+# Crates every crate may name without declaring them (``core`` and ``alloc`` need an ``extern
+# crate`` in real code; naming them costs nothing when they are not indexed).
+STD_CRATES = frozenset(("std", "core", "alloc"))
+
+
 def externs_of(workspace: Workspace | None) -> dict[str, set[str]]:
-    """crate -> crates its code may name: itself, its package's lib, its dependencies."""
+    """crate -> crates its code may name: itself, its package's lib, its dependencies, std."""
     out: dict[str, set[str]] = {}
     for pkg in workspace.packages if workspace is not None else ():
-        deps = {d.name.replace("-", "_") for d in pkg.dependencies} | {pkg.crate}
+        deps = {d.name.replace("-", "_") for d in pkg.dependencies} | {pkg.crate} | STD_CRATES
         for target in pkg.targets:
             out.setdefault(target.crate, set()).update(deps | {target.crate})
         out.setdefault(pkg.crate, set()).update(deps)

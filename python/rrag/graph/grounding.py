@@ -38,6 +38,9 @@ class Grounding:
     text: str = ""
     lines: list[int] = field(default_factory=list)
     why: str = ""  # when the name exists but not as used
+    # False when the name was looked up only in another std release than the compiler's
+    # (Debian's 1.63 sources under rustup's 1.95): not found there, not known to be wrong.
+    verified: bool = True
 
     @property
     def message(self) -> str:
@@ -47,13 +50,17 @@ class Grounding:
             return f"`{self.text}`: `{self.name}` in {self.checked_against} is {self.why}; " \
                 f"call it as `{self.name}(..)`"
         near = f"; nearest: {', '.join(f'`{n}`' for n in self.nearest)}" if self.nearest else ""
+        if not self.verified:
+            return f"`{self.name}` not found in {_release(self.checked_against)} (unverified: " \
+                f"not the compiler's std){near}"
         return f"`{self.name}` is not in {self.checked_against}{near}"
 
     def to_json(self) -> dict:
         return {"name": self.name, "found": self.found, "checked_against": self.checked_against,
                 "nearest": self.nearest, "kind": self.kind, "text": self.text,
                 "line": self.lines[0] if self.lines else 0, "lines": self.lines,
-                "message": self.message} | ({"why": self.why} if self.why else {})
+                "message": self.message, "verified": self.verified} | \
+            ({"why": self.why} if self.why else {})
 
 
 @dataclass
@@ -64,6 +71,11 @@ class Outcome:
     @property
     def missing(self) -> list[Grounding]:
         return [g for g in self.checked if not g.found]
+
+
+def _release(sources: str) -> str:
+    """``std 1.63.0`` -> ``std 1.63`` (a std release, as people name it)."""
+    return re.sub(r"\bstd (\d+\.\d+)\.\d+", r"std \1", sources)
 
 
 def nearest(name: str, candidates: list[str] | set[str], n: int = NEAREST) -> list[str]:
@@ -79,7 +91,9 @@ class _Resolver:
     def __init__(self, table: NameTable, self_type: str) -> None:
         self.table = table
         self.self_type = self_type
-        everywhere = ["workspace", "dependencies"] + ([table.std.label] if table.std else [])
+        std = table.std.label if table.std else f"std {table.std_index}" if table.std_index \
+            else ""
+        everywhere = ["workspace", "dependencies"] + ([std] if std else [])
         self.everywhere = ", ".join(everywhere)
 
     def type_of(self, hint: TypeHint | None, depth: int = 0) -> str:
@@ -149,7 +163,7 @@ class _Resolver:
                                  [use.line], "an associated function, not a method")
             return self._result(use, f"{owner}::{use.name}", looked)
         found = use.name in self.table.method_names()
-        if not found and self.table.std is None:
+        if not found and not self.table.has_std:
             return None  # without std's names a missing method may well be std's
         return self._result(use, use.name, Lookup(found, [self.everywhere], [] if found else
                                                   list(self.table.method_names())))
@@ -157,17 +171,22 @@ class _Resolver:
     def _path(self, use: NameUse, segments: list[str]) -> Grounding | None:
         table, first, owner = self.table, segments[0], segments[-1]
         crate = first if first in table.crate_names and table.crate_version.get(first) else ""
+        if first in STD_CRATES and table.std is not None:
+            crate = ""  # the rustdoc (the compiler's release) answers for std's paths
         if owner == "Self":
             owner = self.self_type
-        if owner and table.is_type(owner) and (not crate or owner in table.crate_names[crate]):
-            looked = table.member(owner, use.name, crate)
+        if owner and table.is_type(owner) and (not crate or owner in table.crate_names_of(crate)):
+            looked = table.member(owner, use.name, "" if crate in STD_CRATES else crate)
             if looked.found is None:
                 return None
             return self._result(use, f"{owner}::{use.name}", looked)
         if crate:
-            names = table.crate_names[crate]
-            return self._result(use, f"{crate}::{use.name}", Lookup(
-                use.name in names, [f"{crate} {table.crate_version[crate]}"], sorted(names)))
+            names = table.crate_names_of(crate)
+            label = f"std {table.std_index}" if crate in STD_CRATES else \
+                f"{crate} {table.crate_version[crate]}"
+            shown = use.qualifier if crate in STD_CRATES else crate  # `std::fs::read_all`
+            return self._result(use, f"{shown}::{use.name}", Lookup(
+                use.name in names, [label], sorted(names)))
         if first in STD_CRATES and table.std is not None:
             std = table.std
             names = set(std.types) | std.functions | std.macros | std.constants | std.modules
@@ -178,7 +197,7 @@ class _Resolver:
     def _free(self, use: NameUse, what: str, segments: list[str]) -> Grounding | None:
         table, std = self.table, self.table.std
         rows = table.by_name.get(use.name, [])
-        if std is None and not rows and not segments:
+        if not table.has_std and not rows and not segments:
             return None  # std is not described here: a name found nowhere may be std's
         if what == "macro":
             crate = segments[0] if segments and segments[0] in table.crate_names else ""
@@ -193,7 +212,7 @@ class _Resolver:
             pool = [] if found else sorted(set(table.types) | (set(std.types) if std else set()))
             return self._result(use, use.name, Lookup(found, [self.everywhere], pool))
         found = any(r.kind in ("function", "macro") for r in rows) or \
-            (std is not None and use.name in std.functions) or std is None and bool(rows)
+            (std is not None and use.name in std.functions) or not table.has_std and bool(rows)
         if found:
             return self._result(use, use.name, Lookup(True, [self.everywhere]))
         # `sqrt(x)`: the method it most likely meant (`f64::sqrt`), else a close function.
@@ -209,8 +228,11 @@ class _Resolver:
             near = []
         elif near is None:
             near = nearest(use.name, looked.candidates)
-        return Grounding(name, use.kind, found, ", ".join(looked.sources) or self.everywhere,
-                         near, use.text, [use.line])
+        against = ", ".join(looked.sources) or self.everywhere
+        unverified = not found and bool(self.table.unverified) and \
+            self.table.unverified in against.split(", ")
+        return Grounding(name, use.kind, found, against, near, use.text, [use.line],
+                         verified=not unverified)
 
 
 def _takes_self(signature: str) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..parse.std_docs import StdNames
-from ..store.names import TYPE_KINDS, NameRow
+from ..store.names import STD_CRATES, TYPE_KINDS, NameRow
 
 # Traits every type has through std's blanket impls.
 STD_BLANKET = ("From", "Into", "TryFrom", "TryInto", "Borrow", "BorrowMut", "Any")
@@ -38,8 +38,21 @@ class Lookup:
 
 class NameTable:
     def __init__(self, rows: list[NameRow], std: StdNames | None,
-                 definition_text: Callable[[str], str]) -> None:
+                 definition_text: Callable[[str], str], toolchain: str = "") -> None:
+        """``std``: std's names from the toolchain's rustdoc; ``toolchain``: the compiler's
+        release, which tells whether std's indexed sources (rows of std, core and alloc) are
+        the compiler's own or another release's (then a name missing there is unverified)."""
         self.std = std
+        std_rows = [r for r in rows if r.crate in STD_CRATES and r.version]
+        self.std_index = std_rows[0].version if std_rows else ""
+        if std is not None and self.std_index and self.std_index != std.version:
+            # The rustdoc matches the compiler: another release's sources only add doubt.
+            rows = [r for r in rows if not (r.crate in STD_CRATES and r.version)]
+            self.std_index = ""
+        # "std 1.63.0" when std's sources are not the compiler's release: what is missing
+        # there is reported as not found in that release, never as wrong.
+        self.unverified = f"std {self.std_index}" if self.std_index and \
+            self.std_index != toolchain else ""
         self._definition_text = definition_text
         self.by_name: dict[str, list[NameRow]] = {}
         self.types: dict[str, list[NameRow]] = {}
@@ -75,7 +88,8 @@ class NameTable:
         elif row.kind == "impl" and row.trait_name:
             trait = row.trait_name.rsplit("::", 1)[-1]
             if row.self_type in _params(row.generics):  # impl<T: Display> ToString for T
-                self.blanket.add(trait)
+                if trait not in OPAQUE_TRAITS:  # std's `impl<T: ..> Deref for T` are bounded
+                    self.blanket.add(trait)
             elif row.self_type:
                 self.traits_of.setdefault(row.self_type, set()).add(trait)
         elif row.kind in MEMBER_KINDS and row.self_type:
@@ -84,6 +98,17 @@ class NameTable:
             self.members.setdefault(row.self_type, {}).setdefault(row.name, []).append(row)
 
     # -- facts ------------------------------------------------------------------------------
+    @property
+    def has_std(self) -> bool:
+        """Whether std is described at all (its rustdoc, or its indexed sources)."""
+        return self.std is not None or bool(self.std_index)
+
+    def crate_names_of(self, crate: str) -> set[str]:
+        """The names a crate path may reach (``std::`` reaches core's and alloc's re-exports)."""
+        if crate in STD_CRATES and self.std_index:
+            return set().union(*(self.crate_names.get(c, set()) for c in STD_CRATES))
+        return self.crate_names.get(crate, set())
+
     def is_type(self, name: str) -> bool:
         return name in self.types or (self.std is not None and name in self.std.types)
 

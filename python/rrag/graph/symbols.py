@@ -3,7 +3,8 @@
 Built once per resolution pass from the stored items and ``use`` references: which names each
 module defines, which it imports (plain, renamed, glob, ``pub use`` re-exports followed through
 chains), and path lookup for ``crate::`` / ``self::`` / ``super::`` / extern-crate / in-scope
-paths. A path that leaves the index (std, an unindexed dependency) resolves to ``None`` plus the
+paths, then the std prelude (``Vec``, ``Option``, ``Iterator`` without ``use``). A path that
+leaves the index (std, an unindexed dependency) resolves to ``None`` plus the
 path as written after import resolution (``use std::fmt::Display`` then ``Display`` ->
 ``std::fmt::Display``), so it resolves once the dependency is indexed.
 """
@@ -18,6 +19,10 @@ TYPE_KINDS = frozenset(("struct", "enum", "union", "trait", "type"))
 MODULE_KINDS = frozenset(("module", "file"))
 
 
+# The std prelude every workspace module sees without `use` (the 2021 edition's when the
+# indexed std has it: it adds TryFrom, TryInto and FromIterator to v1).
+PRELUDES = ("std::prelude::rust_2021", "std::prelude::v1")
+STD_OWN = frozenset(("std", "core", "alloc"))
 # Lookups one top-level name may cost through nested glob imports before giving up.
 LOOKUP_BUDGET = 1000
 
@@ -130,7 +135,22 @@ class Symbols:
             self._busy.discard(key)
         if name in self.crates and self.may_name(module, name):
             return [self.modules[name]], None
+        prelude = self.prelude(module)
+        if prelude is not None:
+            return self.lookup(prelude, name)[0], None
         return [], None
+
+    def prelude(self, module: str) -> str | None:
+        """The std prelude's module key for a module of a crate that may name std (the
+        workspace's), when std is indexed; None for std's own and dependencies' modules."""
+        crate = module.split("::")[0].split("@")[0]
+        allowed = self.externs.get(crate)
+        if allowed is None or "std" not in allowed or crate in STD_OWN:
+            return None  # std's crates have their own preludes (and std's would recurse)
+        for key in PRELUDES:
+            if key in self.modules:
+                return key
+        return None
 
     def may_name(self, module: str, crate: str) -> bool:
         """Only declared dependencies are extern crates: the same answer whether or not other

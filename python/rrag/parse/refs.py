@@ -120,6 +120,12 @@ class Collector:
                     flatten_use(arg, "", paths)
                 for path, alias in paths:
                     refs.append(("use", idx, path, alias, line, "pub" if public else ""))
+            elif name == "ext":
+                # `extern crate alloc as alloc_crate;`: std's modules are re-exports of it.
+                crate, alias = node.child_by_field_name("name"), node.child_by_field_name("alias")
+                if crate is not None:
+                    refs.append(("use", idx, "::" + _text(crate),
+                                 _text(alias) if alias is not None else "", line, ""))
             elif name == "type" or name == "stype":
                 # Each parent lookup walks down from the root, so types nested thousands deep
                 # (`Vec<Vec<...`, generated or hostile code) made this quadratic. Only brackets

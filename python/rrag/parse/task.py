@@ -20,7 +20,7 @@ BINARY_SNIFF_BYTES = 8192
 _TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])  # deleted by translate: what is left is control bytes
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
-PARSE_VERSION = "6"  # 6: macro arguments, doc tests, const reads, receiver flow (issue 18)
+PARSE_VERSION = "7"  # 7: `extern crate x as y` is an import (std's `alloc_crate`, issue 21)
 
 
 @dataclass(slots=True)

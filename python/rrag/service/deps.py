@@ -37,6 +37,7 @@ from .dep_cache import cache_key, deps_dir, ensure_cached, source_env
 from .dep_resolve import host, resolve
 from . import parse_pool
 from .progress import ProgressFn, no_progress
+from .std_index import std_deps
 
 log = logging.getLogger("rrag.deps")
 
@@ -48,6 +49,7 @@ class DepsReport:
     imported: list[dict] = dataclasses.field(default_factory=list)
     removed: list[dict] = dataclasses.field(default_factory=list)
     missing: list[dict] = dataclasses.field(default_factory=list)
+    std: dict = dataclasses.field(default_factory=dict)  # {version, origin, folder}: indexed std
     cache_hits: int = 0
     files_parsed: int = 0  # dependency files parsed into the shared cache by this run
     seconds: float = 0.0
@@ -73,12 +75,17 @@ def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
     first, so the big ones do not end the run alone. ``ready`` gets what to import."""
     workers = cfg.workers if cfg.workers > 0 else max(1, os.cpu_count() or 1)
     one_process = dataclasses.replace(cfg, workers=1)  # a build process parses in-process
-    order = sorted(todo, key=lambda k: -_rust_bytes(wanted[k]))
-    results: dict[str, tuple[Path | None, int, str]] = {}
+    # Crates another project already built need no process (spawning one costs a second).
+    results: dict[str, tuple[Path | None, int, str]] = {
+        key: (deps_dir() / key / "index.sqlite", 0, "") for key in todo
+        if (deps_dir() / key / "index.sqlite").is_file()}
+    if results:
+        progress("dependencies", len(results), len(todo))
+    order = sorted((k for k in todo if k not in results), key=lambda k: -_rust_bytes(wanted[k]))
     if workers == 1 or len(order) < 2:
         for key in order:
             results[key] = _build_one(wanted[key], source_env(wanted[key], env), one_process)
-            progress("dependencies", len(results), len(order))
+            progress("dependencies", len(results), len(todo))
     else:
         with ProcessPoolExecutor(min(workers, len(order)), mp_context=get_context("spawn"),
                                  initializer=parse_pool.init_parse_process,
@@ -88,7 +95,7 @@ def _build_caches(todo: list[str], wanted: dict[str, DepSource], env: CfgEnv,
             try:
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
-                    progress("dependencies", len(results), len(order))
+                    progress("dependencies", len(results), len(todo))
             except BrokenProcessPool as exc:
                 raise RragError("a dependency build process died (killed, or out of memory)",
                                 "run the index again: crates already built are kept") from exc
@@ -130,7 +137,12 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
     report.missing = [{"name": m.name, "version": m.version, "message": m.message}
                       for m in missing]
     env = host().env
-    wanted = {cache_key(src, source_env(src, env)): src for src in found}
+    # std, core and alloc: every crate's dependencies, built once per machine like the others.
+    std = std_deps()
+    if std:
+        report.std = {"version": std[0].version, "origin": std[0].origin,
+                      "folder": str(std[0].folder.parent)}
+    wanted = {cache_key(src, source_env(src, env)): src for src in [*found, *std]}
     current = deps_db.imported(store)
     for key in sorted(set(current) - set(wanted)):
         deps_db.remove(store, key)

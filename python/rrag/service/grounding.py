@@ -5,8 +5,10 @@ cached per machine, and the cursor's scope.
 ``rrag ground`` call. The table (rrag.graph.name_table) is rebuilt only when the index changed
 (``store.names.generation``); std's names are read once per machine from the toolchain's
 rustdoc (``<sysroot>/share/doc/rust/html``, rustup's ``rust-docs``) into
-``$XDG_CACHE_HOME/rrag/std/``. Without them std's names are left unchecked, never called
-wrong.
+``$XDG_CACHE_HOME/rrag/std/``. Without them std's indexed sources (service.std_index) are
+checked instead; when those are another release than the compiler's, a name missing there is
+"not found in std 1.63" (unverified); with neither, std's names are left unchecked, never
+called wrong.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..paths import cache_home, private_dir
 from ..store import Store
 from ..store import items as items_db
 from ..store import names as names_db
+from .std_index import toolchain
 
 _STD_LOCK = threading.Lock()
 _STD: dict[str, StdNames | None] = {}
@@ -91,8 +94,12 @@ class Grounder:
         with self._lock:
             generation = names_db.generation(store)
             if self._table is None or generation != self._generation:
-                self._table = NameTable(names_db.name_rows(store), std_names(),
-                                        lambda item_id: names_db.definition_text(store, item_id))
+                rows = names_db.name_rows(store)
+                # The compiler's release matters only next to std's indexed sources.
+                std_rows = any(r.crate in names_db.STD_CRATES and r.version for r in rows)
+                self._table = NameTable(rows, std_names(),
+                                        lambda item_id: names_db.definition_text(store, item_id),
+                                        toolchain()[1] if std_rows else "")
                 self._generation = generation
             return self._table
 

@@ -17,6 +17,9 @@ from .db import Store
 TYPE_KINDS = ("struct", "enum", "union", "trait", "type")
 
 
+STD_CRATES = frozenset(("std", "core", "alloc"))
+
+
 @dataclass(slots=True)
 class NameRow:
     id: str
@@ -33,8 +36,12 @@ class NameRow:
 
     @property
     def source(self) -> str:
-        """Where the item comes from, as grounding reports it: "regex 1.7.1" or "workspace"."""
-        return f"{self.crate} {self.version}" if self.version else "workspace"
+        """Where the item comes from, as grounding reports it: "regex 1.7.1" or "workspace";
+        std's three crates are one release ("std 1.63.0", also for core's and alloc's items)."""
+        if not self.version:
+            return "workspace"
+        return f"std {self.version}" if self.crate in STD_CRATES else \
+            f"{self.crate} {self.version}"
 
 
 def name_rows(store: Store) -> list[NameRow]:

@@ -3,6 +3,7 @@
 ; (plain use, generic bound, supertrait) from their parents. The same query runs on the
 ; wrapper of the file's macro arguments (rrag.parse.macro_args).
 (use_declaration) @use
+(extern_crate_declaration) @ext
 (call_expression function: (_) @callee)
 (macro_invocation macro: (_) @mac)
 (type_identifier) @type
