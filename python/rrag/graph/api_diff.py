@@ -11,9 +11,10 @@ text; a trait's new method without a default body breaks every implementation.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .api_surface import ApiEntry, Surface, normalized
+from .generic_params import generic_text, params as type_params, shape
 
 # Token overlap (Jaccard) of docs + body above which a vanished item and a new one of the same
 # kind are taken as one renamed item.
@@ -28,7 +29,7 @@ TOP_LEVEL = ("struct", "enum", "union", "trait", "fn", "type", "const", "static"
 class ApiChange:
     kind: str  # removed, moved, renamed, signature, return_type, bounds, kind_changed,
     #            field_removed, field_changed, field_added, variant_removed, variant_changed,
-    #            variant_added, required_method, impl_removed
+    #            variant_added, required_method, impl_removed, generics
     old: str  # the public path in the old version
     new: str | None  # the public path in the new version (None: removed)
     old_signature: str
@@ -39,6 +40,9 @@ class ApiChange:
     new_location: str = ""
     new_docs: str = ""
     entry_kind: str = ""  # what the old path named: method, struct, field...
+    # A type's `<...>` in each version (a "generics" change): which mentions still fit.
+    old_generics: str = ""
+    new_generics: str = ""
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "old": self.old, "new": self.new,
@@ -142,9 +146,15 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
         # Same number of fields: patterns that bind them (`Size(n)`, `Error(_)`) still
         # compile; only building the variant with the old field types breaks.
         return _change("variant_changed", old, new, _arity(old.signature) != _arity(new.signature))
-    if old.kind in ("struct", "enum", "trait", "type", "union") and \
-            _generics(old) != _generics(new):
-        return _change("bounds", old, new, True)
+    if old.kind in ("struct", "enum", "trait", "type", "union"):
+        ops, nps = (type_params(generic_text(e.generics, e.kind, e.signature)) for e in (old, new))
+        if shape(ops) != shape(nps):  # parameters or defaults: which uses break is the site's
+            change = _change("generics", old, new, True)  # question (generic_params)
+            return replace(change, old_generics=generic_text(old.generics, old.kind,
+                                                             old.signature),
+                           new_generics=generic_text(new.generics, new.kind, new.signature))
+        if [p.bounds for p in ops] != [p.bounds for p in nps]:
+            return _change("bounds", old, new, True)
     return None
 
 
@@ -161,25 +171,6 @@ def _arity(variant: str) -> int:
         depth -= ch in ">)]}"
         count += ch == "," and depth == 0
     return count - body.rstrip().endswith(",")
-
-
-def _generics(entry: ApiEntry) -> str:
-    """A type's generic parameters; a type alias's are read from its signature
-    (``type Command<'help> = App<'help>``)."""
-    text = entry.generics
-    if entry.kind == "type" and not text:
-        start, depth = entry.signature.find("<"), 0
-        for n in range(max(start, 0), len(entry.signature) if start >= 0 else 0):
-            depth += entry.signature[n] == "<"
-            depth -= entry.signature[n] == ">"
-            if depth == 0:  # the end of the alias's own <...>
-                text = entry.signature[start:n + 1]
-                break
-    text = re.sub(r"'\w+", "'_", text)  # `'help` and `'a` are one lifetime parameter
-    # A default (`E = u32` -> `E = Error<I>`) rarely breaks a use: `IResult<I, O>` still names
-    # a type. The parameters and their bounds are compared.
-    return ",".join(p.split("=")[0].strip() for p in normalized(text).strip("<>").split(",")
-                    if p)
 
 
 def diff(old: Surface, new: Surface) -> list[ApiChange]:

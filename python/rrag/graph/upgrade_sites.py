@@ -20,6 +20,7 @@ from ..parse.workspace import Workspace
 from ..store.edges import EdgeRow, GraphItem
 from .api_diff import ApiChange
 from .build import build_edges
+from .generic_params import in_parameters, mention
 
 SITE_EDGES = ("calls", "uses_type", "implements", "imports", "trait_bound", "uses_const",
               "invokes_macro")
@@ -74,8 +75,10 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         by_qualname[change.old_qualname].append(change)
     sites: list[Site] = []
     users: dict[str, set[tuple[str, str]]] = defaultdict(set)  # old qualname -> (path, item)
-    for kind, source, target, written, path, line, _cand in _resolve(g, g.old_items,
-                                                                     g.old_refs):
+    by_id = {it.id: it for it in g.items}
+    retyped: dict[str, ApiChange] = {}  # workspace fn -> the change that retypes a parameter
+    rows = _resolve(g, g.old_items, g.old_refs)
+    for kind, source, target, written, path, line, _cand in rows:
         old = old_by_id.get(target or "")
         if old is None:
             continue
@@ -93,7 +96,17 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
             # No breaking change behind it. A reference that no longer resolves though the
             # diff saw nothing (a path only a macro of the new version defines) is no evidence.
             continue
+        if change.kind == "generics" and kind == "uses_type":
+            verdict = mention(change.old_generics, change.new_generics,
+                              _code(_line(sources, path, line)), written.rsplit("::", 1)[-1])
+            holder = by_id.get(source)
+            if verdict == "retyped" and holder is not None and in_parameters(
+                    holder.signature, written.rsplit("::", 1)[-1]):
+                retyped.setdefault(source, change)
+            if verdict != "breaks":
+                continue  # the type is still well formed: it is no site of its own
         sites.append(Site(path, line, names.get(source, source), kind, change))
+    sites += _calls_of_retyped(rows, retyped, names)
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
     methods: dict[str, set[str]] = defaultdict(set)  # new version: type name -> methods
     for it in g.new_items:
@@ -103,6 +116,21 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
     files = {path for pairs in users.values() for path, _ in pairs}
     sites += _removed_method_calls(changes, g, files, sources)
     return [_with_item_lines(s, g.items) for s in _dedupe(_hide_after_failed_use(sites, sources))]
+
+
+def _calls_of_retyped(rows: list[EdgeRow], retyped: dict[str, ApiChange],
+                      names: dict[str, str]) -> list[Site]:
+    """The workspace's calls of a fn whose parameter type now means another type: the
+    argument, built from the crate's values, has the new meaning, the parameter spells the
+    old one. A caller whose own parameters were retyped alike passes its value on."""
+    return [Site(path, line, names.get(source, source), "calls", retyped[target])
+            for kind, source, target, _w, path, line, _c in rows
+            if kind == "calls" and target in retyped and source not in retyped]
+
+
+def _line(sources: dict[str, str], path: str, line: int) -> str:
+    lines = sources.get(path, "").splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _with_item_lines(site: Site, items: list[GraphItem]) -> Site:
@@ -120,7 +148,7 @@ def _breaking(changes: list[ApiChange], edge: str) -> ApiChange | None:
         if not change.breaking:
             continue
         if change.kind in NAME_BREAKS or edge in ("calls", "implements", "trait_bound") or \
-                change.kind == "bounds" and edge == "uses_type":
+                change.kind in ("bounds", "generics") and edge == "uses_type":
             return change
     return None
 
