@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .api_surface import ApiEntry, Surface, normalized
-from .generic_params import generic_text, params as type_params, shape
+from .generic_params import generic_text, params as type_params, shape, split_top
 
 # Token overlap (Jaccard) of docs + body above which a vanished item and a new one of the same
 # kind are taken as one renamed item.
@@ -67,10 +67,12 @@ def _owner(path: str) -> str:
 
 
 def _param_types(params: str) -> str:
-    """``version:&str,x:u8`` -> ``&str,u8``: a parameter's name is no part of its API."""
+    """``version:&str,x:u8`` -> ``&str,u8``: a parameter's name is no part of its API, nor
+    is ``mut`` on ``self`` (a binding of the body: ``mut self`` takes the same receiver)."""
     out, depth, cur = [], 0, ""
     for ch in params + ",":
         if ch == "," and depth == 0:
+            cur = re.sub(r"^\s*mut\s+(?=self\b)", "", cur)
             out.append(cur.split(":", 1)[1] if ":" in cur and "self" not in cur.split(":")[0]
                        else cur)
             cur = ""
@@ -99,6 +101,14 @@ def _parts(signature: str, owner: str = "") -> tuple[str, str, str]:
     ret, _, where = tail.partition("where")
     generics = head[head.find("<"):] if "<" in head else ""
     return generics + "|" + where.strip(), _param_types(params), ret.removeprefix("->").strip()
+
+
+def _payload(ret: str) -> str:
+    """A return type as a call's value is used: lifetimes dropped and a ``Result``'s error
+    type cut, since errors are mostly consumed by `?` (through `From`), `unwrap` or `{:?}`."""
+    ret = re.sub(r"'\w+\s*", "", ret).replace("<>", "")
+    match = re.fullmatch(r"Result<(.*)>", ret)
+    return f"Result<{split_top(match.group(1))[0]}>" if match else ret
 
 
 def _change(kind: str, old: ApiEntry, new: ApiEntry | None, breaking: bool) -> ApiChange:
@@ -137,8 +147,8 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
             return _change("signature", old, new, _params_break(op, np))
         if og != ng or normalized(old.generics) != normalized(new.generics):
             return _change("bounds", old, new, True)
-        if orr != nr:  # often still compiles (`.unwrap()`, `?` with a From)
-            return _change("return_type", old, new, False)
+        if orr != nr:  # breaks only where the value is used on (upgrade_sites)
+            return _change("return_type", old, new, _payload(orr) != _payload(nr))
         return None
     if old.kind == "field" and normalized(old.signature) != normalized(new.signature):
         return _change("field_changed", old, new, True)

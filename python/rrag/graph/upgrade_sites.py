@@ -20,7 +20,7 @@ from ..parse.workspace import Workspace
 from ..store.edges import EdgeRow, GraphItem
 from .api_diff import ApiChange
 from .build import build_edges
-from .generic_params import in_parameters, mention
+from .value_sites import calls_of_retyped, verdict
 
 SITE_EDGES = ("calls", "uses_type", "implements", "imports", "trait_bound", "uses_const",
               "invokes_macro")
@@ -96,17 +96,16 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
             # No breaking change behind it. A reference that no longer resolves though the
             # diff saw nothing (a path only a macro of the new version defines) is no evidence.
             continue
-        if change.kind == "generics" and kind == "uses_type":
-            verdict = mention(change.old_generics, change.new_generics,
-                              _code(_line(sources, path, line)), written.rsplit("::", 1)[-1])
-            holder = by_id.get(source)
-            if verdict == "retyped" and holder is not None and in_parameters(
-                    holder.signature, written.rsplit("::", 1)[-1]):
-                retyped.setdefault(source, change)
-            if verdict != "breaks":
-                continue  # the type is still well formed: it is no site of its own
+        holder = by_id.get(source)
+        found = verdict(change, kind, _code(_line(sources, path, line)), written,
+                        holder.signature if holder else "")
+        if found == "retyped":
+            retyped.setdefault(source, change)
+        if found != "site":
+            continue
         sites.append(Site(path, line, names.get(source, source), kind, change))
-    sites += _calls_of_retyped(rows, retyped, names)
+    sites += [Site(path, line, names.get(caller, caller), "calls", change)
+              for path, line, caller, change in calls_of_retyped(rows, retyped)]
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
     methods: dict[str, set[str]] = defaultdict(set)  # new version: type name -> methods
     for it in g.new_items:
@@ -116,16 +115,6 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
     files = {path for pairs in users.values() for path, _ in pairs}
     sites += _removed_method_calls(changes, g, files, sources)
     return [_with_item_lines(s, g.items) for s in _dedupe(_hide_after_failed_use(sites, sources))]
-
-
-def _calls_of_retyped(rows: list[EdgeRow], retyped: dict[str, ApiChange],
-                      names: dict[str, str]) -> list[Site]:
-    """The workspace's calls of a fn whose parameter type now means another type: the
-    argument, built from the crate's values, has the new meaning, the parameter spells the
-    old one. A caller whose own parameters were retyped alike passes its value on."""
-    return [Site(path, line, names.get(source, source), "calls", retyped[target])
-            for kind, source, target, _w, path, line, _c in rows
-            if kind == "calls" and target in retyped and source not in retyped]
 
 
 def _line(sources: dict[str, str], path: str, line: int) -> str:
