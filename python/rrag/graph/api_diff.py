@@ -194,11 +194,15 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
         by_name.setdefault((entry.kind, entry.path.rsplit("::", 1)[-1]), []).append(entry)
     fresh = [e for p, e in new.entries.items() if p not in old.entries]
     taken: set[str] = set()
+    follow = _alias_became(old, new)
     for path, entry in old.entries.items():
         owner = _owner(path)
-        if owner in gone:
+        if owner in follow:  # a member of `App`, reached through the alias `Command`
+            target = f"{follow[owner]}::{path.rsplit('::', 1)[-1]}"
+        elif owner in gone:
             continue  # reported with its owner
-        target = f"{moved[owner]}::{path.rsplit('::', 1)[-1]}" if owner in moved else path
+        else:
+            target = f"{moved[owner]}::{path.rsplit('::', 1)[-1]}" if owner in moved else path
         if target in new.entries:
             change = _compare(entry, new.entries[target])
             if change is not None:
@@ -231,6 +235,24 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
                                      old.entries[old_owner].qualname, False,
                                      new_location=entry.location, new_docs=entry.docs))
     return changes
+
+
+def _alias_became(old: Surface, new: Surface) -> dict[str, str]:
+    """old type path -> new type path, for a type reached through an alias that became a type
+    of its own (``type Command<'help> = App<'help>`` -> ``struct Command``) while the aliased
+    type went away: code that calls ``cmd.get_about()`` called ``App``'s method and now calls
+    ``Command``'s, so the members are compared across the two, not dropped with ``App``."""
+    out = {}
+    for path, entry in old.entries.items():
+        now = new.entries.get(path)
+        if entry.kind != "type" or now is None or now.kind not in TYPES or now.kind == "type":
+            continue
+        named = re.search(r"=\s*(?:\w+::)*(\w+)", entry.signature)
+        aliased = f"{_owner(path)}::{named.group(1)}" if named else ""
+        if aliased in old.entries and old.entries[aliased].kind in TYPES \
+                and aliased not in new.entries:
+            out[aliased] = path
+    return out
 
 
 def _find_match(entry: ApiEntry, new: Surface, by_name: dict, fresh: list[ApiEntry],

@@ -6,7 +6,8 @@ still fits compiles, but may name another type, and a function whose parameter i
 rejects the arguments its callers build from the crate's values) and a method whose return
 type changed (the call compiles; the value breaks where it is used on: ``get_about()
 .unwrap_or("")`` once ``Option<&str>`` became ``Option<&StyledStr>``, while
-``poll.poll(..).unwrap();`` drops it).
+``poll.poll(..).unwrap();`` drops it). Both are judged from the site's line: no type
+inference beyond what the line shows.
 """
 
 from __future__ import annotations
