@@ -5,7 +5,9 @@ matched before it is called removed: the same definition (qualified name) or a u
 the same kind and name under another public path is a move; an item of the same kind whose
 docs and body are alike (token overlap) is a rename. Kept paths are compared by their
 normalized signatures (parameters, return type, generic bounds), fields and variants by their
-text; a trait's new method without a default body breaks every implementation.
+text, types by their generic parameter lists (``generic_params``); a trait's new method without
+a default body breaks every implementation. The members of a type reached through an alias that
+became a type of its own are compared with that type's.
 """
 
 from __future__ import annotations
