@@ -120,6 +120,30 @@ def test_an_unparsable_proposal_fails_both_checks(engine, scratch_texts):
     assert "sqrt" in wrong
 
 
+def test_the_code_of_an_unfenced_or_chatty_answer_is_extracted(engine, scratch_texts):
+    """A small model often answers without the asked-for fence, with a line of prose around
+    the code: the run of lines that parses is the proposal, and only it is spliced."""
+    chatty = f"Here is the updated method:\n{GOOD}\nIt uses sqrt on the sum of squares."
+    out = propose(engine, backend=ScriptedBackend(chatty))
+    assert out["replacement"] == GOOD and out["parses"] is True
+    assert out["check"]["ok"] is True, out["check"]
+    assert scratch_texts == [expected_scratch(engine, GOOD)]
+
+
+@pytest.mark.parametrize("answer, code", [
+    ("```Rust\nfn a() {}\n```\nThat compiles.", "fn a() {}"),  # another spelling of the tag
+    ("```rust,ignore\nfn a() {}\n```", "fn a() {}"),
+    ("```toml\n[x]\n```\n```rust\nfn a() {}\n```", "fn a() {}"),  # the Rust block first
+    ("fn a() {\n    b(\n\n[rrag: the model was repeating itself; the answer was stopped here]",
+     "fn a() {\n    b("),  # rrag's note is no part of the code, stopped code stays unparsed
+    ("The code is already right.", "The code is already right."),  # nothing parses: all of it
+    ("Use this:\n#[derive(Debug)]\npub struct A;\n\nfn f() {}\nand keep the rest.",
+     "#[derive(Debug)]\npub struct A;\n\nfn f() {}"),
+])
+def test_extraction(answer, code):
+    assert response.extract_code(answer) == code
+
+
 def test_a_proposal_naming_a_missing_field_parses_but_fails_the_check(engine, scratch_texts):
     out = propose(engine, WRONG_FIELD)
     assert out["parses"] is True

@@ -5,15 +5,18 @@ matched before it is called removed: the same definition (qualified name) or a u
 the same kind and name under another public path is a move; an item of the same kind whose
 docs and body are alike (token overlap) is a rename. Kept paths are compared by their
 normalized signatures (parameters, return type, generic bounds), fields and variants by their
-text; a trait's new method without a default body breaks every implementation.
+text, types by their generic parameter lists (``generic_params``); a trait's new method without
+a default body breaks every implementation. The members of a type reached through an alias that
+became a type of its own are compared with that type's.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .api_surface import ApiEntry, Surface, normalized
+from .generic_params import generic_text, params as type_params, shape, split_top
 
 # Token overlap (Jaccard) of docs + body above which a vanished item and a new one of the same
 # kind are taken as one renamed item.
@@ -28,7 +31,7 @@ TOP_LEVEL = ("struct", "enum", "union", "trait", "fn", "type", "const", "static"
 class ApiChange:
     kind: str  # removed, moved, renamed, signature, return_type, bounds, kind_changed,
     #            field_removed, field_changed, field_added, variant_removed, variant_changed,
-    #            variant_added, required_method, impl_removed
+    #            variant_added, required_method, impl_removed, generics
     old: str  # the public path in the old version
     new: str | None  # the public path in the new version (None: removed)
     old_signature: str
@@ -39,6 +42,9 @@ class ApiChange:
     new_location: str = ""
     new_docs: str = ""
     entry_kind: str = ""  # what the old path named: method, struct, field...
+    # A type's `<...>` in each version (a "generics" change): which mentions still fit.
+    old_generics: str = ""
+    new_generics: str = ""
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "old": self.old, "new": self.new,
@@ -63,10 +69,12 @@ def _owner(path: str) -> str:
 
 
 def _param_types(params: str) -> str:
-    """``version:&str,x:u8`` -> ``&str,u8``: a parameter's name is no part of its API."""
+    """``version:&str,x:u8`` -> ``&str,u8``: a parameter's name is no part of its API, nor
+    is ``mut`` on ``self`` (a binding of the body: ``mut self`` takes the same receiver)."""
     out, depth, cur = [], 0, ""
     for ch in params + ",":
         if ch == "," and depth == 0:
+            cur = re.sub(r"^\s*mut\s+(?=self\b)", "", cur)
             out.append(cur.split(":", 1)[1] if ":" in cur and "self" not in cur.split(":")[0]
                        else cur)
             cur = ""
@@ -95,6 +103,14 @@ def _parts(signature: str, owner: str = "") -> tuple[str, str, str]:
     ret, _, where = tail.partition("where")
     generics = head[head.find("<"):] if "<" in head else ""
     return generics + "|" + where.strip(), _param_types(params), ret.removeprefix("->").strip()
+
+
+def _payload(ret: str) -> str:
+    """A return type as a call's value is used: lifetimes dropped and a ``Result``'s error
+    type cut, since errors are mostly consumed by `?` (through `From`), `unwrap` or `{:?}`."""
+    ret = re.sub(r"'\w+\s*", "", ret).replace("<>", "")
+    match = re.fullmatch(r"Result<(.*)>", ret)
+    return f"Result<{split_top(match.group(1))[0]}>" if match else ret
 
 
 def _change(kind: str, old: ApiEntry, new: ApiEntry | None, breaking: bool) -> ApiChange:
@@ -133,8 +149,8 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
             return _change("signature", old, new, _params_break(op, np))
         if og != ng or normalized(old.generics) != normalized(new.generics):
             return _change("bounds", old, new, True)
-        if orr != nr:  # often still compiles (`.unwrap()`, `?` with a From)
-            return _change("return_type", old, new, False)
+        if orr != nr:  # breaks only where the value is used on (upgrade_sites)
+            return _change("return_type", old, new, _payload(orr) != _payload(nr))
         return None
     if old.kind == "field" and normalized(old.signature) != normalized(new.signature):
         return _change("field_changed", old, new, True)
@@ -142,9 +158,15 @@ def _compare(old: ApiEntry, new: ApiEntry) -> ApiChange | None:
         # Same number of fields: patterns that bind them (`Size(n)`, `Error(_)`) still
         # compile; only building the variant with the old field types breaks.
         return _change("variant_changed", old, new, _arity(old.signature) != _arity(new.signature))
-    if old.kind in ("struct", "enum", "trait", "type", "union") and \
-            _generics(old) != _generics(new):
-        return _change("bounds", old, new, True)
+    if old.kind in ("struct", "enum", "trait", "type", "union"):
+        ops, nps = (type_params(generic_text(e.generics, e.kind, e.signature)) for e in (old, new))
+        if shape(ops) != shape(nps):  # parameters or defaults: which uses break is the site's
+            change = _change("generics", old, new, True)  # question (generic_params)
+            return replace(change, old_generics=generic_text(old.generics, old.kind,
+                                                             old.signature),
+                           new_generics=generic_text(new.generics, new.kind, new.signature))
+        if [p.bounds for p in ops] != [p.bounds for p in nps]:
+            return _change("bounds", old, new, True)
     return None
 
 
@@ -163,25 +185,6 @@ def _arity(variant: str) -> int:
     return count - body.rstrip().endswith(",")
 
 
-def _generics(entry: ApiEntry) -> str:
-    """A type's generic parameters; a type alias's are read from its signature
-    (``type Command<'help> = App<'help>``)."""
-    text = entry.generics
-    if entry.kind == "type" and not text:
-        start, depth = entry.signature.find("<"), 0
-        for n in range(max(start, 0), len(entry.signature) if start >= 0 else 0):
-            depth += entry.signature[n] == "<"
-            depth -= entry.signature[n] == ">"
-            if depth == 0:  # the end of the alias's own <...>
-                text = entry.signature[start:n + 1]
-                break
-    text = re.sub(r"'\w+", "'_", text)  # `'help` and `'a` are one lifetime parameter
-    # A default (`E = u32` -> `E = Error<I>`) rarely breaks a use: `IResult<I, O>` still names
-    # a type. The parameters and their bounds are compared.
-    return ",".join(p.split("=")[0].strip() for p in normalized(text).strip("<>").split(",")
-                    if p)
-
-
 def diff(old: Surface, new: Surface) -> list[ApiChange]:
     """Every change of the old version's public API, in the old version's path order, then
     the new required trait methods, variants and fields."""
@@ -193,11 +196,15 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
         by_name.setdefault((entry.kind, entry.path.rsplit("::", 1)[-1]), []).append(entry)
     fresh = [e for p, e in new.entries.items() if p not in old.entries]
     taken: set[str] = set()
+    follow = _alias_became(old, new)
     for path, entry in old.entries.items():
         owner = _owner(path)
-        if owner in gone:
+        if owner in follow:  # a member of `App`, reached through the alias `Command`
+            target = f"{follow[owner]}::{path.rsplit('::', 1)[-1]}"
+        elif owner in gone:
             continue  # reported with its owner
-        target = f"{moved[owner]}::{path.rsplit('::', 1)[-1]}" if owner in moved else path
+        else:
+            target = f"{moved[owner]}::{path.rsplit('::', 1)[-1]}" if owner in moved else path
         if target in new.entries:
             change = _compare(entry, new.entries[target])
             if change is not None:
@@ -230,6 +237,24 @@ def diff(old: Surface, new: Surface) -> list[ApiChange]:
                                      old.entries[old_owner].qualname, False,
                                      new_location=entry.location, new_docs=entry.docs))
     return changes
+
+
+def _alias_became(old: Surface, new: Surface) -> dict[str, str]:
+    """old type path -> new type path, for a type reached through an alias that became a type
+    of its own (``type Command<'help> = App<'help>`` -> ``struct Command``) while the aliased
+    type went away: code that calls ``cmd.get_about()`` called ``App``'s method and now calls
+    ``Command``'s, so the members are compared across the two, not dropped with ``App``."""
+    out = {}
+    for path, entry in old.entries.items():
+        now = new.entries.get(path)
+        if entry.kind != "type" or now is None or now.kind not in TYPES or now.kind == "type":
+            continue
+        named = re.search(r"=\s*(?:\w+::)*(\w+)", entry.signature)
+        aliased = f"{_owner(path)}::{named.group(1)}" if named else ""
+        if aliased in old.entries and old.entries[aliased].kind in TYPES \
+                and aliased not in new.entries:
+            out[aliased] = path
+    return out
 
 
 def _find_match(entry: ApiEntry, new: Surface, by_name: dict, fresh: list[ApiEntry],

@@ -55,6 +55,17 @@ def return_type(signature: str) -> str:
     return ""
 
 
+def _aliased(signature: str) -> str:
+    """``type A<T = u8> = B<T>;`` -> ``B<T>``: the text after the ``=`` outside brackets."""
+    depth = 0
+    for n, ch in enumerate(signature):
+        depth += ch in "<(["
+        depth -= ch in ">)]"
+        if ch == "=" and depth == 0:
+            return signature[n + 1:].strip().rstrip(";").strip()
+    return ""
+
+
 def split_type(text: str) -> tuple[str, list[str]]:
     """``&'a mut a::B<'t, C<D>, E>`` -> (``a::B``, [``C<D>``, ``E``]): lifetimes dropped."""
     text = text.strip()
@@ -216,7 +227,7 @@ class TypeFlow:
                                item)
         return None
 
-    def _resolve(self, ref: TypeRef) -> GraphItem | None:
+    def _resolve(self, ref: TypeRef, aliases: int = 4) -> GraphItem | None:
         head, _ = split_type(ref.text)
         if not head:
             return None
@@ -225,4 +236,10 @@ class TypeFlow:
         if head.split("::")[0] in self.r.generics_in_scope(ref.scope):
             return None
         target, _ = self.r.s.resolve(self.r.s.scope(ref.scope), head)
-        return target if target is not None and target.kind in TYPE_KINDS else None
+        if target is None or target.kind not in TYPE_KINDS:
+            return None
+        aliased = _aliased(target.signature)
+        if target.kind == "type" and aliased and aliases > 0:
+            # `type Command<'help> = App<'help>`: the methods are the aliased type's.
+            return self._resolve(TypeRef(aliased, target), aliases - 1) or target
+        return target

@@ -6,8 +6,10 @@ whatever version the index holds now: the code was written against it. A referen
 reaches an old item whose change breaks that kind of use (a removed or moved name for a `use`
 or a type, changed parameters for a call, a removed impl behind a call) is a site. Fields and enum
 variants are not graph items: their changes are found in the text of the workspace items that
-use their owner. Like rustc, a failed ``use`` hides the later uses of that name in its file, so
-those are kept apart (``follows``) rather than counted as sites of their own.
+use their owner. A changed generic parameter list or return type breaks where the value is
+used, not where the type is written (``value_sites``). Like rustc, a failed ``use`` hides the
+later uses of that name in its file, so those are kept apart (``hidden_sites``, ``follows``)
+rather than counted as sites of their own.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from ..parse.workspace import Workspace
 from ..store.edges import EdgeRow, GraphItem
 from .api_diff import ApiChange
 from .build import build_edges
+from .hidden_sites import NAME_BREAKS, code as _code, hide_after_failed_use
+from .value_sites import calls_of_retyped, verdict
 
 SITE_EDGES = ("calls", "uses_type", "implements", "imports", "trait_bound", "uses_const",
               "invokes_macro")
-# Changes that break a mere mention of the item (a `use`, a type in a signature); signature
-# changes break calls only.
-NAME_BREAKS = ("removed", "moved", "renamed", "kind_changed", "impl_removed")
-
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -74,8 +74,10 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
         by_qualname[change.old_qualname].append(change)
     sites: list[Site] = []
     users: dict[str, set[tuple[str, str]]] = defaultdict(set)  # old qualname -> (path, item)
-    for kind, source, target, written, path, line, _cand in _resolve(g, g.old_items,
-                                                                     g.old_refs):
+    by_id = {it.id: it for it in g.items}
+    retyped: dict[str, ApiChange] = {}  # workspace fn -> the change that retypes a parameter
+    rows = _resolve(g, g.old_items, g.old_refs)
+    for kind, source, target, written, path, line, _cand in rows:
         old = old_by_id.get(target or "")
         if old is None:
             continue
@@ -93,7 +95,16 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
             # No breaking change behind it. A reference that no longer resolves though the
             # diff saw nothing (a path only a macro of the new version defines) is no evidence.
             continue
+        holder = by_id.get(source)
+        found = verdict(change, kind, _code(_line(sources, path, line)), written,
+                        holder.signature if holder else "")
+        if found == "retyped":
+            retyped.setdefault(source, change)
+        if found != "site":
+            continue
         sites.append(Site(path, line, names.get(source, source), kind, change))
+    sites += [Site(path, line, names.get(caller, caller), "calls", change)
+              for path, line, caller, change in calls_of_retyped(rows, retyped)]
     spans = {it.id: (it.start_line, it.end_line) for it in g.items}
     methods: dict[str, set[str]] = defaultdict(set)  # new version: type name -> methods
     for it in g.new_items:
@@ -102,7 +113,13 @@ def find_sites(g: Graphs, changes: list[ApiChange], sources: dict[str, str]) -> 
     sites += _member_sites(changes, users, names, spans, sources, methods)
     files = {path for pairs in users.values() for path, _ in pairs}
     sites += _removed_method_calls(changes, g, files, sources)
-    return [_with_item_lines(s, g.items) for s in _dedupe(_hide_after_failed_use(sites, sources))]
+    hidden = hide_after_failed_use(sites, sources, g.items)
+    return [_with_item_lines(s, g.items) for s in _dedupe(hidden)]
+
+
+def _line(sources: dict[str, str], path: str, line: int) -> str:
+    lines = sources.get(path, "").splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _with_item_lines(site: Site, items: list[GraphItem]) -> Site:
@@ -120,7 +137,7 @@ def _breaking(changes: list[ApiChange], edge: str) -> ApiChange | None:
         if not change.breaking:
             continue
         if change.kind in NAME_BREAKS or edge in ("calls", "implements", "trait_bound") or \
-                change.kind == "bounds" and edge == "uses_type":
+                change.kind in ("bounds", "generics") and edge == "uses_type":
             return change
     return None
 
@@ -196,10 +213,6 @@ def _type_name(field: str) -> str:
     return re.split(r"[<\s]", kind, maxsplit=1)[0].rsplit("::", 1)[-1]
 
 
-def _code(line: str) -> str:
-    return line.split("//", 1)[0]
-
-
 def _dedupe(sites: list[Site]) -> list[Site]:
     seen: dict[tuple[str, int], Site] = {}
     for site in sites:
@@ -212,33 +225,3 @@ def _dedupe(sites: list[Site]) -> list[Site]:
 def _rank(site: Site) -> tuple[bool, bool]:
     """Which of two sites on one line to keep: a counted one, then a breaking change."""
     return bool(site.follows), not site.change.breaking
-
-
-def _hide_after_failed_use(sites: list[Site], sources: dict[str, str]) -> list[Site]:
-    """A name whose `use` fails has rustc's error type: uses of it, and a method or field
-    reached from an expression that mentions it (``start.to(PreciseTime::now())
-    .num_milliseconds()``), report nothing more."""
-    failed: dict[tuple[str, str], str] = {}
-    failed_names: dict[str, dict[str, str]] = defaultdict(dict)  # path -> name -> use
-    for site in sites:
-        if site.edge == "imports" and site.change.kind in NAME_BREAKS:
-            where = f"{site.path}:{site.line}"
-            failed.setdefault((site.path, site.change.old_qualname), where)
-            failed_names[site.path].setdefault(site.change.old.rsplit("::", 1)[-1], where)
-    out = []
-    for site in sites:
-        key = (site.path, site.change.old_qualname)
-        hidden_by = failed.get(key)
-        if not hidden_by and site.edge != "imports" and failed_names.get(site.path):
-            lines = sources.get(site.path, "").splitlines()
-            text = _code(lines[site.line - 1]) if 0 < site.line <= len(lines) else ""
-            member = site.change.old.rsplit("::", 1)[-1]
-            at = re.search(rf"\.\s*{re.escape(member)}\b", text) if member else None
-            receiver = text[:at.start()] if at else ""
-            hidden_by = next((w for n, w in failed_names[site.path].items()
-                              if re.search(rf"\b{re.escape(n)}\b", receiver)), "")
-        if site.edge != "imports" and hidden_by:
-            site = Site(site.path, site.line, site.name, site.edge, site.change, hidden_by,
-                        site.in_text)
-        out.append(site)
-    return out

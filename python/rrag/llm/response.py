@@ -19,7 +19,16 @@ from pathlib import Path
 from ..parse.rust import count_errors, parse_tree
 from ..paths import cache_home
 
-_FENCE = re.compile(r"```(?:rust|rs)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
+# A fenced block: its info string (``rust``, ``Rust``, ``rust,ignore``, ``toml``, none) and body;
+# an unterminated block (a stopped answer) runs to the end.
+_FENCE = re.compile(r"```[ \t]*([\w+.,-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+RUST_TAGS = ("", "rust", "rs")
+# rrag's own notes appended to an answer (a loop stopped, a repair turn): never code.
+_NOTE = re.compile(r"\n*\[rrag: [^\]\n]*\][ \t]*(?=\n|\Z)")
+_ITEM_START = re.compile(r"\s*(#!?\[|///|//!|(pub(\([^)]*\))?\s+)?(fn|use|impl|struct|enum|mod|"
+                         r"const|static|trait|type|async|unsafe|extern)\b|macro_rules!)")
+MAX_SPANS = 64  # spans parsed at most, longest first
+MAX_SCAN_LINES = 80  # an unfenced answer longer than this is taken whole (a parse per span tried)
 CHECK_TIMEOUT_S = 300
 
 
@@ -31,9 +40,40 @@ class CheckResult:
 
 
 def extract_code(answer: str) -> str:
-    """The first fenced block (an unterminated one counts), else the whole answer."""
-    match = _FENCE.search(answer)
-    return (match.group(1) if match else answer).strip("\n")
+    """The code of a model's answer: the first fenced Rust (or untagged) block, an
+    unterminated one included; without one, the longest run of the answer's lines that parses
+    as Rust (a small model often answers with bare code between prose lines); else the whole
+    answer, so that the check reports what is wrong with it."""
+    answer = _NOTE.sub("", answer)
+    blocks = [(tag.split(",")[0].lower(), body) for tag, body in _FENCE.findall(answer)]
+    for tag, body in blocks:
+        if tag in RUST_TAGS and body.strip():
+            return body.strip("\n")
+    if blocks:
+        return blocks[0][1].strip("\n")  # a block tagged otherwise is still what was answered
+    return (_parsing_lines(answer) or answer).strip("\n")
+
+
+def _parsing_lines(answer: str) -> str:
+    """The longest run of whole lines that parses as Rust (the earliest of equal length), or
+    "". A run starts where an item does and ends at a ``}`` or ``;``: prose parses slowly
+    (tree-sitter recovers from every word), so only those spans are tried."""
+    lines = answer.strip("\n").splitlines()
+    if not lines or len(lines) > MAX_SCAN_LINES:
+        return ""
+    starts = [n for n, line in enumerate(lines) if _ITEM_START.match(line)]
+    ends = [n + 1 for n, line in enumerate(lines) if line.rstrip().endswith(("}", ";"))]
+    spans = sorted(((s, e) for s in starts for e in ends if e > s),
+                   key=lambda span: (span[0] - span[1], span[0]))
+    for start, end in spans[:MAX_SPANS]:
+        if _clean("\n".join(lines[start:end])):
+            return "\n".join(lines[start:end])
+    return ""
+
+
+def _clean(code: str) -> bool:
+    """``parses`` without counting: the root's error flag (many spans are tried)."""
+    return not parse_tree(code.encode("utf-8")).root_node.has_error
 
 
 def parses(code: str) -> bool:

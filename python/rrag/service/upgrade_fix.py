@@ -25,7 +25,9 @@ WHAT = {"removed": "was removed", "moved": "moved", "renamed": "was renamed",
         "kind_changed": "is another kind of item now", "impl_removed": "is no longer implemented",
         "field_changed": "changed its type", "field_removed": "was removed",
         "variant_changed": "changed its fields", "variant_removed": "was removed",
-        "required_method": "has a new required method"}
+        "required_method": "has a new required method",
+        "generics": "changed its generic parameters (the same written type names another "
+                    "type now)", "return_type": "returns another type"}
 
 
 def fix_instruction(site: dict[str, Any], report: dict[str, Any]) -> str:
