@@ -1,4 +1,5 @@
-"""Graph layer: the sites rustc does not report after a failed ``use``.
+"""Graph layer: an upgrade site (``Site``), and the sites rustc does not report after a failed
+``use``.
 
 A name whose ``use`` fails has rustc's error type, and nothing reached from it is checked
 further: uses of the name, a method or field called on an expression that mentions it, the
@@ -11,17 +12,33 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from ..store.edges import GraphItem
-
-if TYPE_CHECKING:
-    from .upgrade_sites import Site
+from .api_diff import ApiChange
 
 # Changes that break a mere mention of the item (a `use`, a type in a signature); signature
 # changes break calls only.
 NAME_BREAKS = ("removed", "moved", "renamed", "kind_changed", "impl_removed")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    path: str
+    line: int
+    name: str  # the workspace item holding the site
+    edge: str  # calls, imports, field, variant...
+    change: ApiChange  # the API change behind it
+    follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
+    in_text: bool = False  # found by name in the text, not through a resolved reference
+    item_lines: tuple[int, int] = (0, 0)  # the holding item's first and last line (a fix's range)
+
+    def to_json(self) -> dict:
+        c = self.change
+        return {"path": self.path, "line": self.line, "name": self.name, "edge": self.edge,
+                "change": c.kind, "old": c.old, "new": c.new, "old_signature": c.old_signature,
+                "new_signature": c.new_signature, "new_docs": c.new_docs,
+                "item_start": self.item_lines[0], "item_end": self.item_lines[1]}
 
 
 def code(line: str) -> str:

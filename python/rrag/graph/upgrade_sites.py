@@ -22,30 +22,11 @@ from ..parse.workspace import Workspace
 from ..store.edges import EdgeRow, GraphItem
 from .api_diff import ApiChange
 from .build import build_edges
-from .hidden_sites import NAME_BREAKS, code as _code, hide_after_failed_use
+from .hidden_sites import NAME_BREAKS, Site, code as _code, hide_after_failed_use
 from .value_sites import calls_of_retyped, verdict
 
 SITE_EDGES = ("calls", "uses_type", "implements", "imports", "trait_bound", "uses_const",
               "invokes_macro")
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    path: str
-    line: int
-    name: str  # the workspace item holding the site
-    edge: str  # calls, imports, field, variant...
-    change: ApiChange  # the API change behind it
-    follows: str = ""  # "path:line" of the failed `use` that hides this site, if any
-    in_text: bool = False  # found by name in the text, not through a resolved reference
-    item_lines: tuple[int, int] = (0, 0)  # the holding item's first and last line (a fix's range)
-
-    def to_json(self) -> dict:
-        c = self.change
-        return {"path": self.path, "line": self.line, "name": self.name, "edge": self.edge,
-                "change": c.kind, "old": c.old, "new": c.new, "old_signature": c.old_signature,
-                "new_signature": c.new_signature, "new_docs": c.new_docs,
-                "item_start": self.item_lines[0], "item_end": self.item_lines[1]}
-
 
 @dataclass
 class Graphs:
