@@ -10,11 +10,11 @@ version. What cannot be found is returned as ``Missing``, never raised.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .scan import cargo_home, directory_sources
 from .workspace import Workspace
 
 
@@ -56,36 +56,6 @@ def locked_packages(root: Path) -> list[LockedPackage]:
         if isinstance(pkg, dict) and isinstance(pkg.get("name"), str):
             out.append(LockedPackage(pkg["name"], str(pkg.get("version", "")),
                                      str(pkg.get("source") or "")))
-    return out
-
-
-def cargo_home() -> Path:
-    return Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
-
-
-def source_roots(root: Path) -> list[Path]:
-    """Folders holding dependency sources a workspace symlink may point into: the registry
-    cache, git checkouts, Debian's registry, and the cargo configs' directory sources."""
-    home = cargo_home()
-    return [home / "registry", home / "git", Path("/usr/share/cargo/registry"),
-            *directory_sources(root)]
-
-
-def directory_sources(root: Path) -> list[Path]:
-    """``[source.X] directory = ...`` of every cargo config that applies to ``root``."""
-    configs: list[Path] = []
-    for folder in [root, *root.parents]:
-        configs += [folder / ".cargo" / "config.toml", folder / ".cargo" / "config"]
-    configs += [cargo_home() / "config.toml", cargo_home() / "config"]
-    out: list[Path] = []
-    for config in configs:
-        for source in (_toml(config).get("source") or {}).values():
-            directory = source.get("directory") if isinstance(source, dict) else None
-            if isinstance(directory, str):
-                # Relative paths in a config are relative to the folder holding `.cargo/`.
-                path = (config.parent.parent / directory).resolve()
-                if path not in out:
-                    out.append(path)
     return out
 
 

@@ -15,14 +15,22 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Protocol, Sequence
 
 from .cargo_toml import KIND_ORDER, Package, Target
 from .cargo_toml import crate_name as _identifier
 from .model import ModDecl
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
+
+class PackagesOf(Protocol):
+    """What module assignment reads of a ``workspace.Workspace`` (which imports this module)."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def packages(self) -> Sequence[Package]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +107,7 @@ def _ordered_targets(pkg: Package) -> list[Target]:
     return sorted(pkg.targets, key=lambda t: KIND_ORDER.index(t.kind))
 
 
-def assign_modules(ws: "Workspace", mod_decls: dict[str, list[ModDecl]],
+def assign_modules(ws: PackagesOf, mod_decls: dict[str, list[ModDecl]],
                    files: Iterable[str]) -> dict[str, FileModule]:
     file_list = list(files)
     file_set = set(file_list)

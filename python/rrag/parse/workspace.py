@@ -22,7 +22,7 @@ from ..errors import WorkspaceError
 from .cargo_toml import Dependency, FileIndex, Package, Target, read_package
 from .model import Problem
 from .modtree import FileModule, assign_modules, nearest
-from .scan import MANIFEST, scan
+from .scan import MANIFEST, scan, source_roots
 
 __all__ = ["Dependency", "FileModule", "Package", "Target", "Workspace", "assign_modules",
            "discover", "rust_files"]
@@ -96,8 +96,6 @@ def discover(root: Path, extra_ignores: Iterable[str] = (),
     if not root.is_dir():
         raise WorkspaceError(f"rrag: {root} is not a folder",
                              "point --root at a Cargo workspace, a crate or a folder of crates")
-    from .dep_sources import source_roots  # it imports this module
-
     found = scan(root, extra_ignores, source_roots(root), follow_outside_links)
     ws = Workspace(root=root, scanned=found.rust_files, dirs=found.dirs, watched=found.watched,
                    outside_links=found.outside_links)
