@@ -191,3 +191,12 @@ def test_an_unverified_name_is_marked_as_such_in_both_editors():
         "(unverified)"
     nvim = answer_view(result, None, inline_marks=False)  # an INFO diagnostic, not a warning
     assert nvim["lines"][0] == "o.unwrap_or_zero()" and nvim["diagnostics"][0]["verified"] is False
+
+
+def test_a_projects_own_item_outranks_stds_in_search(indexed, std_env):
+    """`count` is the fixture's fn and a hundred std methods: the project's comes first, and
+    std's are still found (issue 21 made them searchable)."""
+    ws, _ = indexed
+    results = rrag_json("search", "count", "--root", str(ws), "-k", "20", env=std_env)["results"]
+    assert results[0]["name"] == "std_ws::count"
+    assert any(r.get("crate") in ("std", "core", "alloc") for r in results[1:])

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from ..parse.std_docs import STD_CRATES
 from ..parse.workspace import Workspace
 from ..store import Store
 from ..store import edges as edges_db
@@ -24,7 +25,6 @@ from .tests import test_edges
 
 # Crates every crate may name without declaring them (``core`` and ``alloc`` need an ``extern
 # crate`` in real code; naming them costs nothing when they are not indexed).
-STD_CRATES = frozenset(("std", "core", "alloc"))
 
 
 def externs_of(workspace: Workspace | None) -> dict[str, set[str]]:

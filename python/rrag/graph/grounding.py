@@ -16,13 +16,13 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from ..parse.std_docs import STD_CRATES
 from ..parse.answer_names import AnswerNames, NameUse, TypeHint, base_type
 from .name_table import Lookup, NameTable
 
 PRIMITIVES = {"bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
               "i32", "i64", "i128", "isize", "f32", "f64", "Self", "_"}
 PATH_ROOTS = {"crate", "self", "super"}
-STD_CRATES = {"std", "core", "alloc"}
 NEAREST = 3
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..parse.std_docs import STD_CRATES
 from ..store.edges import GraphItem
 
 TYPE_KINDS = frozenset(("struct", "enum", "union", "trait", "type"))
@@ -22,7 +23,6 @@ MODULE_KINDS = frozenset(("module", "file"))
 # The std prelude every workspace module sees without `use` (the 2021 edition's when the
 # indexed std has it: it adds TryFrom, TryInto and FromIterator to v1).
 PRELUDES = ("std::prelude::rust_2021", "std::prelude::v1")
-STD_OWN = frozenset(("std", "core", "alloc"))
 # Lookups one top-level name may cost through nested glob imports before giving up.
 LOOKUP_BUDGET = 1000
 
@@ -145,7 +145,7 @@ class Symbols:
         workspace's), when std is indexed; None for std's own and dependencies' modules."""
         crate = module.split("::")[0].split("@")[0]
         allowed = self.externs.get(crate)
-        if allowed is None or "std" not in allowed or crate in STD_OWN:
+        if allowed is None or "std" not in allowed or crate in STD_CRATES:
             return None  # std's crates have their own preludes (and std's would recurse)
         for key in PRELUDES:
             if key in self.modules:

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STD_CRATES = ("std", "core", "alloc")
+STD_ORDER = ("std", "core", "alloc")  # the toolchain's library crates, std first
+STD_CRATES = frozenset(STD_ORDER)
 _PAGE = re.compile(r"^(struct|enum|trait|primitive|union|type|fn|macro|constant|traitalias)"
                    r"\.(\w+)\.html$")
 _MEMBER = re.compile(rb'id="(?:method|tymethod|associatedconstant|variant|structfield|'
@@ -72,7 +73,7 @@ def read_std_docs(html_root: Path) -> StdNames | None:
     if not (html_root / "std" / "index.html").is_file():
         return None
     names = StdNames(docs_version(html_root))
-    for crate in STD_CRATES:
+    for crate in STD_ORDER:
         for folder, dirs, files in os.walk(html_root / crate):
             dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_MODULES]
             names.modules.update(dirs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ..parse.std_docs import STD_CRATES
 from ..embed.model import Embedder
 from ..parse.tokens import IDENTIFIER
 from ..rank.hybrid import HybridWeights, fuse, normalised
@@ -77,6 +78,7 @@ class Searcher:
         waiting = vec_db.without_vectors(store, [i for i, _ in lex]) if vec else set()
         fused = fuse(lex, vec, self.weights, neighbours if use_graph else None, keep,
                      waiting.__contains__)
+        fused = _std_behind(fused, rows, crates)
         out = []
         for result, score in normalised(fused[:k]):
             row = rows[result.id]
@@ -90,6 +92,20 @@ class Searcher:
 
 
 EXACT_NAME_BOOST = 2.0
+# The toolchain's std/core/alloc (issue 21) hold 22k items with long docs: on BM25 alone they
+# drowned a project's own results ("count words" listed core's `count` methods after the one
+# workspace fn). They stay searchable, ranked as if half as relevant, unless asked for by crate.
+STD_SHARE = 0.5
+
+
+def _std_behind(fused: list, rows: dict, crates: Sequence[str]) -> list:
+    if any(c in STD_CRATES for c in crates):
+        return fused
+    for result in fused:
+        row = rows.get(result.id)
+        if row is not None and row.crate in STD_CRATES and row.version:
+            result.add("std", -(1 - STD_SHARE) * result.score)
+    return sorted(fused, key=lambda f: -f.score)
 
 
 def _exact_names_first(hits: list[tuple[str, float]], rows: dict,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..parse.std_docs import STD_CRATES
 from .db import Store
 
 # Kinds that name a type a path or a receiver can have.
 TYPE_KINDS = ("struct", "enum", "union", "trait", "type")
 
 
-STD_CRATES = frozenset(("std", "core", "alloc"))
 
 
 @dataclass(slots=True)
