@@ -191,7 +191,8 @@ class Assistant(Proposing):
         version was indexed from. Front ends open that file to jump to the item."""
         folders = deps_db.folders(self._store()) if any(i.get("version") for i in items) else {}
         for item in items:
-            base = folders.get((item.get("crate"), item["version"])) if item.get("version") \
+            base = folders.get((str(item.get("crate")), item["version"])) \
+                if item.get("version") \
                 else str(self.root)
             if base:
                 item["file"] = str(Path(base) / item["path"])

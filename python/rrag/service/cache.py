@@ -103,7 +103,8 @@ def changed_paths(before: dict[str, FileState], after: dict[str, FileState]) -> 
 class Precacher:
     """One background thread computing the contexts an editor is likely to ask for next."""
 
-    def __init__(self, compute: Callable[[str, int], None], lock: threading.Lock) -> None:
+    def __init__(self, compute: Callable[[str, int], None],
+                 lock: threading.Lock | threading.RLock) -> None:
         self._compute = compute
         self._lock = lock
         self._queue: list[tuple[str, int]] = []

@@ -41,9 +41,10 @@ def _sqlite_checks() -> list[dict[str, Any]]:
         conn = apsw.Connection(":memory:")
         conn.enable_load_extension(True)
         conn.load_extension(sqlite_vec.loadable_path())
-        version = conn.execute("SELECT vec_version()").fetchone()[0]
+        version = (conn.execute("SELECT vec_version()").fetchone() or ["?"])[0]
         checks.append(_check("sqlite-vec loads", True, version))
-        fts = conn.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()[0]
+        fts = (conn.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()
+               or [0])[0]
         checks.append(_check("fts5", bool(fts), bool(fts), "an SQLite with FTS5 is needed"))
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         checks.append(_check("sqlite-vec loads", False, f"{type(exc).__name__}: {exc}",

@@ -106,7 +106,7 @@ class Grounder:
     def ground(self, text: str, path: str | None = None, line: int | None = None) -> Outcome:
         """Every Rust name ``text`` uses, checked; ``path``:``line`` gives the cursor's scope
         (``self``'s type, the enclosing function's parameters)."""
-        self_type, known = "", {}
+        self_type, known = "", dict[str, str]()
         if path and line:
             rows = [r for r in items_db.items_at(self._store(), path, line)
                     if r.kind in ("function", "method", "impl")]
@@ -126,5 +126,5 @@ class Grounder:
             rows = table.members.get(owner, {}).get(member, []) if owner else \
                 table.by_name.get(member, [])
             ids += [r.id for r in rows[:1]]
-        rows = {row.id: row for row in items_db.get_items(self._store(), ids)} if ids else {}
-        return [rows[i].brief() for i in ids if i in rows]  # nearest first
+        found = {row.id: row for row in items_db.get_items(self._store(), ids)} if ids else {}
+        return [found[i].brief() for i in ids if i in found]  # nearest first

@@ -11,23 +11,61 @@ the last attempt plus every attempt's own result (``attempts``); the user accept
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Protocol
 
+from ..config import Config
 from ..errors import RragError
 from ..llm import prompts
+from ..llm.backends import Backend
 from ..llm.response import cargo_check, check_dict, extract_code, parses
+from ..rank.context import ContextPack
 from ..rank.ranking import Request
+from ..store import Store
 from ..store import deps as deps_db
 from .repair import Attempt, repair
 
 TokenFn = Callable[[str], None]
 
 
-class Proposing:
-    """generate / refactor for ``Assistant`` (which provides _run, _answer, _code, ground,
-    backend, grounder, config, overlay, root, _store and _crates)."""
+class ProposalHost(Protocol):
+    """What generate and refactor use of the ``Assistant`` they are part of (its retrieval,
+    model and grounding); ``Proposing``'s methods are typed against it."""
+
+    root: Path
+    config: Config
+    overlay: Any
+    grounder: Any
+    _store: Callable[[], Store]
+    _crates: Callable[[], list[tuple[str, str]]]
+
+    @property
+    def backend(self) -> Backend: ...
+
+    def _run(self, req: Request, on_token: TokenFn | None, cancel: threading.Event | None,
+             **fields: str) -> tuple[str, ContextPack, Any]: ...
+
+    def ground(self, text: str, path: str | None = None,
+               line: int | None = None) -> dict[str, Any]: ...
+
+    def _answer(self, text: str, ctx: ContextPack, done: Any, path: str | None = None,
+                line: int | None = None) -> dict[str, Any]: ...
+
+    def _code(self, path: str, start: int, end: int) -> str: ...
+
+    def _sources(self, ctx: ContextPack) -> list[dict[str, Any]]: ...
 
     def _repair(self, task: str, first: Attempt, evaluate: Callable[[str, int], Attempt],
+                fields: dict[str, str], on_token: TokenFn | None,
+                cancel: threading.Event | None) -> list[Attempt]: ...
+
+    def _recording(self, on_token: TokenFn | None) -> tuple[list[str], TokenFn]: ...
+
+
+class Proposing:
+    """generate / refactor for ``Assistant`` (see ``ProposalHost``)."""
+
+    def _repair(self: ProposalHost, task: str, first: Attempt, evaluate: Callable[[str, int], Attempt],
                 fields: dict[str, str], on_token: TokenFn | None,
                 cancel: threading.Event | None) -> list[Attempt]:
         # The follow-up turns restate the task without the context block: the definitions
@@ -47,7 +85,7 @@ class Proposing:
                 on_token(piece)
         return seen, forward
 
-    def generate(self, instruction: str, path: str | None = None, line: int | None = None,
+    def generate(self: ProposalHost, instruction: str, path: str | None = None, line: int | None = None,
                  on_token: TokenFn | None = None,
                  cancel: threading.Event | None = None) -> dict[str, Any]:
         """New code for a request, with the cursor's surroundings and the question's matches as
@@ -68,7 +106,7 @@ class Proposing:
             "code": final.code, "parses": final.parses, "grounding": final.grounding,
             "attempts": [a.to_json() for a in attempts]}
 
-    def refactor(self, path: str, start_line: int, end_line: int, instruction: str,
+    def refactor(self: ProposalHost, path: str, start_line: int, end_line: int, instruction: str,
                  on_token: TokenFn | None = None, cancel: threading.Event | None = None,
                  original: str | None = None) -> dict[str, Any]:
         if deps_db.is_dependency_path(path):
@@ -95,5 +133,5 @@ class Proposing:
         final = attempts[-1]
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
                 "replacement": final.code, "parses": final.parses,
-                "check": check_dict(final.check), "grounding": final.grounding,
+                "check": check_dict(final.check) if final.check else None, "grounding": final.grounding,
                 "sources": self._sources(ctx), "attempts": [a.to_json() for a in attempts]}

@@ -74,7 +74,7 @@ def pick_versions(engine: "Engine", crate: str | None, old: str | None,
         crate = next(iter(seen))
     ident = crate.replace("-", "_")
     locked = [v for v, _ in api_rows.imported_versions(engine.store, ident)]
-    old = old or (seen.get(ident) or seen.get(crate) or [None])[0]
+    old = old or next(iter(seen.get(ident) or seen.get(crate) or []), None)
     new = new or (locked[-1] if locked else None)
     if old is None or new is None:
         raise NotFound(f"no version change of {crate} is known",
@@ -120,9 +120,9 @@ def upgrade(engine: "Engine", crate: str | None = None, old: str | None = None,
     diffed = time.perf_counter()
     items, refs = api_rows.graph_without(engine.store, ident)
     old_graph = api_rows.cache_graph(old_db, f"<upgrade-from>/{old}/")
-    new_items, _ = api_rows.cache_graph(new_db, f"<upgrade-to>/{new}/")
+    new_graph_items, _ = api_rows.cache_graph(new_db, f"<upgrade-to>/{new}/")
     graphs = Graphs(items, refs, api_rows.workspace_paths(engine.store), *old_graph,
-                    new_items, engine.workspace())
+                    new_graph_items, engine.workspace())
     sites = find_sites(graphs, changes, api_rows.workspace_sources(engine.store))
     done = time.perf_counter()
     return UpgradeReport(crate, old, new, changes, sites, {
