@@ -17,6 +17,7 @@ from ..errors import RragError, WorkspaceError
 from ..parse.workspace import Workspace, discover
 from ..paths import index_db_path
 from ..store import Store, open_store
+from ..store import bulk
 from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
@@ -108,21 +109,36 @@ class Engine:
         dependencies' public API too (otherwise left for the editor's background runs).
         ``dependencies``: False skips the dependency step (a refresh that saw no manifest or
         Cargo.lock change)."""
-        before = files_db.file_states(self.store)
-        head = git_head(self.root)  # before the scan: a checkout during the run shows next time
-        indexer = StructuralIndexer(self.root, self.store, self.config.index, progress)
-        report = indexer.run()
-        self._workspace = indexer.workspace
-        report.errors += self.freshness.new_outside_links(indexer.workspace)
-        if self.config.index.dependencies and dependencies:
-            self._crates = None  # the locked versions may have moved
-            deps = index_dependencies(self.root, self.store, self.config.index, progress)
-            if deps is not None:
-                report.dependencies = deps.to_json()
-                report.errors += [{"path": "Cargo.lock", "message": m["message"]}
+        bulk.remove_stale(self.db_path)
+        # No index file yet: build it out of sight and put it in place whole (store.bulk).
+        # An existing file, even an empty one, may be open elsewhere: it is updated in place.
+        first = self._store is None and not self.db_path.exists()
+        store = bulk.create(self.db_path) if first else self.store
+        try:
+            before = files_db.file_states(store)
+            head = git_head(self.root)  # before the scan: a checkout during the run shows next time
+            indexer = StructuralIndexer(self.root, store, self.config.index, progress)
+            report = indexer.run()
+            self._workspace = indexer.workspace
+            dep_errors: list[dict] = []
+            if self.config.index.dependencies and dependencies:
+                self._crates = None  # the locked versions may have moved
+                deps = index_dependencies(self.root, store, self.config.index, progress)
+                if deps is not None:
+                    report.dependencies = deps.to_json()
+                    dep_errors = [{"path": "Cargo.lock", "message": m["message"]}
                                   for m in deps.missing]
-                report.items = items_db.item_count(self.store)
-                report.edges = edges_db.edge_count(self.store)
+                    report.items = items_db.item_count(store)
+                    report.edges = edges_db.edge_count(store)
+            if first:
+                progress("finish", 0, 1)
+                bulk.finish(store)
+                progress("finish", 1, 1)
+        except BaseException:
+            if first:
+                bulk.discard(store)
+            raise
+        report.errors += self.freshness.new_outside_links(indexer.workspace) + dep_errors
         self.assistant.files_changed(changed_paths(before, files_db.file_states(self.store)))
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
