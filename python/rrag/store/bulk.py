@@ -70,8 +70,7 @@ def create(final: Path) -> Store:
     private_dir(final.parent)
     remove_stale(final)
     tmp = temp_path(final)
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    _remove(tmp)
     old_umask = os.umask(0o077)
     try:
         conn = _connect(tmp, journal="OFF")
@@ -124,7 +123,7 @@ def _place(tmp: Path, final: Path) -> None:
     # write transaction, which its readers see whole or not at all.
     dest = open_store(final)
     try:
-        source = apsw.Connection(str(tmp), flags=apsw.SQLITE_OPEN_READONLY)
+        source = apsw.Connection(str(tmp))  # (read-write: it removes its -wal on close)
         try:
             with dest.conn.backup("main", source, "main") as copy:
                 while not copy.done:
@@ -133,7 +132,7 @@ def _place(tmp: Path, final: Path) -> None:
             source.close()
     finally:
         dest.close()
-    tmp.unlink(missing_ok=True)
+    _remove(tmp)
 
 
 def _sync_dir(folder: Path) -> None:
@@ -148,5 +147,9 @@ def _sync_dir(folder: Path) -> None:
 def discard(store: Store) -> None:
     """After a failed run: close and delete the temporary file."""
     store.close()
+    _remove(store.path)
+
+
+def _remove(tmp: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(str(store.path) + suffix).unlink(missing_ok=True)
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
