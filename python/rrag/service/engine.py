@@ -109,36 +109,23 @@ class Engine:
         dependencies' public API too (otherwise left for the editor's background runs).
         ``dependencies``: False skips the dependency step (a refresh that saw no manifest or
         Cargo.lock change)."""
-        bulk.remove_stale(self.db_path)
-        # No index file yet: build it out of sight and put it in place whole (store.bulk).
-        # An existing file, even an empty one, may be open elsewhere: it is updated in place.
-        first = self._store is None and not self.db_path.exists()
-        store = bulk.create(self.db_path) if first else self.store
-        try:
+        with bulk.loading(self.db_path, self._store is not None, lambda: self.store, progress) \
+                as store:  # (no index file yet: a first index, put in place whole)
             before = files_db.file_states(store)
-            head = git_head(self.root)  # before the scan: a checkout during the run shows next time
+            head = git_head(self.root)  # before the scan: a checkout during the run shows later
             indexer = StructuralIndexer(self.root, store, self.config.index, progress)
             report = indexer.run()
             self._workspace = indexer.workspace
-            dep_errors: list[dict] = []
             if self.config.index.dependencies and dependencies:
                 self._crates = None  # the locked versions may have moved
                 deps = index_dependencies(self.root, store, self.config.index, progress)
                 if deps is not None:
                     report.dependencies = deps.to_json()
-                    dep_errors = [{"path": "Cargo.lock", "message": m["message"]}
-                                  for m in deps.missing]
+                    report.errors += [{"path": "Cargo.lock", "message": m["message"]}
+                                      for m in deps.missing]
                     report.items = items_db.item_count(store)
                     report.edges = edges_db.edge_count(store)
-            if first:
-                progress("finish", 0, 1)
-                bulk.finish(store)
-                progress("finish", 1, 1)
-        except BaseException:
-            if first:
-                bulk.discard(store)
-            raise
-        report.errors += self.freshness.new_outside_links(indexer.workspace) + dep_errors
+        report.errors += self.freshness.new_outside_links(indexer.workspace)
         self.assistant.files_changed(changed_paths(before, files_db.file_states(self.store)))
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
@@ -213,8 +200,7 @@ class Engine:
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
-                open_paths: Sequence[str] = (),
-                buffers: Mapping[str, str] | None = None) -> dict:
+                open_paths: Sequence[str] = (), buffers: Mapping[str, str] | None = None) -> dict:
         self.refresh()
         self.with_buffers(buffers)
         rel = self._path(path) if path else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,27 @@ _MARK = ".bulk-"
 class BulkLoad:
     final: Path
     deferred: list[tuple[str, str]]  # (index name, its CREATE statement from the migrations)
+
+
+@contextlib.contextmanager
+def loading(final: Path, opened: bool, current: Callable[[], Store],
+            progress: Callable[[str, int, int], None]) -> Iterator[Store]:
+    """The store an index run writes to: with no file at ``final`` yet (and none ``opened``),
+    a new bulk file, finished on success and discarded on failure; otherwise ``current()``, the
+    existing index, updated in place (another process may have it open, even an empty one)."""
+    remove_stale(final)
+    if opened or final.exists():
+        yield current()
+        return
+    store = create(final)
+    try:
+        yield store
+        progress("finish", 0, 1)
+        finish(store)
+        progress("finish", 1, 1)
+    except BaseException:
+        discard(store)
+        raise
 
 
 def temp_path(final: Path) -> Path:
