@@ -103,3 +103,93 @@ def test_kill_during_index_then_reindex_equals_clean(tmp_path):
     assert resumed[1:] == clean[1:]
     assert resumed[0] == clean[0]
     assert 0 < partial < clean[1], (partial, clean[1])
+
+
+# -- the bulk path: a first index is written to a private file and linked into place whole ----
+
+@pytest.fixture(scope="module")
+def bulk_tree(tmp_path_factory):
+    """Crates to index, and a clean first index of them to compare with."""
+    base = tmp_path_factory.mktemp("bulk")
+    tree = base / "crates"
+    for name in ("regex", "regex-syntax", "clap", "serde"):
+        src = registry_crate(name)
+        shutil.copytree(src, tree / src.name, symlinks=True)
+    clean_env = {"XDG_CACHE_HOME": str(base / "cache-clean")}
+    rrag_json("index", "--no-embed", "--root", str(tree), env=clean_env)
+    return tree, _snapshot(tree, clean_env)
+
+
+def _db_path(root: Path, env: dict) -> Path:
+    from rrag.paths import index_db_path
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+    try:
+        return index_db_path(root)
+    finally:
+        os.environ["XDG_CACHE_HOME"] = old or ""
+
+
+def _temp_files(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(f".{db.name}.bulk-*")) if db.parent.is_dir() else []
+
+
+@pytest.mark.parametrize("phase", ["files parsed", "graph", "building indexes"])
+def test_kill_during_bulk_first_index_leaves_no_index_or_a_whole_one(tmp_path, bulk_tree, phase):
+    tree, clean = bulk_tree
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    db = _db_path(tree, env)
+    assert not db.exists()
+    proc = subprocess.Popen([str(BIN / "rrag"), "index", "--no-embed", "--root", str(tree)],
+                            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # progress lines: the kill waits on the phase, not on a clock
+        seen.append(line)
+        if line.startswith(f"[rrag] {phase}"):
+            break
+    assert proc.poll() is None, f"the index ended before {phase!r}: {seen}"
+    temps = _temp_files(db)
+    children = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert temps or db.exists(), "a first index is written to a temporary file"
+    deadline = time.monotonic() + 10
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    if db.exists():  # the kill came after the link: the whole index, usable
+        conn = apsw.Connection(str(db))
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+        assert _snapshot(tree, env) == clean
+    else:
+        assert not Path(str(db) + "-wal").exists()
+
+    report = rrag_json("index", "--no-embed", "--root", str(tree), env=env)
+    assert not report["errors"], report["errors"]
+    assert _temp_files(db) == [], "the killed run's temporary file is removed"
+    conn = apsw.Connection(str(db))
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert _snapshot(tree, env) == clean
+
+
+def test_bulk_first_index_equals_an_incremental_one(tmp_path, bulk_tree):
+    """The bulk path and the per-file path (an existing, empty database) give the same index,
+    search included."""
+    tree, clean = bulk_tree
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    rrag_json("stats", "--root", str(tree), env=env)  # creates the empty database first
+    rrag_json("index", "--no-embed", "--root", str(tree), env=env)
+    assert _snapshot(tree, env) == clean
+    clean_env = {"XDG_CACHE_HOME": str(tree.parent / "cache-clean")}
+    for query in ("compile a regex", "parse command line arguments", "Serializer"):
+        hits = [rrag_json("search", "--root", str(tree), "--mode", "lexical", "-k", "10",
+                          query, env=e)["results"] for e in (env, clean_env)]
+        # (same scores: ties may come back in either order)
+        assert sorted((h["score"], h["id"]) for h in hits[0]) == \
+            sorted((h["score"], h["id"]) for h in hits[1]), query

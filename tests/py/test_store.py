@@ -124,3 +124,61 @@ def test_unwritable_index_folder_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError) as err:
         open_store(blocker / "index.sqlite")
     assert str(err.value).startswith("rrag: cannot create the index folder")
+
+
+def _names(path) -> list[str]:
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM items ORDER BY name")]
+    finally:
+        conn.close()
+
+
+def test_bulk_first_index_appears_whole_with_its_indexes(tmp_path):
+    from rrag.store import bulk
+    from rrag.store.schema import BUILT_AFTER_LOAD
+
+    final = tmp_path / "idx" / "index.sqlite"
+    store = bulk.create(final)
+    _write(store, "a.rs", [_item("alpha"), _item("beta", line=5)])
+    assert not final.exists(), "nothing at the index path until the file is whole"
+    bulk.finish(store)
+    assert final.exists() and not list(final.parent.glob(".index.sqlite.bulk-*"))
+    assert stat.S_IMODE(final.stat().st_mode) == 0o600
+    store = open_store(final)
+    try:
+        names = {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert set(BUILT_AFTER_LOAD) <= names
+        assert [h for h, _ in lexical.search(store, "beta")] == [_item("beta", line=5).id]
+        assert store.one("PRAGMA journal_mode") == "wal"
+        assert store.one("PRAGMA integrity_check") == "ok"
+    finally:
+        store.close()
+
+
+def test_bulk_index_copied_into_a_database_another_process_created(tmp_path):
+    from rrag.store import bulk
+
+    final = tmp_path / "index.sqlite"
+    store = bulk.create(final)
+    _write(store, "a.rs", [_item("alpha")])
+    reader = open_store(final)  # e.g. an editor asked for the status meanwhile
+    try:
+        bulk.finish(store)  # cannot link over it: copied in one transaction instead
+        assert [r[0] for r in reader.execute("SELECT name FROM items")] == ["alpha"]
+    finally:
+        reader.close()
+    assert _names(final) == ["alpha"]
+    assert not list(tmp_path.glob(".index.sqlite.bulk-*"))
+
+
+def test_stale_bulk_files_of_dead_processes_are_removed(tmp_path):
+    from rrag.store import bulk
+
+    final = tmp_path / "index.sqlite"
+    dead = tmp_path / ".index.sqlite.bulk-999999999"
+    mine = bulk.temp_path(final)  # this process is alive: its file is kept
+    dead.write_bytes(b"x")
+    mine.write_bytes(b"x")
+    assert bulk.remove_stale(final) == 1
+    assert not dead.exists() and mine.exists()

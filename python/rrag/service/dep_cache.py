@@ -29,7 +29,7 @@ from ..parse.dep_sources import DepSource
 from ..parse.model import ModDecl
 from ..parse.task import PARSE_VERSION, FileResult
 from ..paths import cache_home, private_dir
-from ..store import open_store
+from ..store import bulk
 from ..store import deps as deps_db
 from ..store.schema import MIGRATIONS
 from .indexer import StructuralIndexer
@@ -119,7 +119,7 @@ def ensure_cached(src: DepSource, env: CfgEnv, cfg: IndexConfig) -> tuple[Path, 
             return db, 0
         tmp = deps_dir() / f".build-{key}-{os.getpid()}-{time.monotonic_ns()}"
         try:
-            store = open_store(tmp / "index.sqlite")
+            store = bulk.create(tmp / "index.sqlite")  # a new file: the bulk path
             try:
                 dep_cfg = dataclasses.replace(cfg, exclude=(*cfg.exclude, *DEP_EXCLUDES),
                                               embed_on_index=False)
@@ -129,8 +129,10 @@ def ensure_cached(src: DepSource, env: CfgEnv, cfg: IndexConfig) -> tuple[Path, 
                                     ("cfg_items_dropped", indexer.items_dropped),
                                     ("cfg_files_dropped", indexer.files_dropped)):
                     store.set_meta(name, str(value))
-            finally:
-                store.close()
+                bulk.finish(store)
+            except BaseException:
+                bulk.discard(store)
+                raise
             os.rename(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

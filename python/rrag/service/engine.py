@@ -17,6 +17,7 @@ from ..errors import RragError, WorkspaceError
 from ..parse.workspace import Workspace, discover
 from ..paths import index_db_path
 from ..store import Store, open_store
+from ..store import bulk
 from ..store import files as files_db
 from ..store import items as items_db
 from ..store import edges as edges_db
@@ -108,21 +109,23 @@ class Engine:
         dependencies' public API too (otherwise left for the editor's background runs).
         ``dependencies``: False skips the dependency step (a refresh that saw no manifest or
         Cargo.lock change)."""
-        before = files_db.file_states(self.store)
-        head = git_head(self.root)  # before the scan: a checkout during the run shows next time
-        indexer = StructuralIndexer(self.root, self.store, self.config.index, progress)
-        report = indexer.run()
-        self._workspace = indexer.workspace
+        with bulk.loading(self.db_path, self._store is not None, lambda: self.store, progress) \
+                as store:  # (no index file yet: a first index, put in place whole)
+            before = files_db.file_states(store)
+            head = git_head(self.root)  # before the scan: a checkout during the run shows later
+            indexer = StructuralIndexer(self.root, store, self.config.index, progress)
+            report = indexer.run()
+            self._workspace = indexer.workspace
+            if self.config.index.dependencies and dependencies:
+                self._crates = None  # the locked versions may have moved
+                deps = index_dependencies(self.root, store, self.config.index, progress)
+                if deps is not None:
+                    report.dependencies = deps.to_json()
+                    report.errors += [{"path": "Cargo.lock", "message": m["message"]}
+                                      for m in deps.missing]
+                    report.items = items_db.item_count(store)
+                    report.edges = edges_db.edge_count(store)
         report.errors += self.freshness.new_outside_links(indexer.workspace)
-        if self.config.index.dependencies and dependencies:
-            self._crates = None  # the locked versions may have moved
-            deps = index_dependencies(self.root, self.store, self.config.index, progress)
-            if deps is not None:
-                report.dependencies = deps.to_json()
-                report.errors += [{"path": "Cargo.lock", "message": m["message"]}
-                                  for m in deps.missing]
-                report.items = items_db.item_count(self.store)
-                report.edges = edges_db.edge_count(self.store)
         self.assistant.files_changed(changed_paths(before, files_db.file_states(self.store)))
         notices = [{"path": str(self.db_path), "message": n} for n in self.store.notices]
         report.errors = notices + report.errors
@@ -197,8 +200,7 @@ class Engine:
     def context(self, path: str | None, line: int | None, query: str | None = None,
                 budget: int | None = None, task: str = "ask", pinned: Sequence[str] = (),
                 excluded: Sequence[str] = (), selection: tuple[int, int] | None = None,
-                open_paths: Sequence[str] = (),
-                buffers: Mapping[str, str] | None = None) -> dict:
+                open_paths: Sequence[str] = (), buffers: Mapping[str, str] | None = None) -> dict:
         self.refresh()
         self.with_buffers(buffers)
         rel = self._path(path) if path else None

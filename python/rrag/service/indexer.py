@@ -82,7 +82,12 @@ class StructuralIndexer:
 
     def run(self) -> IndexReport:
         with self.store.bulk_writes(), parse_pool.fewer_collections():
-            return self._run()
+            if self.store.bulk is None:
+                return self._run()
+            # A first index into a file nobody else reads (store.bulk): one commit, not one
+            # per file; a kill loses the file, which was never in place.
+            with self.store.transaction():
+                return self._run()
 
     def _run(self) -> IndexReport:
         started = time.monotonic()

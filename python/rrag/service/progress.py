@@ -2,7 +2,8 @@
 
 The index run reports ``(phase, done, total)``: ``resolve`` (which dependencies cargo builds),
 ``indexing`` (workspace files parsed), ``dependencies`` (crates parsed or taken from the shared
-cache), ``graph`` and ``embed`` (vectors). ``Progress`` writes them to stderr: one live line
+cache), ``graph``, ``finish`` (a first index's secondary indexes) and ``embed`` (vectors).
+``Progress`` writes them to stderr: one live line
 redrawn at most ten times a second on a terminal, otherwise a plain line when a phase starts,
 every few seconds while it runs, and when it ends (a log file or CI output stays readable).
 Vectors carry an estimate of the time left, from the rate so far in that phase.
@@ -17,7 +18,8 @@ from typing import Callable, TextIO
 ProgressFn = Callable[[str, int, int], None]
 
 LABELS = {"resolve": "resolving dependencies", "indexing": "files parsed",
-          "dependencies": "dependency crates", "graph": "graph", "embed": "vectors"}
+          "dependencies": "dependency crates", "graph": "graph", "finish": "building indexes",
+          "embed": "vectors"}
 
 
 # Progress lines never begin with "rrag: ", which marks the one line of a failure.
@@ -31,7 +33,7 @@ def no_progress(phase: str, done: int, total: int) -> None:
 def describe(phase: str, done: int, total: int, rate: float | None = None) -> str:
     """``vectors 120/480, about 1m30s left`` (the words every front end shows)."""
     label = LABELS.get(phase, phase)
-    text = f"{label} {done}/{total}" if total > 1 or phase not in ("resolve", "graph") else \
+    text = f"{label} {done}/{total}" if total > 1 or phase not in ("resolve", "graph", "finish") else \
         f"{label}{' done' if done >= total else '...'}"
     if rate and total > done:
         text += f", about {_duration((total - done) / rate)} left"

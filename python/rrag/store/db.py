@@ -37,6 +37,9 @@ class Store:
         self.conn = conn
         self.notices = notices  # one-line messages for the user (e.g. "rebuilt a corrupt index")
         self._depth = 0
+        # A first index being written to a private file (store.bulk): no reader, no journal,
+        # some indexes built at the end. None for an ordinary index.
+        self.bulk: Any = None
 
     # -- low-level helpers used by the other store modules ---------------------------------
     def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
@@ -151,17 +154,17 @@ def _retry_busy(action: Any, attempts: int = 5) -> Any:
     return None
 
 
-def _connect(path: Path) -> apsw.Connection:
+def _connect(path: Path, journal: str = "WAL") -> apsw.Connection:
     conn = apsw.Connection(str(path))
     conn.setbusytimeout(BUSY_TIMEOUT_MS)
     conn.enable_load_extension(True)
     conn.load_extension(sqlite_vec.loadable_path())
     conn.enable_load_extension(False)
     conn.execute("PRAGMA foreign_keys = ON")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if mode.lower() != "wal":
-        log.info("journal mode is %s, not WAL", mode)
-    conn.execute("PRAGMA synchronous = NORMAL")
+    mode = conn.execute(f"PRAGMA journal_mode = {journal}").fetchone()[0]
+    if mode.lower() != journal.lower():
+        log.info("journal mode is %s, not %s", mode, journal)
+    conn.execute("PRAGMA synchronous = NORMAL" if journal == "WAL" else "PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index B-trees stay in memory
     return conn
 

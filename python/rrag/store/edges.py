@@ -77,10 +77,20 @@ _INSERT = ("INSERT INTO edges(kind, source, target, target_path, path, line, can
            "VALUES(?, ?, ?, ?, ?, ?, ?)")
 
 
+def _in_key_order(store: Store, rows: Iterable[EdgeRow]) -> Iterable[EdgeRow]:
+    """A first index (store.bulk) writes edges in the order of ``edges_source``, built after
+    them: the index build reads presorted keys and one item's edges share pages."""
+    return rows if store.bulk is None else sorted(rows, key=_source_kind)
+
+
+def _source_kind(row: EdgeRow) -> tuple[str, str]:
+    return row[1], row[0]
+
+
 def replace_edges(store: Store, rows: Iterable[EdgeRow]) -> None:
     with store.transaction():
         store.execute("DELETE FROM edges")
-        store.executemany(_INSERT, rows)
+        store.executemany(_INSERT, _in_key_order(store, rows))
         store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
@@ -93,7 +103,7 @@ def replace_crate_edges(store: Store, crates: set[str], rows: Iterable[EdgeRow])
             "DELETE FROM edges WHERE source NOT IN (SELECT id FROM items) OR source IN ("
             f"SELECT i.id FROM items i JOIN files f ON f.id = i.file_id WHERE f.crate IN ({marks}))",
             sorted(crates))
-        store.executemany(_INSERT, rows)
+        store.executemany(_INSERT, _in_key_order(store, rows))
         store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 

@@ -153,10 +153,13 @@ def replace_file(store: Store, record: FileRecord, items: list[Item], content_ha
              int(record.reachable), record.hash, record.mtime_ns, record.size, record.line_count,
              record.parse_errors, record.problem, record.mod_decls, time.time(), record.source))
         file_id = int(store.one("SELECT id FROM files WHERE path = ?", (record.path,)))
-        lexical.forget_file_items(store, file_id)
         old_hashes = dict(store.execute("SELECT id, content_hash FROM items WHERE file_id = ?",
                                         (file_id,)).fetchall())
-        store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
+        if old_hashes:
+            # Only a file that had items: a DELETE on the FTS5 table costs a quarter of a new
+            # file's write even when nothing matches (measured on a first index, 768 files).
+            lexical.forget_file_items(store, file_id)
+            store.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
         before = store.conn.total_changes()
         store.executemany(_INSERT_ITEM, [_item_row(file_id, item, h)
                                          for item, h in zip(items, content_hashes)])

@@ -142,6 +142,13 @@ M007_ACTIVE_ITEMS = """
 ALTER TABLE items ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
 """
 
+# The secondary indexes a first index builds after its rows are in (store.bulk), by name: their
+# definitions stay in the migrations above, the one description of the schema. Left out: the
+# ones the load itself looks rows up by (items_file: a file's items while it is written;
+# files_dep_key: an imported crate's rows), which grow in insertion order anyway.
+BUILT_AFTER_LOAD = ("items_qualname", "items_name", "items_parent", "edges_source",
+                    "edges_target", "item_chunks_vector", "embed_queue_order")
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_structure", M001_STRUCTURE),
     ("m002_lexical_fts", M002_LEXICAL),
