@@ -8,9 +8,10 @@ For each crate (regex, clap, chrono, nom, url from /usr/share/cargo/registry, re
     or not: a call on a receiver of unknown type is still a call);
   * resolution: stored `calls` edges with a target item / all `calls` edges;
   * uses_const: reads of the crate's const/static names in bodies (same independent walk,
-    declarations excluded, and names a function body declares itself; names of two letters or more, one-letter names being generic
-    parameters by convention; `P::NAME` only when P is the type or module holding a const
-    NAME, or Self: `i64::MAX` is not the crate's MAX) with a `uses_const` edge on that line;
+    declarations excluded, and names a function body declares itself; names of two letters or
+    more, one-letter names being generic parameters by convention; `P::NAME` only when P is the
+    type or module holding a const NAME, or Self: `i64::MAX` is not the crate's MAX) with a
+    `uses_const` edge on that line;
   * tests: #[test] functions whose visible calls name a non-test fn of the crate, with at
     least one `tests` edge.
 Writes bench/results/call_coverage.json and prints a table.

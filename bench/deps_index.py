@@ -10,7 +10,8 @@ dependency cache:
 Writes bench/results/deps_index.json.
 
 Usage: .venv/bin/python bench/deps_index.py [crate-requirement ...]
-       e.g. 'clap = { version = "4", features = ["derive"] }' 'tokio = { version = "1", features = ["full"] }'
+       e.g. 'clap = { version = "4", features = ["derive"] }'
+            'tokio = { version = "1", features = ["full"] }'
 """
 
 from __future__ import annotations

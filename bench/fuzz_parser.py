@@ -82,7 +82,8 @@ def seed_corpus(folder: Path, limit: int = 200) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         return folder
-    files = sorted(REGISTRY.glob("*/src/**/*.rs"))[:: max(1, len(list(REGISTRY.glob("*/src/**/*.rs"))) // limit)]
+    files = sorted(REGISTRY.glob("*/src/**/*.rs"))[
+        :: max(1, len(list(REGISTRY.glob("*/src/**/*.rs"))) // limit)]
     for n, path in enumerate(files[:limit]):
         (folder / f"seed{n:04d}.rs").write_bytes(path.read_bytes()[:8192])
     return folder
@@ -141,7 +142,8 @@ def main() -> None:
         "features": int(last[-1][2]) if last else 0,
         "seed_files": seeds, "corpus_files_after": len(list(args.corpus.iterdir())),
         "peak_rss_mb": int(stats.get("peak_rss_mb", 0)), "crash_files": crashes,
-        "failure": log[log.find("=== Uncaught") if "=== Uncaught" in log else log.find("==") :][:3000]
+        "failure": log[log.find("=== Uncaught") if "=== Uncaught" in log
+                       else log.find("==") :][:3000]
         if proc.returncode else "",
         "machine": f"{os.cpu_count()} cores, shared with other work",
     }

@@ -120,7 +120,8 @@ def main() -> None:
                     "simd": meta["hardware"]["simd"], "llama_cpp": meta["llama_cpp_version"]},
         "model": {"name": meta["model_name"], "path": meta["path"],
                   "bytes": Path(meta["path"]).stat().st_size, "params": meta["params"]},
-        "repeat": args.repeat, "load_s": round(load_s, 3), "worker_load_s": round(meta["load_s"], 3),
+        "repeat": args.repeat, "load_s": round(load_s, 3),
+        "worker_load_s": round(meta["load_s"], 3),
         "short_question": short, "shared_prefix": prefix,
         "decode_tokens_per_s_by_omp_wait_policy": policies,
     }
@@ -136,7 +137,8 @@ def main() -> None:
         ("short question decode", f"{short['tokens_per_s']:.1f} tok/s"),
         (f"TTFT, {prefix['prompt_tokens']}-tok prompt, KV reuse "
          f"({prefix['cached_tokens']} cached)", f"{prefix['ttft_reuse_s']:.3f} s"),
-        (f"TTFT, {prefix['prompt_tokens']}-tok prompt, no reuse", f"{prefix['ttft_no_reuse_s']:.3f} s"),
+        (f"TTFT, {prefix['prompt_tokens']}-tok prompt, no reuse",
+         f"{prefix['ttft_no_reuse_s']:.3f} s"),
         ("speed-up from KV reuse", f"{prefix['speedup']}x"),
         ("prompt evaluation", f"{prefix['prompt_eval_tokens_per_s']} tok/s"),
         ("decode, OMP_WAIT_POLICY=PASSIVE (default)", f"{policies['PASSIVE']} tok/s"),

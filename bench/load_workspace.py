@@ -155,10 +155,10 @@ def engine_clients(root: Path, clients: int, per_client: int, targets: list) -> 
     inbox.put(None)
     server.join()
     total = sum(len(v) for v in latencies.values())
-    return {"clients": clients, "requests": total, "errors": len(errors), "error_samples": errors[:5],
-            "wall_s": round(wall, 2), "throughput_rps": round(total / wall, 1),
-            "search": percentiles(latencies["search"]), "context": percentiles(latencies["context"]),
-            "service_time": percentiles(service)}
+    return {"clients": clients, "requests": total, "errors": len(errors),
+            "error_samples": errors[:5], "wall_s": round(wall, 2),
+            "throughput_rps": round(total / wall, 1), "search": percentiles(latencies["search"]),
+            "context": percentiles(latencies["context"]), "service_time": percentiles(service)}
 
 
 def cli_clients(root: Path, env: dict, clients: int, per_client: int, targets: list) -> dict:
@@ -187,7 +187,8 @@ def cli_clients(root: Path, env: dict, clients: int, per_client: int, targets: l
     total = sum(len(v) for v in latencies.values())
     return {"clients": clients, "requests": total, "errors": len(errors),
             "error_samples": errors[:5], "wall_s": round(time.monotonic() - started, 2),
-            "search": percentiles(latencies["search"]), "context": percentiles(latencies["context"])}
+            "search": percentiles(latencies["search"]),
+            "context": percentiles(latencies["context"])}
 
 
 def main() -> None:

@@ -190,7 +190,8 @@ def run_crate(crate: str, n: int, seed: int) -> dict:
     for edge in sample:
         edge["crate"] = crate
         edge["confirmed"] = any(confirms(edge, e) for e in errors)
-    return {"crate": crate, "lib_only": lib_only, "candidates": len(found), "from_expansions_not_checked": expanded,
+    return {"crate": crate, "lib_only": lib_only, "candidates": len(found),
+            "from_expansions_not_checked": expanded,
             "sampled": len(sample), "confirmed": sum(e["confirmed"] for e in sample),
             "errors_seen": len(errors), "edges": sample, "errors": errors}
 

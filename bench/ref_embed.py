@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     json.dump({"texts": len(texts), "tokens": tokens, "seconds": seconds,
                "tokens_per_s": tokens / seconds if seconds > 0 else 0.0,
                "threads": torch.get_num_threads(), "batch_size": args.batch_size,
-               "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
+               "torch": torch.__version__,
+               "sentence_transformers": sentence_transformers.__version__,
                "max_seq_length": model.max_seq_length}, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -24,7 +24,9 @@ def pytest_report_header(config):
     import apsw
     import sqlite_vec
 
-    return [f"sqlite {apsw.sqlite_lib_version()}, sqlite-vec {sqlite_vec.__version__ if hasattr(sqlite_vec, '__version__') else '?'}, python {sys.executable}"]
+    return [f"sqlite {apsw.sqlite_lib_version()}, sqlite-vec "
+            f"{sqlite_vec.__version__ if hasattr(sqlite_vec, '__version__') else '?'}, "
+            f"python {sys.executable}"]
 
 
 @pytest.fixture(autouse=True)

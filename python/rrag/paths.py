@@ -63,7 +63,8 @@ def models_dir() -> Path:
     explicit = os.environ.get("RRAG_MODEL_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = (os.environ.get("XDG_DATA_HOME")
+            or os.path.join(os.path.expanduser("~"), ".local", "share"))
     return Path(base) / "rrag" / "models"
 
 

@@ -13,7 +13,8 @@ from typing import Any, Callable
 from rrag.service.embedding import EmbedReport
 from rrag.service.freshness import Verdict
 
-ANSWER = "The `area` method computes **pi r squared** for a `Circle`.\n\nIt is used by `total_area`."
+ANSWER = ("The `area` method computes **pi r squared** for a `Circle`.\n\n"
+          "It is used by `total_area`.")
 SOURCES = [{"path": "src/shapes.rs", "name": "geo::shapes::Circle::area", "start_line": 7,
             "end_line": 11},
            {"path": "src/lib.rs", "name": "geo::total_area", "start_line": 3, "end_line": 5}]

@@ -38,7 +38,8 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, interval: float = 
 
 
 CRATE = {
-    "Cargo.toml": '[package]\nname = "geo"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n',
+    "Cargo.toml": '[package]\nname = "geo"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                  '[dependencies]\n',
     "src/lib.rs": (
         "pub mod shapes;\n"
         "\n"

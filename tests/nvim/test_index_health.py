@@ -88,7 +88,8 @@ def test_checkhealth_is_ok_on_a_fresh_setup(editor, crate):
     assert "ERROR" not in text, text
     # The one warning of a fresh setup: the bundled demo model answers (issue 23).
     warnings = [l for l in lines if "WARNING" in l]
-    assert len(warnings) == 1 and "chat model: SmolLM2-135M, the bundled demo model" in warnings[0], text
+    assert (len(warnings) == 1
+            and "chat model: SmolLM2-135M, the bundled demo model" in warnings[0]), text
     for needle in ("- OK Neovim 0.", "- OK python: ", "- OK sqlite-vec loads: v",
                    "- OK default chat model: ", "- OK default embedding model: ",
                    "- OK pynvim: ", "- OK llama-cpp-python: "):

@@ -23,7 +23,8 @@ def test_defaults_without_setup(editor):
 
 
 def test_unknown_keys_are_warned_once_with_a_suggestion(editor):
-    editor.lua("require('rrag').setup({ pythn = 'x', engine = { llm = { modle_path = '/m.gguf' } } })")
+    editor.lua("require('rrag').setup({ pythn = 'x', "
+               "engine = { llm = { modle_path = '/m.gguf' } } })")
     editor.lua("require('rrag').setup({ pythn = 'x' })")
     notes = editor.notifications()
     assert "rrag: ignoring unknown option 'pythn' (did you mean 'python'?)" in notes

@@ -27,7 +27,8 @@ def engine(tmp_path_factory):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), budget=st.integers(min_value=0, max_value=1500))
 def test_context_never_exceeds_the_budget_in_the_models_tokens(engine, data, budget):
     files = sorted({r.path for r in engine.items()})

@@ -45,7 +45,8 @@ pub fn good() {}
 def build_corpus(root: Path) -> Path:
     src = root / "src"
     src.mkdir(parents=True)
-    (root / "Cargo.toml").write_text('[package]\nname = "bad"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "Cargo.toml").write_text('[package]\nname = "bad"\nversion = "0.1.0"\n'
+                                     'edition = "2021"\n')
     (src / "lib.rs").write_text(LIB)
     # Invalid bytes in a comment, in a `use` path, a field and a method name (found by fuzzing:
     # the reference extraction raised UnicodeDecodeError on the `use` path).
@@ -53,7 +54,8 @@ def build_corpus(root: Path) -> Path:
                                       b"pub fn utf8_before() { a.b\xff(); }\n"
                                       b"// caf\xe9 \xff\xfe \xc3\n"
                                       b"pub fn utf8_after() {}\n")
-    (src / "nul.rs").write_bytes(b"pub fn nul_before() {}\n" + b"\0" * 64 + b"\npub fn nul_after() {}\n")
+    (src / "nul.rs").write_bytes(b"pub fn nul_before() {}\n" + b"\0" * 64
+                                 + b"\npub fn nul_after() {}\n")
     (src / "bom.rs").write_bytes(b"\xef\xbb\xbfpub fn bom_first() {}\r\n\r\n"
                                  b"pub fn crlf_second() {\r\n    1;\r\n}\r\n")
     blob = "x" * (5 * 1024 * 1024)

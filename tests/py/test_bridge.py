@@ -173,7 +173,8 @@ def test_index_progress_and_save_coalescing(bridge, tmp_path, monkeypatch):
     # Saves of a never-indexed workspace are skipped; of an indexed one, coalesced while queued.
     skipped = bridge.handle("rrag_reindex", [{"id": 2, "path": str(tmp_path / "a.rs")}])
     assert skipped["skipped"] is True
-    monkeypatch.setattr("rrag.bridge.core.index_db_path", lambda root, d="": tmp_path / "Cargo.toml")
+    monkeypatch.setattr("rrag.bridge.core.index_db_path",
+                        lambda root, d="": tmp_path / "Cargo.toml")
     bridge.handle("rrag_ask", [{"id": 3, "question": "block", "root": str(tmp_path)}])
     first = bridge.handle("rrag_reindex", [{"id": 4, "path": str(tmp_path / "a.rs")}])
     second = bridge.handle("rrag_reindex", [{"id": 5, "path": str(tmp_path / "b.rs")}])

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -82,7 +81,8 @@ def test_ten_clients_one_engine_while_indexing(tmp_path):
     saved = request("index", lambda e, j: e.index(embed=False).to_json())
     assert saved["type"] == "result", saved
     target.write_text(target.read_text() + "\npub fn saved_in_editor_two() {}\n")
-    other = subprocess.run([str(BIN / "rrag"), "index", "--no-embed", "--root", str(root), "--json"],
+    other = subprocess.run([str(BIN / "rrag"), "index", "--no-embed", "--root", str(root),
+                            "--json"],
                            capture_output=True, text=True, env=os.environ.copy(), timeout=600)
     for t in threads:
         t.join(600)

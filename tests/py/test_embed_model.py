@@ -238,7 +238,8 @@ def test_gguf_model_through_llama_cpp_worker(minilm_gguf, model_dir, chunks, lon
         assert gguf.pid is not None and gguf.pid != os.getpid()
         assert gguf.dims == 384 and gguf.trained_tokens == 512 and gguf.max_tokens == 512
         ours = gguf.embed(chunks[:40])
-        cos = _cosines(ours, NumpyEmbedder(model_dir, EmbedConfig(max_tokens=512)).embed(chunks[:40]))
+        cos = _cosines(ours,
+                       NumpyEmbedder(model_dir, EmbedConfig(max_tokens=512)).embed(chunks[:40]))
         assert cos.min() >= 0.99, cos.min()
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
         # far beyond the trained 512 positions, several at once: truncated, never an abort

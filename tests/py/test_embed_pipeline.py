@@ -4,8 +4,6 @@ kill while embedding resumes without embedding a finished chunk twice, and hybri
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import subprocess

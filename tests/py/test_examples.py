@@ -22,7 +22,8 @@ NAMES = ("simple_app", "bevy_game")
 MIN_UNIT_TESTS = 15
 
 
-def cargo(example: str, target_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def cargo(example: str, target_dir: Path, *args: str,
+          timeout: float = 300) -> subprocess.CompletedProcess:
     """Runs the real cargo in an example, offline and locked, with its target dir in tmp."""
     exe = shutil.which("cargo")
     if exe is None:
@@ -50,7 +51,8 @@ def lock_unchanged():
     before = {name: (EXAMPLES / name / "Cargo.lock").read_bytes() for name in NAMES}
     yield
     for name, content in before.items():
-        assert (EXAMPLES / name / "Cargo.lock").read_bytes() == content, f"{name}/Cargo.lock changed"
+        assert (EXAMPLES / name / "Cargo.lock").read_bytes() == content, \
+            f"{name}/Cargo.lock changed"
 
 
 @pytest.mark.slow
@@ -75,8 +77,8 @@ def test_cargo_test_passes(example, target_dirs, lock_unchanged):
 
 @pytest.mark.slow
 def test_simple_app_prints_its_report(target_dirs, lock_unchanged):
-    out = succeeded(cargo("simple_app", target_dirs["simple_app"], "run", "-q", "--offline", "--locked"),
-                    "cargo run in examples/simple_app")
+    out = succeeded(cargo("simple_app", target_dirs["simple_app"], "run", "-q", "--offline",
+                          "--locked"), "cargo run in examples/simple_app")
     assert "Workshop report" in out
     assert re.search(r"^fingerprint [0-9a-f]{8}$", out, re.M), out
     assert re.search(r"^  3 parts, \d+ units, worth [\d.]+; \d+ running low$", out, re.M), out
@@ -85,7 +87,8 @@ def test_simple_app_prints_its_report(target_dirs, lock_unchanged):
 @pytest.mark.slow
 def test_bevy_game_runs_a_fixed_number_of_ticks_and_stops(target_dirs, lock_unchanged):
     first = succeeded(cargo("bevy_game", target_dirs["bevy_game"], "run", "-q", "--offline",
-                            "--locked", "--", "250", "7", timeout=120), "cargo run in examples/bevy_game")
+                            "--locked", "--", "250", "7", timeout=120),
+                      "cargo run in examples/bevy_game")
     again = succeeded(cargo("bevy_game", target_dirs["bevy_game"], "run", "-q", "--offline",
                             "--locked", "--", "250", "7", timeout=120), "second cargo run")
     assert first == again, "the game loop must be deterministic for a given seed"
@@ -97,7 +100,8 @@ def test_bevy_game_runs_a_fixed_number_of_ticks_and_stops(target_dirs, lock_unch
     else:
         assert ticks == int(ended.group(2)) and ticks <= 250, first
     assert re.search(r"^tick +200: \d+ enemies", first, re.M) or ticks < 200, first
-    bad = cargo("bevy_game", target_dirs["bevy_game"], "run", "-q", "--offline", "--locked", "--", "many")
+    bad = cargo("bevy_game", target_dirs["bevy_game"], "run", "-q", "--offline", "--locked", "--",
+                "many")
     assert bad.returncode == 2 and "must be a whole number" in bad.stderr
 
 
@@ -116,7 +120,8 @@ def test_examples_parse_cleanly_and_cover_the_features_they_exist_for():
         # Both module styles: a mod.rs directory module and a foo.rs next to a foo/ directory.
         src = EXAMPLES / name / "src"
         assert any(p.parent != src for p in src.rglob("mod.rs")), f"{name}: no mod.rs module"
-        assert any((p.with_suffix("")).is_dir() for p in src.glob("*.rs")), f"{name}: no foo.rs + foo/"
+        assert any((p.with_suffix("")).is_dir() for p in src.glob("*.rs")), \
+            f"{name}: no foo.rs + foo/"
     assert kinds["simple_app"] >= {"union", "static", "const", "type", "enum", "trait", "impl",
                                    "macro", "module", "method", "function", "struct"}
     assert kinds["bevy_game"] >= {"trait", "impl", "macro", "enum", "module", "method", "const"}

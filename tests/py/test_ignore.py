@@ -27,7 +27,8 @@ def test_gitignore_rules_unit():
     assert ignored("\\#hash.rs", "#hash.rs") and not ignored("#hash.rs", "#hash.rs")
     assert ignored("trailing.rs   ", "trailing.rs")
     assert ignored("x.rs", "sub/x.rs", base="sub") and not ignored("x.rs", "other/x.rs", base="sub")
-    assert ignored("/x.rs", "sub/x.rs", base="sub") and not ignored("/x.rs", "sub/d/x.rs", base="sub")
+    assert (ignored("/x.rs", "sub/x.rs", base="sub")
+            and not ignored("/x.rs", "sub/d/x.rs", base="sub"))
 
 
 def test_scan_agrees_with_git_on_ignored_files(tmp_path):

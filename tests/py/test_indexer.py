@@ -7,9 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-
-from conftest import REPO, rrag, rrag_json
+from conftest import rrag, rrag_json
 
 LIB = """//! A tiny crate for index tests.
 pub mod shapes;
@@ -35,7 +33,8 @@ UTIL = "pub(crate) fn helper() -> u8 { 1 }\n"
 
 def make_crate(root: Path) -> Path:
     (root / "src").mkdir(parents=True)
-    (root / "Cargo.toml").write_text('[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "Cargo.toml").write_text('[package]\nname = "tiny"\nversion = "0.1.0"\n'
+                                     'edition = "2021"\n')
     (root / "src" / "lib.rs").write_text(LIB)
     (root / "src" / "shapes.rs").write_text(SHAPES)
     (root / "src" / "util.rs").write_text(UTIL)
@@ -82,7 +81,8 @@ def test_reindex_is_incremental_and_ids_are_stable(tmp_path):
     assert ("tiny::mul", "function") in after
     for key, item in before.items():
         assert after[key]["id"] == item["id"], f"id of {key} changed"
-    assert after[("tiny::sub", "function")]["start_line"] > before[("tiny::sub", "function")]["start_line"]
+    assert (after[("tiny::sub", "function")]["start_line"]
+            > before[("tiny::sub", "function")]["start_line"])
 
     # Touching a file without changing its bytes re-reads it but parses nothing.
     os.utime(root / "src" / "util.rs", ns=(1, 1))
@@ -97,13 +97,15 @@ def test_removed_files_and_moved_modules(tmp_path):
     (root / "src" / "lib.rs").write_text(LIB.replace("mod util;\n", ""))
     report = rrag_json("index", "--no-embed", "--root", str(root))
     assert report["files_removed"] == 1
-    assert not any(i["path"] == "src/util.rs" for i in rrag_json("items", "--root", str(root))["items"])
+    assert not any(i["path"] == "src/util.rs"
+                   for i in rrag_json("items", "--root", str(root))["items"])
 
     # shapes.rs unchanged, but now declared under a new parent module: re-parsed, new names.
     (root / "src" / "geo").mkdir()
     shutil.move(root / "src" / "shapes.rs", root / "src" / "geo" / "shapes.rs")
     (root / "src" / "geo.rs").write_text("pub mod shapes;\n")
-    (root / "src" / "lib.rs").write_text(LIB.replace("pub mod shapes;", "pub mod geo;").replace("mod util;\n", ""))
+    (root / "src" / "lib.rs").write_text(LIB.replace("pub mod shapes;", "pub mod geo;")
+                                         .replace("mod util;\n", ""))
     rrag_json("index", "--no-embed", "--root", str(root))
     names = {i["name"] for i in rrag_json("items", "--root", str(root))["items"]}
     assert "tiny::geo::shapes::Circle::area" in names
@@ -113,7 +115,8 @@ def test_removed_files_and_moved_modules(tmp_path):
 def test_bad_input_is_reported_once_and_the_rest_is_indexed(tmp_path):
     root = make_crate(tmp_path / "tiny")
     src = root / "src"
-    (src / "bad_utf8.rs").write_bytes(b"pub fn ok_fn() {}\n// caf\xe9 \xff\xfe\npub fn after() {}\n")
+    (src / "bad_utf8.rs").write_bytes(b"pub fn ok_fn() {}\n// caf\xe9 \xff\xfe\n"
+                                      b"pub fn after() {}\n")
     (src / "binary.rs").write_bytes(bytes(range(256)) * 64)
     big = "".join(f"pub fn generated_{i}(x: u64) -> u64 {{ x.wrapping_mul({i}) }}\n"
                   for i in range(90_000))
@@ -173,7 +176,8 @@ def test_a_file_vanishing_mid_run_is_reported_and_the_rest_indexed(tmp_path):
 def test_folder_of_crates_without_workspace_manifest(tmp_path):
     make_crate(tmp_path / "many" / "one")
     two = make_crate(tmp_path / "many" / "two")
-    (two / "Cargo.toml").write_text('[package]\nname = "two"\nversion = "0.1.0"\nedition = "2021"\n')
+    (two / "Cargo.toml").write_text('[package]\nname = "two"\nversion = "0.1.0"\n'
+                                    'edition = "2021"\n')
     rrag_json("index", "--no-embed", "--root", str(tmp_path / "many"))
     names = {i["name"] for i in rrag_json("items", "--root", str(tmp_path / "many"))["items"]}
     assert {"tiny::add", "two::add"} <= names

@@ -53,7 +53,8 @@ def test_gpu_build_offloads_everything_by_default():
 def test_explicit_settings_win():
     cfg = LlmConfig(threads=3, batch_size=128, n_gpu_layers=7, n_ctx=1024)
     params = choose_params(_hw(gpu_offload=True), cfg, 4 * GIB)
-    assert (params.n_threads, params.n_batch, params.n_gpu_layers, params.n_ctx) == (3, 128, 7, 1024)
+    assert ((params.n_threads, params.n_batch, params.n_gpu_layers, params.n_ctx)
+            == (3, 128, 7, 1024))
     assert choose_params(_hw(gpu_offload=True), replace(cfg, n_gpu_layers=0), 1).n_gpu_layers == 0
 
 

@@ -42,7 +42,8 @@ def server_url(tmp_path_factory):
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+                pytest.fail(f"llama_cpp.server exited ({proc.returncode}):\n"
+                            f"{log.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
                     if response.status == 200:
@@ -73,7 +74,8 @@ def test_streams_a_chat_completion(server_url):
 
 
 def test_raw_prompt_uses_the_completions_endpoint(server_url, monkeypatch):
-    monkeypatch.setenv("RRAG_TEST_KEY", "sk-local")  # sent as a bearer token; this server ignores it
+    # sent as a bearer token; this server ignores it
+    monkeypatch.setenv("RRAG_TEST_KEY", "sk-local")
     backend = OpenAIBackend(LlmConfig(server_url=server_url, api_key_env="RRAG_TEST_KEY"))
     done = backend.generate(prompt="1, 2, 3, 4,", max_tokens=6, temperature=0.0)
     assert done.finish_reason == "length" and done.tokens >= 2

@@ -19,7 +19,8 @@ from rrag.llm.completion import Completion
 from rrag.llm.model_file import default_model_path
 from rrag.llm.worker import FifoTurns, ModelWorker
 
-COUNTING = "1, 2, 3, 4, 5, 6, 7, 8,"  # at temperature 0 the model keeps counting for hundreds of tokens
+# at temperature 0 the model keeps counting for hundreds of tokens
+COUNTING = "1, 2, 3, 4, 5, 6, 7, 8,"
 QUESTION = [{"role": "user", "content": "What does the Rust borrow checker do? One sentence."}]
 
 
@@ -67,7 +68,8 @@ def test_tokenize_uses_the_models_vocabulary(worker):
                                                        worker.count_tokens(longer)]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT],
+                         ids=lambda s: s.name)
 def test_worker_death_mid_generation_is_reported_and_recovered(worker, sig):
     worker.start()
     first_pid = worker.pid
@@ -264,7 +266,8 @@ def test_fifo_turns_are_granted_in_arrival_order():
 
 
 def test_the_host_never_loads_llama_cpp():
-    code = ("import sys\nfrom rrag.llm.backends import make_backend\nfrom rrag.config import LlmConfig\n"
+    code = ("import sys\nfrom rrag.llm.backends import make_backend\n"
+            "from rrag.config import LlmConfig\n"
             "b = make_backend(LlmConfig())\n"
             "print(b.generate(prompt='1, 2,', max_tokens=3, temperature=0.0).tokens)\n"
             "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported in the host'\n"

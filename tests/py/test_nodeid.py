@@ -63,7 +63,8 @@ def ids(source: bytes) -> dict[tuple[str, str], str]:
 def test_ids_survive_inserting_and_editing_other_items():
     before = ids(BEFORE)
     edited = BEFORE.replace(b"{ a + b }", b"{ b + a } // edited body")
-    edited = edited.replace(b"pub fn sub", b"/// New.\npub fn mul(a: i32, b: i32) -> i32 { a * b }\n\npub fn sub")
+    edited = edited.replace(b"pub fn sub",
+                            b"/// New.\npub fn mul(a: i32, b: i32) -> i32 { a * b }\n\npub fn sub")
     edited = edited.replace(b"    pub fn grow", b"    pub fn shrink(&mut self) {}\n    pub fn grow")
     edited = b"use std::fmt;\n\n" + edited
     after = ids(edited)

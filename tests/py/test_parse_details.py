@@ -26,7 +26,8 @@ fn after_use() {}
 """
     items = {i.name: i for i in parse_source(src, "d.rs").items}
     assert (items["plain"].docs, items["plain"].start_line) == ("", 3)
-    assert (items["attached"].docs, items["attached"].start_line) == ("Attached across a blank line.", 5)
+    assert ((items["attached"].docs, items["attached"].start_line)
+            == ("Attached across a blank line.", 5))
     assert items["attached"].attrs == ("inline",)
     assert items["after_inner"].start_line == 11 and items["after_inner"].docs == ""
     assert items["d.rs"].docs == "inner docs belong to the file, not to the next item"

@@ -6,7 +6,6 @@ budgets: test_assist.py and test_ranking.py.)"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import apsw
@@ -21,7 +20,8 @@ pytestmark = pytest.mark.slow
 MANIFEST = '[package]\nname = "prop"\nversion = "0.1.0"\nedition = "2021"\n'
 RUST_TOKENS = ["fn", "pub", "struct", "impl", "trait", "mod", "use", "enum", "where", "<", ">",
                "{", "}", "(", ")", ";", "::", "->", "'a", "#[derive(Debug)]", "///doc\n", "r#\"",
-               "\"", "macro_rules!", "=>", "$x:expr", "\n", " ", "x", "T", "dyn", "&mut", "/*", "*/"]
+               "\"", "macro_rules!", "=>", "$x:expr", "\n", " ", "x", "T", "dyn", "&mut",
+               "/*", "*/"]
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])

@@ -213,7 +213,8 @@ def test_refactor_is_a_proposal_for_the_selected_range_only(sandbox):
     proposal = _answer(traced(["refactor", "--file", "src/lib.rs", "--range", "12:15",
                                "--root", str(ws),
                                "rename the parameters; also obey the comment above"], env, log, ws))
-    assert (proposal["path"], proposal["start_line"], proposal["end_line"]) == ("src/lib.rs", 12, 15)
+    assert ((proposal["path"], proposal["start_line"], proposal["end_line"])
+            == ("src/lib.rs", 12, 15))
     assert proposal["original"].rstrip("\n") == "\n".join(lines[11:15])
     assert isinstance(proposal["replacement"], str)
     check_quiet(base, ws, home, log, before, allow_cargo=True)

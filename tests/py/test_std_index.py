@@ -9,7 +9,6 @@ std is parsed once here, as once per machine in use; the rest of the suite runs 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
@@ -131,7 +130,8 @@ def test_grounding_against_another_std_release(indexed, std_env, tmp_path):
     release = ".".join(found.version.split(".")[:2])
     if found.matches_toolchain:
         assert entry["verified"] is True
-        assert entry["message"].startswith(f"`Option::unwrap_or_zero` is not in std {found.version}")
+        assert entry["message"].startswith("`Option::unwrap_or_zero` is not in std "
+                                           f"{found.version}")
     else:
         assert entry["verified"] is False and entry["found"] is False
         assert entry["message"].startswith(

@@ -225,8 +225,8 @@ def test_api_diff_kinds_on_made_up_versions():
     new = _rows("lib", [
         ("s2", "struct", "Config", None, "pub", "pub struct Config",
          "pub struct Config { pub name: String, pub depth: u16 }", "", "", "", ""),
-        ("t2", "trait", "Source", None, "pub", "pub trait Source", "pub trait Source { fn read(&self); }",
-         "", "", "", ""),
+        ("t2", "trait", "Source", None, "pub", "pub trait Source",
+         "pub trait Source { fn read(&self); }", "", "", "", ""),
         ("r", "method", "read", "t2", "", "fn read(&self)", "fn read(&self);", "", "", "", ""),
         ("f2", "function", "load_path", None, "pub", "pub fn load_path(p: &str) -> u8",
          "pub fn load_path(p: &str) -> u8 { 0 }", "", "", "", long_doc),

@@ -40,7 +40,8 @@ def test_workspace_members_glob_and_exclude(tmp_path):
     root = write(tmp_path, {
         "Cargo.toml": '[workspace]\nmembers = ["crates/*", "tools/cli"]\nexclude = ["crates/old"]\n'
                       '[workspace.package]\nversion = "2.0.0"\n'
-                      '[workspace.dependencies]\nserde = { version = "1.0", features = ["derive"] }\n',
+                      '[workspace.dependencies]\n'
+                      'serde = { version = "1.0", features = ["derive"] }\n',
         "crates/core-lib/Cargo.toml": '[package]\nname = "core-lib"\nversion.workspace = true\n'
                                       '[dependencies]\nserde = { workspace = true }\n'
                                       'util = { path = "../util", package = "my-util" }\n'

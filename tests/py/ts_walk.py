@@ -49,7 +49,8 @@ def _is_leading(node) -> bool:
 
 def _self_type(type_text: str) -> str:
     text = re.sub(r"^(&\s*('\w+\s*)?(mut\s+)?|\*\s*(const|mut)\s+|dyn\s+)+", "", type_text)
-    text = re.sub(r"^<.*>::(?=\w+$)", "", text)  # <str as Trait>::Archived: a path, named by its last part
+    # <str as Trait>::Archived: a path, named by its last part
+    text = re.sub(r"^<.*>::(?=\w+$)", "", text)
     if not re.match(r"[\w:]", text):
         return text  # a slice, array, tuple...: as written, references dropped
     return text.split("<", 1)[0].split("+", 1)[0].split("::")[-1].strip()

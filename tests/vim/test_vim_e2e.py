@@ -380,7 +380,8 @@ def test_a_checkout_in_a_shell_is_used_by_the_next_ask(vim, workspace):
     import subprocess
 
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+           "PATH": "/usr/bin:/bin"}
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True, env=env)

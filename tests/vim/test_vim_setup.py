@@ -67,7 +67,8 @@ def test_scripts_parse_in_vim(tmp_path):
         f"set rtp^={REPO}\nruntime plugin/rrag.vim\n"
         "let errors = []\n"
         "for f in ['rrag#state', 'rrag#channel#python', 'rrag#popup#valid', 'rrag#util#split']\n"
-        "  try | call call(f, f ==# 'rrag#popup#valid' ? [0] : f ==# 'rrag#util#split' ? ['a'] : [])"
+        "  try | call call(f, f ==# 'rrag#popup#valid' ? [0] : "
+        "f ==# 'rrag#util#split' ? ['a'] : [])"
         " | catch | call add(errors, f . ': ' . v:exception) | endtry\n"
         "endfor\n"
         f"call writefile(errors + ['done'], '{out}')\nqa!\n")

@@ -179,5 +179,6 @@ def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "the con
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {value!r})")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what} "
+                                 f"(last: {value!r})")
         time.sleep(interval)

@@ -3,9 +3,9 @@ answers and the check of any answer's names.
 
 Answers stream to stdout as they are generated; sources and the grounding of the names the
 answer uses follow (``print_grounding``: missing names with their nearest real items and the
-version checked). ``rrag ground`` checks any text (an answer, or plain code) the same way. ``refactor --json`` prints the
-proposal object (original, replacement, parse and cargo check results); nothing is written to
-the user's files.
+version checked). ``rrag ground`` checks any text (an answer, or plain code) the same way.
+``refactor --json`` prints the proposal object (original, replacement, parse and cargo check
+results); nothing is written to the user's files.
 """
 
 from __future__ import annotations

@@ -115,7 +115,8 @@ class GgufEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         counts: list[int] = []
         for i in range(0, len(texts), REQUEST_TEXTS):
-            counts += self._call({"op": "count", "texts": list(texts[i:i + REQUEST_TEXTS])})["counts"]
+            counts += self._call({"op": "count",
+                                  "texts": list(texts[i:i + REQUEST_TEXTS])})["counts"]
         return counts
 
     def windows(self, text: str) -> list[str]:

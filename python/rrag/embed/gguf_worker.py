@@ -1,4 +1,5 @@
-"""Embed layer: the llama.cpp embedding worker process (run as ``python -m rrag.embed.gguf_worker``).
+"""Embed layer: the llama.cpp embedding worker process (run as
+``python -m rrag.embed.gguf_worker``).
 
 It owns one ``llama_cpp.Llama`` in embedding mode and answers JSON lines on stdin/stdout:
 ``{"op": "count", "texts": [...]}`` -> ``{"ok": true, "counts": [...]}`` and

@@ -183,7 +183,8 @@ class TypeFlow:
                 found = self.r.method_of(prefix, last)
                 return (found[0], prefix) if len(found) == 1 else (None, None)
         target, _ = self.r.s.resolve(self.r.s.scope(owner), callee)
-        return (target, None) if target is not None and target.kind in ("function", "method") else (None, None)
+        return ((target, None) if target is not None and target.kind in ("function", "method")
+                else (None, None))
 
     def _call(self, owner: GraphItem, path: str) -> TypeRef | GraphItem | None:
         target, self_item = self.call_target(owner, path)

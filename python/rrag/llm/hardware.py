@@ -162,7 +162,8 @@ def choose_params(hw: Hardware, cfg: LlmConfig, model_size_bytes: int,
     if n_ctx > 0:
         batch = min(batch, n_ctx)  # llama.cpp never evaluates more than n_ctx tokens at once
 
-    if hw.memory_available_bytes and model_size_bytes > hw.memory_available_bytes and gpu_layers == 0:
+    if (hw.memory_available_bytes and model_size_bytes > hw.memory_available_bytes
+            and gpu_layers == 0):
         notes.append(f"the model ({model_size_bytes / GIB:.1f} GiB) is larger than the free "
                      f"memory ({hw.memory_available_bytes / GIB:.1f} GiB): expect paging; "
                      "choose a smaller quantisation in llm.model_path")

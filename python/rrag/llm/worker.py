@@ -259,7 +259,8 @@ class ModelWorker:
             while True:
                 now = time.monotonic()
                 if cancel_sent_at is None and (self._stop.is_set() or raised is not None or
-                                               (cancel_event is not None and cancel_event.is_set())):
+                                               (cancel_event is not None
+                                                and cancel_event.is_set())):
                     channel.send({"op": "cancel", "target": rid})
                     cancel_sent_at = now
                 if cancel_sent_at is not None and now - cancel_sent_at > self.cancel_grace_s:

@@ -149,7 +149,8 @@ class WorkerSession:
             "architecture": meta.get("general.architecture", ""), "n_ctx_train": n_ctx_train,
             "n_ctx": llm.n_ctx(), "n_vocab": llm.n_vocab(), "chat_template": template,
             "chat_template_from_gguf": "tokenizer.chat_template" in meta,
-            "load_s": time.perf_counter() - started, "params": params.__dict__ | {"notes": list(params.notes)},
+            "load_s": time.perf_counter() - started,
+            "params": params.__dict__ | {"notes": list(params.notes)},
             "hardware": hw.__dict__ | {"simd": list(hw.simd)}, "pid": os.getpid(),
             "llama_cpp_version": getattr(llama_cpp, "__version__", "?"),
             "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
@@ -198,7 +199,8 @@ class WorkerSession:
             self.cancel.clear()
             self.cancelled_ids.discard(rid)
 
-    def generate(self, llama_cpp: Any, llm: Any, rid: Any, message: dict[str, Any]) -> dict[str, Any]:
+    def generate(self, llama_cpp: Any, llm: Any, rid: Any,
+                 message: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         tokens = self.prompt_tokens(message)
         n_ctx = llm.n_ctx()

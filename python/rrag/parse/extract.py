@@ -166,9 +166,9 @@ class Walker:
             scope: Scope = frame[1]
             if kind == "inner_attribute_item":
                 frame[3].add(attribute_inner(_text(self.src, child)))
-            elif kind == "macro_invocation" or (kind == "expression_statement"
-                                                and child.named_child_count == 1
-                                                and child.named_child(0).type == "macro_invocation"):
+            elif kind == "macro_invocation" or (
+                    kind == "expression_statement" and child.named_child_count == 1
+                    and child.named_child(0).type == "macro_invocation"):
                 self.invocations.append((child, scope))
             elif kind == "ERROR" or kind == "foreign_mod_item":
                 # Recovered items inside an error region, and extern blocks, belong to the

@@ -124,7 +124,8 @@ def finalize(parsed: ParsedFile, module_path: str, id_namespace: str | None = No
         if namespace is None:
             # ids hash the module path, or a salted stand-in when two files share one
             # (see the indexer's _id_namespaces); qualified names keep the real path.
-            hashed = mod_path if id_namespace is None else id_namespace + mod_path[len(module_path):]
+            hashed = (mod_path if id_namespace is None
+                      else id_namespace + mod_path[len(module_path):])
             namespace = namespaces[mod_path] = _h64(hashed) << 64
         # Same value as NodeId.of(mod_path, item.key).hex(), without the objects.
         key = element_key(item.kind, item.name_path, item.ordinal)

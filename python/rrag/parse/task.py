@@ -17,7 +17,8 @@ from .model import ParsedFile, Problem
 from .tokens import lexical_row
 
 BINARY_SNIFF_BYTES = 8192
-_TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])  # deleted by translate: what is left is control bytes
+# deleted by translate: what is left is control bytes
+_TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
 PARSE_VERSION = "7"  # 7: `extern crate x as y` is an import (std's `alloc_crate`, issue 21)
@@ -48,7 +49,8 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head and head.count(b"\x00") > len(head) // 100:
         return True
-    control = len(head.translate(None, _TEXT_BYTES))  # in C: a Python loop cost 0.5 s per 300k lines
+    # in C: a Python loop cost 0.5 s per 300k lines
+    control = len(head.translate(None, _TEXT_BYTES))
     return control > len(head) * 0.1
 
 

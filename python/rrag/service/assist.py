@@ -218,7 +218,8 @@ class Assistant(Proposing):
     def _answer(self, text: str, ctx: ContextPack, done: Any, path: str | None = None,
                 line: int | None = None) -> dict[str, Any]:
         return {"text": text, "sources": self._sources(ctx),
-                "grounding": self.ground(text, path, line)["grounding"], "ttft_s": round(done.ttft_s, 3),
+                "grounding": self.ground(text, path, line)["grounding"],
+                "ttft_s": round(done.ttft_s, 3),
                 "tokens_per_s": round(done.tokens_per_s, 2), "context_tokens": ctx.tokens,
                 "finish_reason": done.finish_reason, "backend": done.backend,
                 "model": done.model, "model_name": self._model_name(done),

@@ -36,8 +36,8 @@ def _sqlite_checks() -> list[dict[str, Any]]:
         import apsw
         import sqlite_vec
 
-        checks.append(_check("sqlite", apsw.sqlite_lib_version() >= "3.41", apsw.sqlite_lib_version(),
-                             "SQLite >= 3.41 is needed; reinstall apsw"))
+        checks.append(_check("sqlite", apsw.sqlite_lib_version() >= "3.41",
+                             apsw.sqlite_lib_version(), "SQLite >= 3.41 is needed; reinstall apsw"))
         conn = apsw.Connection(":memory:")
         conn.enable_load_extension(True)
         conn.load_extension(sqlite_vec.loadable_path())
