@@ -104,7 +104,7 @@ def main() -> None:
     result = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),
-                    "tree_sitter": tree_sitter.__version__ if hasattr(tree_sitter, "__version__") else "?"},
+                    "tree_sitter": getattr(tree_sitter, "__version__", "?")},
         "root": str(root), "files": len(files), "lines": lines, "bytes": nbytes,
         "raw_parse_s": round(raw_s, 2), "raw_lines_per_s": round(lines / raw_s),
         "index_s": round(first_s, 2), "index_lines_per_s": round(lines / first_s),
@@ -120,10 +120,13 @@ def main() -> None:
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "index_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'files':<28}{len(files):>12}\n{'lines':<28}{lines:>12}")
-    print(f"{'raw tree-sitter (1 proc)':<28}{result['raw_lines_per_s']:>12} lines/s  {raw_s:8.2f} s")
-    print(f"{'rrag index (all cores)':<28}{result['index_lines_per_s']:>12} lines/s  {first_s:8.2f} s")
+    print(f"{'raw tree-sitter (1 proc)':<28}{result['raw_lines_per_s']:>12} lines/s  "
+          f"{raw_s:8.2f} s")
+    print(f"{'rrag index (all cores)':<28}{result['index_lines_per_s']:>12} lines/s  "
+          f"{first_s:8.2f} s")
     print(f"{'ratio rrag / raw':<28}{result['ratio_vs_raw']:>12}")
-    print(f"{'no-change re-index':<28}{again_s:>12.3f} s  ({100 * result['reindex_share']:.1f} % of first)")
+    print(f"{'no-change re-index':<28}{again_s:>12.3f} s  "
+          f"({100 * result['reindex_share']:.1f} % of first)")
     if args.compare:
         c = result["compare"]
         print(f"{'vs ' + args.compare:<28} wall {100 * c['wall_change']:+.1f} %  "

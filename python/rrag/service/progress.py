@@ -33,7 +33,8 @@ def no_progress(phase: str, done: int, total: int) -> None:
 def describe(phase: str, done: int, total: int, rate: float | None = None) -> str:
     """``vectors 120/480, about 1m30s left`` (the words every front end shows)."""
     label = LABELS.get(phase, phase)
-    text = f"{label} {done}/{total}" if total > 1 or phase not in ("resolve", "graph", "finish") else \
+    counted = total > 1 or phase not in ("resolve", "graph", "finish")
+    text = f"{label} {done}/{total}" if counted else \
         f"{label}{' done' if done >= total else '...'}"
     if rate and total > done:
         text += f", about {_duration((total - done) / rate)} left"

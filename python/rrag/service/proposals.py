@@ -65,7 +65,8 @@ class ProposalHost(Protocol):
 class Proposing:
     """generate / refactor for ``Assistant`` (see ``ProposalHost``)."""
 
-    def _repair(self: ProposalHost, task: str, first: Attempt, evaluate: Callable[[str, int], Attempt],
+    def _repair(self: ProposalHost, task: str, first: Attempt,
+                evaluate: Callable[[str, int], Attempt],
                 fields: dict[str, str], on_token: TokenFn | None,
                 cancel: threading.Event | None) -> list[Attempt]:
         # The follow-up turns restate the task without the context block: the definitions
@@ -85,7 +86,8 @@ class Proposing:
                 on_token(piece)
         return seen, forward
 
-    def generate(self: ProposalHost, instruction: str, path: str | None = None, line: int | None = None,
+    def generate(self: ProposalHost, instruction: str, path: str | None = None,
+                 line: int | None = None,
                  on_token: TokenFn | None = None,
                  cancel: threading.Event | None = None) -> dict[str, Any]:
         """New code for a request, with the cursor's surroundings and the question's matches as
@@ -133,5 +135,6 @@ class Proposing:
         final = attempts[-1]
         return {"path": path, "start_line": start_line, "end_line": end_line, "original": code,
                 "replacement": final.code, "parses": final.parses,
-                "check": check_dict(final.check) if final.check else None, "grounding": final.grounding,
+                "check": check_dict(final.check) if final.check else None,
+                "grounding": final.grounding,
                 "sources": self._sources(ctx), "attempts": [a.to_json() for a in attempts]}

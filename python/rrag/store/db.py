@@ -42,7 +42,9 @@ class Store:
         self.bulk: Any = None
 
     # -- low-level helpers used by the other store modules ---------------------------------
-    def execute(self, sql: str, params: Any = None) -> apsw.Cursor:
+    # Rows come back untyped (apsw types every value as the union of SQLite's types): each
+    # query here knows its columns and turns them into dataclasses on the spot.
+    def execute(self, sql: str, params: Any = None) -> Any:
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> apsw.Cursor:
@@ -117,7 +119,8 @@ class Store:
             yield
         finally:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
-            with contextlib.suppress(apsw.Error):  # a reader may hold old pages: PASSIVE waits for none
+            # a reader may hold old pages: PASSIVE waits for none
+            with contextlib.suppress(apsw.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -161,7 +164,7 @@ def _connect(path: Path, journal: str = "WAL") -> apsw.Connection:
     conn.load_extension(sqlite_vec.loadable_path())
     conn.enable_load_extension(False)
     conn.execute("PRAGMA foreign_keys = ON")
-    mode = conn.execute(f"PRAGMA journal_mode = {journal}").fetchone()[0]
+    mode = str((conn.execute(f"PRAGMA journal_mode = {journal}").fetchone() or [journal])[0])
     if mode.lower() != journal.lower():
         log.info("journal mode is %s, not %s", mode, journal)
     conn.execute("PRAGMA synchronous = NORMAL" if journal == "WAL" else "PRAGMA synchronous = OFF")
@@ -170,7 +173,8 @@ def _connect(path: Path, journal: str = "WAL") -> apsw.Connection:
 
 
 def _migrate(conn: apsw.Connection) -> None:
-    conn.execute("CREATE TABLE IF NOT EXISTS _rrag_migrations(name TEXT PRIMARY KEY, applied_at REAL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS _rrag_migrations("
+                 "name TEXT PRIMARY KEY, applied_at REAL)")
     applied = {row[0] for row in conn.execute("SELECT name FROM _rrag_migrations")}
     known = {name for name, _ in MIGRATIONS}
     if applied - known:

@@ -53,7 +53,8 @@ class ItemRow:
 
 
 # A dependency's path is relative to its crate root (``files.path`` is an internal key there).
-_SELECT = ("SELECT i.id, coalesce(f.dep_path, f.path), i.kind, i.name, i.qualname, i.module_path, i.parent, "
+_SELECT = ("SELECT i.id, coalesce(f.dep_path, f.path), i.kind, i.name, i.qualname, "
+           "i.module_path, i.parent, "
            "i.start_line, i.end_line, i.start_byte, i.end_byte, i.signature, i.docs, "
            "i.visibility, f.crate, i.self_type, i.trait_name, i.attrs, i.derives, i.cfg, "
            "coalesce(f.dep_version, '')")
