@@ -101,7 +101,8 @@ def replace_crate_edges(store: Store, crates: set[str], rows: Iterable[EdgeRow])
     with store.transaction():
         store.execute(
             "DELETE FROM edges WHERE source NOT IN (SELECT id FROM items) OR source IN ("
-            f"SELECT i.id FROM items i JOIN files f ON f.id = i.file_id WHERE f.crate IN ({marks}))",
+            "SELECT i.id FROM items i JOIN files f ON f.id = i.file_id "
+            f"WHERE f.crate IN ({marks}))",
             sorted(crates))
         store.executemany(_INSERT, _in_key_order(store, rows))
         store.execute("INSERT INTO meta(key, value) VALUES('edges_generation', '1') "
