@@ -58,7 +58,7 @@ def graph_items(store: Store, crates: set[str] | None = None,
         f"FROM items i JOIN files f ON f.id = i.file_id {where} "
         "ORDER BY f.path, i.start_byte", params)
     return [GraphItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                      json.loads(r[11]), r[12], r[13], r[14], r[15],
+                      json.loads(r[11]) if r[11] != "[]" else [], r[12], r[13], r[14], r[15],
                       tuple(json.loads(r[16])) if r[16] != "[]" else (),
                       tuple(json.loads(r[17])) if r[17] != "[]" else ()) for r in cur]
 
