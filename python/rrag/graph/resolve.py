@@ -59,10 +59,13 @@ class Resolver:
         self._supers: dict[str, list[GraphItem]] = {}
         self.flow = TypeFlow(self)
         self.items = items
-        self.by_name: dict[str, list[GraphItem]] = defaultdict(list)
+        # Method name -> crate -> qualified names: a call on a receiver of unknown type lists
+        # the methods of that name its crate can see, and a registry-sized index has
+        # thousands of `new` or `len`; walking crates, not items, keeps that cheap.
+        self.methods_by_name: dict[str, dict[str, list[str]]] = defaultdict(dict)
         for it in items:
-            if it.kind == "method" or it.kind == "function":
-                self.by_name[it.name].append(it)
+            if it.kind == "method":
+                self.methods_by_name[it.name].setdefault(it.crate, []).append(it.qualname)
         self.traits_of: dict[str, list[GraphItem]] = defaultdict(list)
         self.impl_target: dict[str, GraphItem] = {}
         assoc: dict[str, dict[str, list[GraphItem]]] = defaultdict(dict)
@@ -288,8 +291,9 @@ class Resolver:
         candidates = self._by_name_from.get(key)
         if candidates is None:  # the same method names recur all over a crate
             allowed = self.s.externs.get(owner.crate)
-            found = sorted(m.qualname for m in self.by_name.get(name, []) if m.kind == "method"
-                           and (m.crate == owner.crate or allowed is None or m.crate in allowed))
+            found = sorted(qualname for crate, names in self.methods_by_name.get(name, {}).items()
+                           if crate == owner.crate or allowed is None or crate in allowed
+                           for qualname in names)
             candidates = self._by_name_from[key] = json.dumps(found) if found else ""
         if not candidates:
             return None

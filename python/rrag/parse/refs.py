@@ -29,10 +29,10 @@ from .ref_nodes import const_path, flatten_use, type_ref
 from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
                         param_binding, type_path)
 
-def _query() -> Any:
+def _query(name: str = "refs") -> Any:
     from .rust import query  # here: rust imports this module
 
-    return query("refs")
+    return query(name)
 
 
 MAX_TYPE_NESTING = 64
@@ -64,11 +64,12 @@ class Collector:
             k -= 1
         return 0
 
-    def feed(self, root: Any, segs: list[Segment] | None = None) -> list[Pending]:
+    def feed(self, root: Any, segs: list[Segment] | None = None,
+             query_name: str = "refs") -> list[Pending]:
         """References of one tree; returns the macro invocations whose arguments to parse."""
         import tree_sitter
 
-        captures = tree_sitter.QueryCursor(_query()).captures(root)
+        captures = tree_sitter.QueryCursor(_query(query_name)).captures(root)
         flat = sorted(((n.start_byte, name, n) for name, nodes in captures.items() for n in nodes),
                       key=_first)
         refs, items, envs = self.refs, self.items, self.envs
@@ -143,7 +144,8 @@ class Collector:
                 typ = type_path(node.child_by_field_name("type"))
                 if fname is not None and typ:
                     refs.append(("field", idx, _text(fname), typ, line))
-        self._consts(root, source, segs, seg_starts)
+        if segs is None or not all(s.doc for s in segs):  # doc tests read no constants
+            self._consts(root, source, segs, seg_starts)
         return pending
 
     def _consts(self, root: Any, source: bytes, segs: list[Segment] | None,
@@ -154,6 +156,12 @@ class Collector:
         base = root.start_byte
         for match in _SCREAMING.finditer(source):
             start, stop = match.start() + base, match.end() + base
+            seg = None
+            if segs is not None:  # scaffolding and doc tests first: the tree lookup costs more
+                k = bisect.bisect_right(seg_starts, start) - 1
+                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
+                    continue
+                seg = segs[k]
             node = root.descendant_for_byte_range(start, stop)
             if node is None or node.type != "identifier" or node.start_byte != start \
                     or node.end_byte != stop:
@@ -161,13 +169,10 @@ class Collector:
             path = const_path(node)
             if not path:
                 continue
-            if segs is None:
+            if seg is None:
                 fpos, end, line = start, stop, node.start_point[0] + 1
             else:
-                k = bisect.bisect_right(seg_starts, start) - 1
-                if k < 0 or stop > segs[k].wrap_end or segs[k].doc:
-                    continue
-                fpos, end, line = segs[k].map(start, stop, node.start_point[0])
+                fpos, end, line = seg.map(start, stop, node.start_point[0])
             refs.append(("const", self.owner(fpos, end), path, "", line))
 
 
@@ -226,6 +231,8 @@ def _doc_call(call: tuple[str, Any, str], aliases: dict[str, str]) -> tuple[str,
 
 
 def _unalias(desc: Any, aliases: dict[str, str]) -> Any:
+    if not aliases:  # most doc tests `use` nothing: nothing to spell out
+        return desc
     if isinstance(desc, str):
         head, sep, rest = desc.partition("::")
         if head in aliases:
@@ -245,7 +252,7 @@ def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None
     if docs:
         text, segs = doc_wrapper(items)
         if segs:
-            pending += collector.feed(_parse(text), segs)
+            pending += collector.feed(_parse(text), segs, "doctest_refs")
     wrapper = Wrapper()
     templates = Templates(rules_for, extract_refs, _parse) if rules_for is not None else None
     for _ in range(MAX_ROUNDS):
