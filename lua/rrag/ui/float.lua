@@ -115,6 +115,26 @@ function M.where(item)
   return crate .. (item.path or '?')
 end
 
+--- The float's side of its request `view.id`: closing the float cancels the request while it
+--- runs, and a request that could not be sent closes the float. Returns `view`.
+function M.follow(handle, view)
+  local rpc = require('rrag.rpc')
+  handle.on_close = function() if rpc.is_pending(view.id) then rpc.cancel(view.id) end end
+  if not view.id then handle.close() end
+  return view
+end
+
+--- An `on_error` handler: the error is logged and shown in the footer (and, with `append`,
+--- under the streamed text); `view.done` and `view.error` record it.
+function M.failed(handle, view, append)
+  return function(err)
+    view.done, view.error = true, err
+    require('rrag.log').error(err.text)
+    if append then M.append(handle, '\n\n' .. err.text) end
+    M.set_footer(handle, 'failed')
+  end
+end
+
 --- Open `path` (relative to `root` unless absolute) at `line` in the window the float came from.
 function M.jump(handle, root, path, line)
   local file = path

@@ -74,11 +74,7 @@ function M.open(params)
       view.done, view.result = true, result
       if handle.valid() then render(view, result) end
     end,
-    on_error = function(err)
-      view.done, view.error = true, err
-      log.error(err.text)
-      float.set_footer(handle, 'failed')
-    end,
+    on_error = float.failed(handle, view),
   })
   if not view.id then handle.close() end
   return view

@@ -68,12 +68,7 @@ function M.start(params)
     guard = { bufnr = params.bufnr, first = first, last = last, lines = lines },
     on_token = function(text) float.append(handle, text) end,
     on_result = function(result, ev) if handle.valid() then show(view, result, ev.view) end end,
-    on_error = function(err)
-      view.error = err
-      log.error(err.text)
-      float.append(handle, '\n\n' .. err.text)
-      float.set_footer(handle, 'failed')
-    end,
+    on_error = float.failed(handle, view, true),
     on_cancel = function() float.set_footer(handle, 'cancelled') end,
     on_drop = function(reason)
       view.outcome = 'dropped'
@@ -82,11 +77,7 @@ function M.start(params)
         vim.log.levels.WARN)
     end,
   })
-  handle.on_close = function()
-    if rpc.is_pending(view.id) then rpc.cancel(view.id) end
-  end
-  if not view.id then handle.close() end
-  return view
+  return float.follow(handle, view)
 end
 
 return M

@@ -41,16 +41,10 @@ function M.run(spec, opts)
       view.done, view.result = true, result
       if handle.valid() then render(view, ev.view or {}) end
     end,
-    on_error = function(err)
-      view.done, view.error = true, err
-      log.error(err.text)
-      float.set_footer(handle, 'failed')
-    end,
+    on_error = float.failed(handle, view),
     on_drop = function(reason) view.done = true float.set_footer(handle, 'stale: ' .. reason) end,
   })
-  handle.on_close = function() if rpc.is_pending(view.id) then rpc.cancel(view.id) end end
-  if not view.id then handle.close() end
-  return view
+  return float.follow(handle, view)
 end
 
 return M

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..parse.rust import parse_tree
+from ..parse.grammar import parse_tree
 from ..store.api_rows import ApiRow, UseRow
 
 MODULES = ("file", "module")

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..parse.rust import count_errors, parse_tree
+from ..parse.grammar import count_errors, parse_tree
 from ..paths import cache_home
 
 # A fenced block: its info string (``rust``, ``Rust``, ``rust,ignore``, ``toml``, none) and body;

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .answer_text import Segment, segments
-from .rust import count_errors, parse_tree, query
+from .grammar import count_errors, parse_tree, query
 
 # Option/Result methods that hand back the payload: the receiver's type passes through them.
 UNWRAPPERS = {"unwrap", "expect", "unwrap_or_default", "unwrap_unchecked"}

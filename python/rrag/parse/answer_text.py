@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .rust import parse_tree
+from .grammar import parse_tree
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*```", re.S | re.M)
 _OPEN = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n", re.M)

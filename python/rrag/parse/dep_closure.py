@@ -15,10 +15,10 @@ build-dependencies: structure and BM25 too, never vectors).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .scan import read_toml
 from .cfg_eval import Evaluator
 
 DIRECT, TRANSITIVE, BUILD = "direct", "transitive", "build"
@@ -69,14 +69,6 @@ def from_metadata(meta: dict) -> list[Resolved]:
                             Path(pkg["manifest_path"]).parent,
                             tuple(sorted(node.get("features") or []))))
     return out
-
-
-def _toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
 
 
 def declared_kinds(manifest: dict, host_triple: str, ev: Evaluator) -> dict[str, set[str]]:
@@ -136,7 +128,7 @@ def from_lock(lock: dict, members: dict[str, Path], folder_of, host_triple: str,
         is_member = key(pkg) in seen_member and role is None
         folder = members.get(pkg["name"]) if is_member else \
             folder_of(pkg["name"], str(pkg.get("version", "")), str(pkg.get("source") or ""))
-        manifest = _toml(folder / "Cargo.toml") if folder is not None else {}
+        manifest = read_toml(folder / "Cargo.toml") if folder is not None else {}
         kinds = declared_kinds(manifest, host_triple, ev) if manifest else None
         proc = bool((manifest.get("lib") or {}).get("proc-macro")) if manifest else False
         for ref in pkg.get("dependencies") or []:
@@ -163,4 +155,4 @@ def from_lock(lock: dict, members: dict[str, Path], folder_of, host_triple: str,
 def _is_proc_macro(pkg: dict, folder_of) -> bool:
     folder = folder_of(pkg["name"], str(pkg.get("version", "")), str(pkg.get("source") or ""))
     return folder is not None and bool(
-        (_toml(folder / "Cargo.toml").get("lib") or {}).get("proc-macro"))
+        (read_toml(folder / "Cargo.toml").get("lib") or {}).get("proc-macro"))

@@ -10,11 +10,10 @@ version. What cannot be found is returned as ``Missing``, never raised.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scan import cargo_home, directory_sources
+from .scan import cargo_home, directory_sources, read_toml
 from .workspace import Workspace
 
 
@@ -42,17 +41,9 @@ class Missing:
     message: str
 
 
-def _toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-
-
 def locked_packages(root: Path) -> list[LockedPackage]:
     out: list[LockedPackage] = []
-    for pkg in _toml(root / "Cargo.lock").get("package") or []:
+    for pkg in read_toml(root / "Cargo.lock").get("package") or []:
         if isinstance(pkg, dict) and isinstance(pkg.get("name"), str):
             out.append(LockedPackage(pkg["name"], str(pkg.get("version", "")),
                                      str(pkg.get("source") or "")))
@@ -60,7 +51,7 @@ def locked_packages(root: Path) -> list[LockedPackage]:
 
 
 def _package_of(folder: Path) -> tuple[str, str] | None:
-    pkg = _toml(folder / "Cargo.toml").get("package")
+    pkg = read_toml(folder / "Cargo.toml").get("package")
     if not isinstance(pkg, dict):
         return None
     return str(pkg.get("name", "")), str(pkg.get("version", ""))
@@ -84,7 +75,7 @@ def _path_dependencies(workspace: Workspace) -> dict[str, Path]:
             continue
         found[package[0]] = folder
         for table in ("dependencies", "dev-dependencies", "build-dependencies"):
-            for spec in (_toml(folder / "Cargo.toml").get(table) or {}).values():
+            for spec in (read_toml(folder / "Cargo.toml").get(table) or {}).values():
                 if isinstance(spec, dict) and isinstance(spec.get("path"), str):
                     todo.append((folder, spec["path"]))
     return found

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .extract import Scope, Walker
+from .grammar import parse_tree
 from .macro_match import expand_rules
 from .macro_rules import Budget, TooBig, render, rules, tokens
 from .model import Item, ParsedFile
@@ -115,8 +116,6 @@ class Expander:
         text = "".join(pieces).encode("utf-8")
         if len(text) > MAX_EXPANSION_BYTES:
             raise TooBig()
-        from .rust import parse_tree  # here: rust imports this module
-
         root = parse_tree(text).root_node
         items = self.parsed.items
         first = len(items)
@@ -169,8 +168,6 @@ def _crate_rules(text: str) -> list | None:
     if cached is not None:
         _RULES_CACHE.move_to_end(text)
         return cached
-    from .rust import parse_tree
-
     root = parse_tree(text.encode("utf-8")).root_node
     node = next((c for c in root.named_children if c.type == "macro_definition"), None)
     try:

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from .doctests import doc_wrapper
+from .grammar import parse_tree, query
 from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, macro_name, place,
                          token_tree, wants_args)
 from .macro_templates import Templates
@@ -29,9 +30,8 @@ from .ref_nodes import const_path, flatten_use, type_ref
 from .receivers import (arm_binding, condition_binding, describe, for_binding, let_binding,
                         param_binding, type_path)
 
-def _query(name: str = "refs") -> Any:
-    from .rust import query  # here: rust imports this module
 
+def _query(name: str = "refs") -> Any:
     return query(name)
 
 
@@ -268,6 +268,4 @@ def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None
 
 
 def _parse(text: bytes) -> Any:
-    from .rust import parse_tree  # here: rust imports this module
-
     return parse_tree(text).root_node

@@ -13,63 +13,15 @@ the targeted walk finds them for ~5 % and the whole extraction stays at ~15-30 %
 
 from __future__ import annotations
 
-import functools
 import posixpath
-import threading
-from pathlib import Path
-from typing import Any
 
 from .extract import Walker
+from .grammar import count_errors, parse_tree
 from .macros import RulesLookup, expand_macros
 from .model import Item, ParsedFile
 from .refs import extract_refs
 from .nodeid import _h64, element_key
 from .text import SourceText, line_count
-
-_LOCAL = threading.local()
-
-
-def _parser() -> Any:
-    """One parser per thread (a tree-sitter parser is not thread-safe), built on first use:
-    worker processes pay for the grammar once, and only if they parse."""
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        import tree_sitter
-        import tree_sitter_rust
-
-        parser = _LOCAL.parser = tree_sitter.Parser(
-            tree_sitter.Language(tree_sitter_rust.language()))
-    return parser
-
-
-@functools.cache
-def query(name: str) -> Any:
-    """The compiled tree-sitter query ``queries/<name>.scm``, built once per process."""
-    import tree_sitter
-    import tree_sitter_rust
-
-    text = (Path(__file__).with_name("queries") / f"{name}.scm").read_text(encoding="utf-8")
-    return tree_sitter.Query(tree_sitter.Language(tree_sitter_rust.language()), text)
-
-
-def parse_tree(source: bytes) -> Any:
-    """The raw tree-sitter tree of ``source`` (for callers that need more than items)."""
-    return _parser().parse(source)
-
-
-def count_errors(root: Any) -> int:
-    """ERROR and MISSING nodes, visiting only subtrees that contain one."""
-    if not root.has_error:
-        return 0
-    count = 0
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            count += 1
-        stack.extend(child for child in node.children if child.has_error)
-    return count
-
 
 def parse_source(source: bytes, rel_path: str,
                  crate_macros: dict[str, str] | None = None, doc_tests: bool = True) -> ParsedFile:
@@ -78,7 +30,7 @@ def parse_source(source: bytes, rel_path: str,
     ``crate_macros`` (name -> macro_rules! text) are the crate's macros other files define;
     ``doc_tests`` False leaves the code blocks of doc comments unparsed."""
     src = SourceText(source)
-    tree = _parser().parse(source)
+    tree = parse_tree(source)
     root = tree.root_node
     lines = line_count(source)
     file_item = Item(kind="file", name=posixpath.basename(rel_path), name_path="",

@@ -119,7 +119,8 @@ def scan(root: Path, extra_ignores: Iterable[str] = (), allowed: Iterable[Path] 
 
 
 # -- where dependency sources live (a workspace symlink may point there) ---------------------
-def _toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
+    """A TOML file's table; {} when it is missing or unreadable (cargo reports those)."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -147,7 +148,7 @@ def directory_sources(root: Path) -> list[Path]:
     configs += [cargo_home() / "config.toml", cargo_home() / "config"]
     out: list[Path] = []
     for config in configs:
-        for source in (_toml(config).get("source") or {}).values():
+        for source in (read_toml(config).get("source") or {}).values():
             directory = source.get("directory") if isinstance(source, dict) else None
             if isinstance(directory, str):
                 # Relative paths in a config are relative to the folder holding `.cargo/`.
