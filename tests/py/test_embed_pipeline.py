@@ -251,3 +251,40 @@ def test_sign_scan_in_memory_equals_sqlite_vec_and_follows_other_writers(tmp_pat
     assert len(store.sign_scan[1].ids) == n - len(gone) + 1
     store.close()
 
+
+
+def test_knn_falls_back_to_sqlite_vecs_own_search_when_the_layout_is_unknown(tmp_path,
+                                                                             monkeypatch):
+    """Another sqlite-vec layout: the in-memory sign scan gives up (once, remembered) and vec0's
+    own KNN serves the first stage; the final top 10 is the same as through the scan."""
+    from rrag.store import open_store, vector_scan
+    from rrag.store import vectors as vec_db
+
+    rng = np.random.default_rng(5)
+    n, d = vec_db.EXACT_BELOW + 2000, 384  # above it, KNN starts with the sign scan
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    store = open_store(tmp_path / "fallback.sqlite")
+    vec_db.ensure_space(store, "test-model", d)
+    vec_db.write_batch(store, {}, {f"t{i}": x[i] for i in range(n)})
+    queries = rng.standard_normal((5, d)).astype(np.float32)
+    through_scan = [vec_db.nearest_vectors(store, q, 10) for q in queries]
+    assert store.sign_scan[1] is not None
+
+    loads = []
+
+    def unknown_layout(*args):
+        loads.append(args)
+        return None  # what _load answers when vec0's chunk tables are not sqlite-vec 0.1's
+
+    monkeypatch.setattr(vector_scan, "_load", unknown_layout)
+    vector_scan.bump(store)  # as after a write: the matrix is read again
+    through_vec0 = [vec_db.nearest_vectors(store, q, 10) for q in queries]
+    assert len(loads) == 1 and store.sign_scan[1] is None  # given up once, not per query
+    for q in queries:  # the first stage is now exactly vec0's own hamming KNN
+        assert vector_scan.candidates(store, vec_db.VEC_TABLE, q, 100) == [
+            r[0] for r in store.execute(
+                f"SELECT rowid FROM {vec_db.VEC_TABLE} WHERE embedding MATCH "
+                "vec_quantize_binary(?) AND k = ?", (q.tobytes(), 100))]
+    # Both first stages keep the nearest vector (ties at the cut may differ, not the best).
+    assert [r[0] for r in through_vec0] == [r[0] for r in through_scan]
+    assert all(len(r) == 10 for r in through_vec0)
