@@ -5,6 +5,7 @@ path is tests/nvim."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,19 +17,23 @@ from rrag.bridge import Bridge
 from rrag.bridge.events import TokenStream, clean, error_payload
 from rrag.errors import ModelError
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "nvim"))
+from fake_engine import FakeEngine  # noqa: E402 - the UI double: the whole EngineAPI
+
 THREADS: list[int] = []
 
 
-class RecordingEngine:
+class RecordingEngine(FakeEngine):
     """Records which thread builds and uses it; ``ask`` blocks while the question says so."""
 
     release = threading.Event()
 
     def __init__(self, root: Path, config: Any = None) -> None:
+        super().__init__(root, config)
         THREADS.append(threading.get_ident())
-        self.root = root
 
-    def ask(self, question, path, line, selection, on_token, cancel, pinned=[], excluded=[]):
+    def ask(self, question, path, line, selection, on_token, cancel, pinned=[], excluded=[],
+            **_: Any):
         THREADS.append(threading.get_ident())
         if question == "block":
             while not cancel.is_set() and not self.release.is_set():
@@ -42,7 +47,7 @@ class RecordingEngine:
     def locate(self, items):
         return items
 
-    def index(self, embed=True, progress=lambda *a: None):
+    def index(self, embed=True, progress=lambda *a: None, **_: Any):
         for i in range(1, 4):
             progress("parsing", i, 3)
         return {"files_parsed": 3}
@@ -51,7 +56,7 @@ class RecordingEngine:
         return {"files": 3}
 
     def status(self):
-        return {"files": 3, "queue": 0, "model": "m", "last_errors": []}
+        return {"files": 3, "model": "m", "last_errors": []}
 
     def close(self):
         pass
@@ -256,3 +261,51 @@ def test_checkhealth_warns_exactly_when_the_demo_model_answers(tmp_path):
     assert [c for c in model_checks(chosen) if c["name"] == "chat model"] == []
     server = Config.from_dict({"llm": {"backend": "openai"}})
     assert [c for c in model_checks(server) if c["name"] == "chat model"] == []
+
+
+def test_cancelling_a_running_index_of_the_real_engine(tmp_path, monkeypatch):
+    """Through the real Engine, not a double: the cancel is sent from inside the first progress
+    event of the parse (so it always lands while files are still being parsed), the request
+    ends as cancelled with no result, nothing half-built is left, and the next index is whole."""
+    monkeypatch.delenv("RRAG_ENGINE_FACTORY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    ws = tmp_path / "many"
+    (ws / "src").mkdir(parents=True)
+    (ws / "Cargo.toml").write_text('[package]\nname = "many"\nversion = "0.1.0"\n'
+                                   'edition = "2021"\n')
+    files = 60
+    (ws / "src" / "lib.rs").write_text("".join(f"pub mod m{i};\n" for i in range(files)))
+    for i in range(files):
+        (ws / "src" / f"m{i}.rs").write_text(
+            f"pub fn f{i}(x: u32) -> u32 {{ x + {i} }}\n"
+            f"pub struct S{i} {{ pub v: u32 }}\n"
+            f"impl S{i} {{ pub fn get(&self) -> u32 {{ f{i}(self.v) }} }}\n")
+    events: list[dict] = []
+    done = threading.Event()
+    holder: dict[str, Bridge] = {}
+
+    def emit(event: dict) -> None:
+        events.append(event)
+        if event.get("type") == "progress" and event.get("phase") == "indexing" \
+                and event["id"] == 1 and event["done"] < event["total"]:
+            holder["bridge"].handle("rrag_cancel", [{"id": 1}])
+        if event.get("type") in ("result", "error", "cancelled"):
+            done.set()
+
+    bridge = holder["bridge"] = Bridge(None, emit=emit)
+    try:
+        bridge.handle("rrag_index", [{"id": 1, "path": str(ws / "src" / "lib.rs"),
+                                      "embed": False}])
+        assert done.wait(300), events
+        final = [e for e in events if e.get("type") in ("result", "error", "cancelled")]
+        assert [e["type"] for e in final] == ["cancelled"], final
+        assert not list((tmp_path / "cache").rglob("*.bulk-*"))  # no half-built file left
+        done.clear()
+        bridge.handle("rrag_index", [{"id": 2, "path": str(ws / "src" / "lib.rs"),
+                                      "embed": False}])
+        assert done.wait(300), events
+        result = events[-1]
+        assert result["type"] == "result" and result["id"] == 2, result
+        assert result["result"]["stats"]["files"] == files + 1
+    finally:
+        bridge.worker.stop()
