@@ -86,10 +86,12 @@ def test_checkhealth_is_ok_on_a_fresh_setup(editor, crate):
     lines = health_lines(editor)
     text = "\n".join(lines)
     assert "ERROR" not in text, text
-    # The one warning of a fresh setup: the bundled demo model answers (issue 23).
-    warnings = [l for l in lines if "WARNING" in l]
-    assert (len(warnings) == 1
-            and "chat model: SmolLM2-135M, the bundled demo model" in warnings[0]), text
+    # The warnings of a fresh setup: the bundled demo model answers (issue 23), and std's
+    # sources (Debian's rust-src, installed by the setup) are not indexed: the tests turn std
+    # indexing off (tests/conftest.py), and on this machine they are not the compiler's release.
+    warnings = sorted(l.split("WARNING ", 1)[1].split(":", 1)[0] for l in lines if "WARNING" in l)
+    assert warnings == ["chat model", "std sources"], text
+    assert "chat model: SmolLM2-135M, the bundled demo model" in text
     for needle in ("- OK Neovim 0.", "- OK python: ", "- OK sqlite-vec loads: v",
                    "- OK default chat model: ", "- OK default embedding model: ",
                    "- OK pynvim: ", "- OK llama-cpp-python: "):
