@@ -21,8 +21,7 @@ from pathlib import Path
 
 import apsw
 
-from ..paths import private_dir
-from .db import Store, _connect, _migrate, open_store
+from .db import Store, _connect, _migrate, open_store, writable_folder
 from .schema import BUILT_AFTER_LOAD
 
 # FTS5 flushes its pending terms to a new segment when they pass this many bytes (SQLite's
@@ -89,7 +88,7 @@ def _running(pid: int) -> bool:
 
 def create(final: Path) -> Store:
     """A Store on a new temporary file that ``finish`` will put at ``final``."""
-    private_dir(final.parent)
+    writable_folder(final)
     remove_stale(final)
     tmp = temp_path(final)
     _remove(tmp)

@@ -212,8 +212,8 @@ def _move_aside(path: Path) -> Path:
     return aside
 
 
-def open_store(path: Path) -> Store:
-    """Open (creating or migrating) the index at ``path``; rebuild it if it is unusable."""
+def writable_folder(path: Path) -> None:
+    """Create the index's folder, or say in one line why it cannot be used."""
     try:
         private_dir(path.parent)
     except OSError as exc:
@@ -222,6 +222,11 @@ def open_store(path: Path) -> Store:
     if not os.access(path.parent, os.W_OK):
         raise StoreError(f"the index folder {path.parent} is not writable",
                          "make it writable or set index.db_dir / RRAG_CACHE_DIR elsewhere")
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating or migrating) the index at ``path``; rebuild it if it is unusable."""
+    writable_folder(path)
     notices: list[str] = []
     for attempt in range(2):
         try:
