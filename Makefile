@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml scripts/setup.sh scripts/build-llama.sh scripts/setup-s
 test: setup ref lint
 	$(PY) -m pytest -q tests
 
-## make test-fast: for contributors between commits: no model, no editor, nothing marked slow
-## (a minute or two). `make test` is still what a change must pass.
+## make test-fast: for contributors between commits: no model, no editor, nothing marked slow.
+## `make test` is still what a change must pass.
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow" tests/py --ignore=tests/py/test_llm_worker.py \
 		--ignore=tests/py/test_llm_openai.py --ignore=tests/py/test_loop_guard.py
