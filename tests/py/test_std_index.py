@@ -44,8 +44,14 @@ def std_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def indexed(std_env, tmp_path_factory):
-    """The fixture workspace indexed with std, and the index report."""
+def prepared(std_env):
+    """``rrag prepare`` on the module's empty cache (as ``make setup`` does on a machine)."""
+    return rrag_json("prepare", env=std_env)
+
+
+@pytest.fixture(scope="module")
+def indexed(prepared, std_env, tmp_path_factory):
+    """The fixture workspace indexed with std (prepared first), and the index report."""
     ws = tmp_path_factory.mktemp("ws") / "std_ws"
     shutil.copytree(FIXTURE, ws)
     report = rrag_json("index", "--root", str(ws), "--no-embed", env=std_env)
@@ -110,6 +116,28 @@ def test_neighbors_show_std_targets(indexed, std_env):
     push = next(n for n in out["nodes"] if n["name"] == "alloc::vec::Vec::push")
     assert (push["crate"], push["version"], push["path"]) == ("alloc", found.version,
                                                               "src/vec/mod.rs")
+
+
+def test_prepare_builds_std_once_and_the_first_index_parses_none_of_it(prepared, indexed,
+                                                                        std_env):
+    assert [(c["name"], c["cached"]) for c in prepared["crates"]] == \
+        [("alloc", False), ("core", False), ("std", False)]
+    assert prepared["files_parsed"] > 300 and prepared["std"]["version"] == \
+        _installed().version
+    again = rrag_json("prepare", env=std_env)
+    assert (again["files_parsed"], [c["cached"] for c in again["crates"]]) == \
+        (0, [True, True, True])
+    deps = indexed[1]["dependencies"]
+    assert (deps["files_parsed"], deps["cache_hits"]) == (0, 3)
+
+
+def test_prepare_without_std_indexing_says_so(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "RRAG_STD_INDEX": "0"}
+    out = rrag("prepare", env=env)
+    assert out.returncode == 0
+    assert out.stderr.strip().splitlines()[-1].startswith(
+        "rrag: std not prepared: ") and "RRAG_STD_INDEX=0" in out.stderr
+    assert rrag_json("prepare", env=env)["std"] == {}
 
 
 def test_second_project_parses_no_std(indexed, std_env, tmp_path):

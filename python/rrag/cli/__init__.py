@@ -19,7 +19,7 @@ from ..errors import RragError
 from ..procs import log_traceback
 
 SUBCOMMANDS = ("index_cmd", "items_cmd", "stats_cmd", "doctor_cmd", "embed_cmd", "search_cmd",
-               "ask_cmd", "graph_cmd", "models_cmd", "upgrade_cmd")
+               "ask_cmd", "graph_cmd", "models_cmd", "upgrade_cmd", "prepare_cmd")
 
 
 class _Parser(argparse.ArgumentParser):

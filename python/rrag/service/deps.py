@@ -164,6 +164,24 @@ def sync_dependencies(store: Store, workspace: Workspace, cfg: IndexConfig,
     return report
 
 
+def prepare_std(cfg: IndexConfig, progress: ProgressFn = no_progress) -> DepsReport:
+    """std, core and alloc built into the shared cache ahead of any workspace (``rrag prepare``,
+    run by ``make setup``): a machine-wide, once-per-toolchain cost, like the prebuilt std that
+    rustup installs for cargo, so a project's first index does not pay it."""
+    started = time.monotonic()
+    report = DepsReport(via="rust-src")
+    std = std_deps()
+    if std:
+        report.std = {"version": std[0].version, "origin": std[0].origin,
+                      "folder": str(std[0].folder.parent)}
+    env = host().env
+    wanted = {cache_key(src, source_env(src, env)): src for src in std}
+    report.locked = len(wanted)
+    _build_caches(sorted(wanted), wanted, env, cfg, report, [], progress)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
 def _record_version_changes(store: Store, report: DepsReport) -> None:
     """A crate whose locked version moved (one removed, one imported): kept in
     ``meta.upgrade_versions`` as crate -> [old, new] for ``rrag upgrade`` (service.upgrade),
