@@ -21,7 +21,7 @@ from pathlib import Path
 
 import apsw
 
-from .db import Store, _connect, _migrate, open_store, writable_folder
+from .db import Store, _connect, _migrate, _retry_busy, open_store, writable_folder
 from .schema import BUILT_AFTER_LOAD
 
 # FTS5 flushes its pending terms to a new segment when they pass this many bytes (SQLite's
@@ -145,10 +145,16 @@ def _place(tmp: Path, final: Path) -> None:
     dest = open_store(final)
     try:
         source = apsw.Connection(str(tmp))  # (read-write: it removes its -wal on close)
-        try:
+
+        def copy_all() -> None:
             with dest.conn.backup("main", source, "main") as copy:
                 while not copy.done:
                     copy.step(-1)
+
+        try:
+            # Another writer, or a reader upgrading its transaction, may make SQLite answer
+            # BUSY at once rather than through the busy timeout: the whole copy is retried.
+            _retry_busy(copy_all)
         finally:
             source.close()
     finally:
