@@ -359,3 +359,26 @@ def test_a_refactors_cargo_check_edits_the_unsaved_buffer_not_the_file(tmp_path)
     assert cargo_check(crate, "src/lib.rs", 2, 2, proposal, buffer).ok
     on_disk = cargo_check(crate, "src/lib.rs", 2, 2, proposal)
     assert on_disk.ran and not on_disk.ok and "helper" in " ".join(on_disk.diagnostics)
+
+
+def test_a_first_request_builds_the_index_through_the_bulk_path(tmp_path, monkeypatch):
+    """The editor's first request on a never-indexed workspace (an ask before any :RragIndex)
+    indexes it out of sight and puts it in place whole, like `rrag index` does; the freshness
+    check must not create an empty database first (that would force the file-by-file path)."""
+    from rrag.config import Config
+    from rrag.service.engine import Engine
+    from rrag.store import bulk
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    db = tmp_path / "db" / "index.sqlite"
+    created: list[Path] = []
+    real_create = bulk.create
+    monkeypatch.setattr(bulk, "create", lambda final: created.append(final) or real_create(final))
+    with Engine(ws, Config(), db_path=db) as engine:
+        hits = engine.search("area of a circle", mode="lexical")
+        assert created == [db]
+        assert any(h["name"].endswith("Circle::area") for h in hits), hits
+        engine.search("area of a circle", mode="lexical")  # indexed now: no second first index
+        assert created == [db]
+    assert db.exists() and not list(db.parent.glob(".index.sqlite.bulk-*"))

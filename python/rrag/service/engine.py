@@ -166,6 +166,12 @@ class Engine:
         run (an edit elsewhere, a formatter, ``git checkout``) are re-indexed first, so no
         answer comes from stale code; a never-indexed workspace gets its structural index
         (seconds). Vectors follow later; changed items are served by BM25 and the graph."""
+        if self._store is None and not self.db_path.exists():
+            # Never indexed, and nothing has opened (so created) the file: the first index takes
+            # the bulk path, out of sight, instead of writing file by file into a new database.
+            log.info("indexing before the request: no index yet")
+            self.index(embed=False)
+            return Verdict(False, "no index yet", full=True, dependencies=True)
         if not self.config.index.refresh and files_db.file_counts(self.store)["files"]:
             return Verdict(True)
         verdict = self.freshness.check()
