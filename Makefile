@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml scripts/setup.sh scripts/build-llama.sh scripts/setup-s
 
 ## make test: set everything up on a fresh machine, check the code, and run the whole suite.
 test: setup ref lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 ## make test-fast: for contributors between commits: no model, no editor, nothing marked slow.
 ## `make test` is still what a change must pass.
