@@ -76,6 +76,11 @@ def test_a_prose_answer_without_backticks_gives_its_code_words_only():
     uses = [(u.kind, u.text, u.line) for u in answer_names(text).uses]
     assert uses == [("path", "Point::distanse", 1), ("method", "self.hypot", 3),
                     ("call", "is_valid", 3), ("macro", "format", 3)], uses
+    # Around spans too: the prose's own paths count, a span's text once.
+    mixed = ("The Point::distanse function returns a `Point` with the given `x` and `y`.\n"
+             "It is a special case of the `Point::new` function, which returns a new one.\n")
+    assert [(u.kind, u.text, u.line) for u in answer_names(mixed).uses] == [
+        ("path", "Point::new", 2), ("path", "Point::distanse", 1)]
     # Plain code (sentences only in its comments and strings) is still read whole.
     code = ("// Returns the distance between the two points, in millimetres.\n"
             "fn far(p: Point) -> f64 {\n    println!(\"the distance from here is {}\", 1);\n"

@@ -7,7 +7,8 @@ An answer is markdown. Its code is in fenced blocks (untagged or tagged Rust; a 
 (a path, a call, a method or a macro), since a lone word in backticks is as often a variable of
 the prose as an item. Text with neither fences nor spans is plain code, one block, unless it
 reads as prose (small models often answer in sentences, naming Point::distanse without
-backticks): then each code-like word of it (a path, a call, a method call, a macro) is a span.
+backticks): then each code-like word of it (a path, a call, a method call, a macro) is a span,
+as it is in the prose around fences and spans.
 Each ``Segment`` keeps the answer line it starts on, so every name found maps back to its line.
 """
 
@@ -53,23 +54,33 @@ def fenced_blocks(answer: str) -> list[tuple[int, int, str, int]]:
 
 def segments(answer: str) -> list[Segment]:
     """The answer's Rust code: fenced blocks (untagged or Rust), then code-like inline spans
-    outside them; plain code (no fences, no spans) is one block."""
+    outside them, then the code-like words of the prose left around them; plain code (no
+    fences, no spans, not prose) is one block."""
     blocks = fenced_blocks(answer)
     out = [Segment(answer[body:end].rsplit("```", 1)[0] if end < len(answer)
                    else answer[body:end], answer.count("\n", 0, body) + 1)
            for start, end, tag, body in blocks if tag in RUST_TAGS]
     spans = [m for m in _SPAN.finditer(answer)
              if not any(start <= m.start() < end for start, end, _, _ in blocks)]
-    if not blocks and not spans:
-        if not is_prose(answer):
-            return [Segment(answer, 1)]
-        return [Segment(m.group(0), answer.count("\n", 0, m.start()) + 1, inline=True)
-                for m in _PROSE_CODE.finditer(answer)]
+    if not blocks and not spans and not is_prose(answer):
+        return [Segment(answer, 1)]
     for m in spans:
         text = m.group(1).strip()
         if _CODE_LIKE.search(text):
             out.append(Segment(text, answer.count("\n", 0, m.start()) + 1, inline=True))
+    rest = _blank(answer, [(s, e) for s, e, _, _ in blocks] + [m.span() for m in spans])
+    if is_prose(rest):
+        out += [Segment(m.group(0), rest.count("\n", 0, m.start()) + 1, inline=True)
+                for m in _PROSE_CODE.finditer(rest)]
     return out
+
+
+def _blank(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``ranges`` but their newlines made spaces."""
+    chars = list(text)
+    for start, end in ranges:
+        chars[start:end] = ["\n" if c == "\n" else " " for c in chars[start:end]]
+    return "".join(chars)
 
 
 def is_prose(text: str) -> bool:
