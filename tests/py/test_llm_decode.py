@@ -67,3 +67,42 @@ def test_seed_is_validated():
             Config.from_dict({"llm": {"seed": bad}})
     with pytest.raises(ConfigError, match=r"llm\.seed: expected int, got 'x'"):
         Config.from_dict({"llm": {"seed": "x"}})
+
+
+def test_the_openai_backend_sends_the_seed_and_a_greedy_temperature():
+    """What an OpenAI-compatible server receives (a recording server of the standard library)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from rrag.llm.backends import OpenAIBackend
+
+    bodies: list[dict] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the handler's API
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            chunk = {"choices": [{"text": "ok", "finish_reason": "stop"}], "model": "m"}
+            data = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        seeded = OpenAIBackend(LlmConfig(backend="openai", server_url=url, seed=5))
+        assert seeded.generate(prompt="1, 2,", temperature=-1.0, max_tokens=3).text == "ok"
+        OpenAIBackend(LlmConfig(backend="openai", server_url=url)).generate(prompt="1, 2,")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert {k: bodies[0][k] for k in ("seed", "temperature", "max_tokens", "stream")} == {
+        "seed": 5, "temperature": 0.0, "max_tokens": 3, "stream": True}
+    assert "seed" not in bodies[1] and bodies[1]["temperature"] == 0.2  # -1: none sent
