@@ -17,6 +17,8 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
+MAX_SEED = 2**32 - 2  # llama.cpp's seeds are 32-bit; 2**32 - 1 means "random"
+
 
 @dataclass(frozen=True)
 class IndexConfig:
@@ -48,7 +50,8 @@ class LlmConfig:
     batch_size: int = 0  # 0: chosen from the hardware
     n_gpu_layers: int = -1  # -1: offload everything when the build supports a GPU
     max_answer_tokens: int = 512
-    temperature: float = 0.2
+    temperature: float = 0.2  # 0: greedy, the most likely token each time (deterministic)
+    seed: int = -1  # -1: a new random seed per answer; >= 0: reproducible answers
     timeout_s: float = 300.0
     server_url: str = "http://127.0.0.1:8080/v1"
     server_model: str = ""
@@ -57,6 +60,12 @@ class LlmConfig:
     repair_attempts: int = 2  # refactor/generate: more tries when a proposal fails its checks
     model_dirs: tuple[str, ...] = ()  # more folders `rrag models` searches for GGUF files
     servers: tuple[str, ...] = ()  # more OpenAI-compatible server URLs `rrag models` asks
+
+
+    def __post_init__(self) -> None:
+        if not -1 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"llm.seed: expected -1 (a new seed per answer) or 0..{MAX_SEED}, "
+                              f"got {self.seed}")
 
 
 @dataclass(frozen=True)

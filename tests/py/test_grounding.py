@@ -68,6 +68,27 @@ def test_answer_names_reads_calls_receivers_and_the_answers_own_names():
     assert {"words", "re", "s"} <= names.defined
 
 
+def test_a_prose_answer_without_backticks_gives_its_code_words_only():
+    # What the default model answered to "What does Point::distanse return?" (temperature 0):
+    # read as Rust, a whole sentence became one "name", and the word `shape` a type.
+    text = ("The Point::distanse function returns a Point object that represents a point on a "
+            "shape.\n\nIt calls self.hypot() and then is_valid() before format!(\"{}\", x).\n")
+    uses = [(u.kind, u.text, u.line) for u in answer_names(text).uses]
+    assert uses == [("path", "Point::distanse", 1), ("method", "self.hypot", 3),
+                    ("call", "is_valid", 3), ("macro", "format", 3)], uses
+    # Around spans too: the prose's own paths count, a span's text once.
+    mixed = ("The Point::distanse function returns a `Point` with the given `x` and `y`.\n"
+             "It is a special case of the `Point::new` function, which returns a new one.\n")
+    assert [(u.kind, u.text, u.line) for u in answer_names(mixed).uses] == [
+        ("path", "Point::new", 2), ("path", "Point::distanse", 1)]
+    # Plain code (sentences only in its comments and strings) is still read whole.
+    code = ("// Returns the distance between the two points, in millimetres.\n"
+            "fn far(p: Point) -> f64 {\n    println!(\"the distance from here is {}\", 1);\n"
+            "    p.distance(&Point::ORIGIN)\n}\n")
+    assert ("method", "p.distance", 4) in {(u.kind, u.text, u.line)
+                                           for u in answer_names(code).uses}
+
+
 def test_a_method_missing_from_the_locked_regex_is_named_with_its_version_and_nearest(engine):
     version = locked(engine.root, "regex")
     answer = ("Use `Regex::find_all`:\n\n```rust\nlet re = Regex::new(r\"\\d+\").unwrap();\n"

@@ -21,7 +21,8 @@ from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from ..config import LlmConfig
 from ..errors import ConfigError, ModelError
-from .completion import Completion, Message, TokenCallback, decode_rate, request_body
+from .completion import (Completion, Message, TokenCallback, decode_rate, request_body,
+                         sampling)
 from .worker import ModelWorker
 
 BYTES_PER_TOKEN_ESTIMATE = 3.2  # code in BPE vocabularies; used only when a server cannot tokenize
@@ -104,10 +105,9 @@ class OpenAIBackend:
                  on_token: TokenCallback | None = None,
                  cancel_event: threading.Event | None = None,
                  timeout_s: float | None = None) -> Completion:
-        body: dict[str, Any] = request_body(messages, prompt)
-        body.update(stream=True,
-                    max_tokens=self.cfg.max_answer_tokens if max_tokens is None else max_tokens,
-                    temperature=self.cfg.temperature if temperature is None else temperature)
+        # OpenAI's API, llama-server and Ollama's compatible endpoint all take "seed".
+        body: dict[str, Any] = request_body(messages, prompt) | sampling(
+            self.cfg, max_tokens, temperature) | {"stream": True}
         if self.cfg.server_model:
             body["model"] = self.cfg.server_model
         chat = "messages" in body

@@ -4,12 +4,15 @@ A request is either chat ``messages`` (rendered with the model's own chat templa
 ``prompt``; tokens stream to an ``on_token`` callback in the caller's thread and the call returns a
 ``Completion``. ``finish_reason`` is "stop" (end of turn), "length" (max_tokens or the context
 was full) or "cancelled" (``cancel()`` or a cancel event; ``text`` holds what came before).
+``sampling`` turns the temperature and ``llm.seed`` into the request's decoding parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Mapping, Sequence
+
+from ..config import LlmConfig
 
 Message = Mapping[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
 TokenCallback = Callable[[str], None]
@@ -57,6 +60,22 @@ def request_body(messages: Sequence[Message] | None, prompt: str | None) -> dict
     if prompt is not None:
         return {"prompt": prompt}
     return {"messages": normalize_messages(messages or [])}
+
+
+def sampling(cfg: LlmConfig, max_tokens: int | None,
+             temperature: float | None) -> dict[str, Any]:
+    """How a request picks its tokens, the same for every backend (the call's values, else the
+    config's). ``temperature`` 0 or below is sent as 0, greedy decoding: the most likely token
+    each time, so the same prompt gives the same text (llama.cpp would take a negative one as
+    unscaled random sampling). ``seed`` (``llm.seed`` >= 0) fixes the sampler's random numbers,
+    so an answer above 0 repeats too; without it each answer draws its own."""
+    temp = cfg.temperature if temperature is None else temperature
+    body: dict[str, Any] = {
+        "max_tokens": cfg.max_answer_tokens if max_tokens is None else max_tokens,
+        "temperature": max(0.0, float(temp))}
+    if cfg.seed >= 0:
+        body["seed"] = cfg.seed
+    return body
 
 
 def decode_rate(tokens: int, first_token_at: float, last_token_at: float) -> float:

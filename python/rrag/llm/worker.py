@@ -24,7 +24,8 @@ from typing import Any, Sequence
 from ..config import LlmConfig
 from ..errors import ModelError
 from .channel import WorkerChannel, WorkerGone
-from .completion import Completion, Message, TokenCallback, decode_rate, request_body
+from .completion import (Completion, Message, TokenCallback, decode_rate, request_body,
+                         sampling)
 from .model_file import check_model_file, crashed_while_loading, load_failed, resolve_model_path
 
 POLL_S = 0.05  # how often a waiting generation looks at its cancel flags
@@ -237,9 +238,7 @@ class ModelWorker:
                  on_token: TokenCallback | None = None,
                  cancel_event: threading.Event | None = None,
                  timeout_s: float | None = None) -> Completion:
-        body = request_body(messages, prompt)
-        body["max_tokens"] = self.cfg.max_answer_tokens if max_tokens is None else max_tokens
-        body["temperature"] = self.cfg.temperature if temperature is None else temperature
+        body = request_body(messages, prompt) | sampling(self.cfg, max_tokens, temperature)
         with self._turns:
             self._stop.clear()
             self._ready()

@@ -208,6 +208,16 @@ class WorkerSession:
             raise Reply("too_long", f"the prompt is {len(tokens)} tokens but the context holds "
                                     f"{n_ctx}")
         max_tokens = min(int(message.get("max_tokens") or n_ctx), n_ctx - len(tokens))
+        # temp 0 is llama.cpp's greedy sampler (below 0 it would sample unscaled). A seed >= 0
+        # asks for a reproducible answer: the sampler's random numbers restart from it, and the
+        # prompt is evaluated from its first token, as in a fresh worker (a reused KV-cache
+        # prefix has the suffix evaluated in other batch shapes, whose float sums differ in the
+        # last bits and can flip a near tie). -1: DEFAULT_SEED, a new seed per request.
+        temp = max(0.0, float(message.get("temperature", 0.2)))
+        seed = int(message.get("seed", -1))
+        llm.set_seed(seed if seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED)
+        if seed >= 0:
+            llm.reset()
         cached = 0
         for old, new in zip(llm._input_ids[: llm.n_tokens].tolist(), tokens):
             if old != new:
@@ -220,8 +230,8 @@ class WorkerSession:
             finish = "cancelled"
         else:
             try:
-                for token in llm.generate(tokens, temp=float(message.get("temperature", 0.2)),
-                                          top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0):
+                for token in llm.generate(tokens, temp=temp, top_k=40, top_p=0.95, min_p=0.05,
+                                          repeat_penalty=1.0):
                     if llama_cpp.llama_token_is_eog(llm._model.vocab, token):
                         finish = "stop"
                         break
