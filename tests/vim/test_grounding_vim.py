@@ -9,7 +9,6 @@ opens it there). Neovim's version: tests/nvim/test_grounding_nvim.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -38,12 +37,7 @@ def definition_line(path: Path, signature: str) -> int:
 
 @pytest.mark.slow
 def test_a_misspelled_method_is_marked_in_the_popup_and_listed_at_the_real_one(
-        start_vim, workspace, monkeypatch):
-    # Vim runs with a HOME of its own; rustup's toolchain (and with it std's names, without
-    # which a method of a type deriving std's traits is left unchecked) stays the user's.
-    for name, folder in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo")):
-        if not os.environ.get(name) and (Path.home() / folder).is_dir():
-            monkeypatch.setenv(name, str(Path.home() / folder))
+        start_vim, workspace):
     vim = start_vim(ENGINE)
     vim.ex(f"edit {workspace / 'src' / 'main.rs'}")
     vim.ex("RragIndex")

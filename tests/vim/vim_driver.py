@@ -70,6 +70,11 @@ class Vim:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("VIMINIT", "MYVIMRC", "EXINIT")}
+        # Vim gets a HOME of its own; rustup's toolchain (cargo check, std's names) stays the
+        # user's, as it would be in a real session.
+        for name, folder in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo")):
+            if not env.get(name) and (Path.home() / folder).is_dir():
+                env[name] = str(Path.home() / folder)
         env.update(HOME=str(home), TERM="xterm-256color")
         self.proc = subprocess.Popen([VIM, "-N", "-u", str(vimrc), "-i", "NONE", "-n"],
                                      stdin=slave, stdout=slave, stderr=slave, env=env,
