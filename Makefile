@@ -22,12 +22,15 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not slow" tests/py --ignore=tests/py/test_llm_worker.py \
 		--ignore=tests/py/test_llm_openai.py --ignore=tests/py/test_loop_guard.py
 
-## make lint: ruff (errors, unused names, long lines), mypy on the typed seams, and the editor
-## tables generated from python/rrag/protocol.py and config.py.
+## make lint: ruff (errors, unused names, long lines), mypy on the typed seams, the editor
+## tables generated from python/rrag/protocol.py and config.py, and the Lua: luacheck and StyLua
+## (`node scripts/lua-style.mjs --write` formats it).
 lint: setup
 	$(VENV)/bin/ruff check python tests bench scripts rplugin
 	$(VENV)/bin/mypy
 	$(PY) scripts/gen-editor-tables.py --check
+	luacheck --quiet --no-color lua plugin
+	node scripts/lua-style.mjs --check
 
 # The reference environment (torch + sentence-transformers) that the embedding tests compare
 # against; kept out of .venv so torch never becomes a runtime dependency.

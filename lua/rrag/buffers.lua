@@ -7,7 +7,9 @@ local M = {}
 
 local sent = {} -- bufnr -> changedtick whose text the running host has
 
-function M.reset() sent = {} end
+function M.reset()
+  sent = {}
+end
 
 --- The `buffers` field of a request: modified, loaded buffers whose file ends in .rs.
 function M.collect()

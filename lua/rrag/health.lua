@@ -4,7 +4,10 @@
 local M = {}
 
 local function report(health, check)
-  local text = ('%s: %s'):format(check.name, check.value == nil and 'missing' or tostring(check.value))
+  local text = ('%s: %s'):format(
+    check.name,
+    check.value == nil and 'missing' or tostring(check.value)
+  )
   if check.level == 'info' then
     health.info(text)
   elseif check.level == 'warn' then
@@ -19,16 +22,23 @@ local function report(health, check)
 end
 
 local function is_index_check(check)
-  return check.name == 'index' or check.name == 'workspace' or check.name == 'llm.model_path'
-    or check.name == 'embed.model' or check.name:match('model$') ~= nil
+  return check.name == 'index'
+    or check.name == 'workspace'
+    or check.name == 'llm.model_path'
+    or check.name == 'embed.model'
+    or check.name:match('model$') ~= nil
 end
 
 --- The file the user was editing: :checkhealth has already opened its own buffer.
 function M.user_file()
   local infos = vim.fn.getbufinfo({ buflisted = 1 })
-  table.sort(infos, function(a, b) return a.lastused > b.lastused end)
+  table.sort(infos, function(a, b)
+    return a.lastused > b.lastused
+  end)
   for _, info in ipairs(infos) do
-    if info.name ~= '' and vim.bo[info.bufnr].buftype == '' and vim.uv.fs_stat(info.name) then return info.name end
+    if info.name ~= '' and vim.bo[info.bufnr].buftype == '' and vim.uv.fs_stat(info.name) then
+      return info.name
+    end
   end
 end
 
@@ -52,40 +62,69 @@ function M.check()
     if vim.fn.has('python3') == 1 then
       health.ok('python3 provider: ' .. tostring(vim.g.python3_host_prog or 'python3'))
     else
-      health.error('the python3 provider is not available', { "set g:python3_host_prog to a Python with pynvim, see :checkhealth provider, or use transport = 'job'" })
+      health.error('the python3 provider is not available', {
+        "set g:python3_host_prog to a Python with pynvim, see :checkhealth provider, or use transport = 'job'",
+      })
     end
     if rpc.rplugin_registered() then
       health.ok('remote plugin registered (_rrag_init)')
     else
-      health.error('remote plugin not registered', { 'run :UpdateRemotePlugins and restart Neovim', "or use transport = 'job' (the default), which needs neither" })
+      health.error('remote plugin not registered', {
+        'run :UpdateRemotePlugins and restart Neovim',
+        "or use transport = 'job' (the default), which needs neither",
+      })
     end
   elseif vim.fn.executable(cfg.python) == 1 then
     health.ok(('python: %s'):format(vim.fn.exepath(cfg.python)))
   else
-    health.error(("python '%s' is not executable"):format(cfg.python),
-      { 'set g:rrag_python or setup({ python = ... }) to the Python of a virtualenv with rrag installed (make setup creates .venv)' })
+    health.error(("python '%s' is not executable"):format(cfg.python), {
+      'set g:rrag_python or setup({ python = ... }) to the Python of a virtualenv with rrag'
+        .. ' installed (make setup creates .venv)',
+    })
     return
   end
 
   local ok, result = rpc.request_sync('doctor', { path = M.user_file() or vim.fn.getcwd() })
   if not ok or type(result) ~= 'table' or result.error then
-    health.error('the Python host did not answer: ' .. (type(result) == 'table' and vim.inspect(result.error) or tostring(result)),
-      { ('run %s -m rrag doctor to see what is missing'):format(cfg.python), 'install the dependencies: make setup in ' .. require('rrag.config').plugin_root() })
+    health.error(
+      'the Python host did not answer: '
+        .. (type(result) == 'table' and vim.inspect(result.error) or tostring(result)),
+      {
+        ('run %s -m rrag doctor to see what is missing'):format(cfg.python),
+        'install the dependencies: make setup in ' .. require('rrag.config').plugin_root(),
+      }
+    )
     return
   end
-  health.ok(('host answered (pid %s)'):format(result.host and result.host.host and result.host.host.pid or '?'))
+  health.ok(
+    ('host answered (pid %s)'):format(
+      result.host and result.host.host and result.host.host.pid or '?'
+    )
+  )
 
   health.start('rrag: Python packages and SQLite')
   local rest = {}
   for _, check in ipairs(result.checks or {}) do
-    if is_index_check(check) then table.insert(rest, check) else report(health, check) end
+    if is_index_check(check) then
+      table.insert(rest, check)
+    else
+      report(health, check)
+    end
   end
 
   health.start('rrag: models and index')
-  for _, check in ipairs(rest) do report(health, check) end
-  health.info('cache: ' .. tostring(result.cache_dir) .. ', models: ' .. tostring(result.models_dir))
-  health.info(('still having problems? see %s, and start Neovim with NVIM_PYTHON_LOG_FILE=/tmp/nvim-py.log for the host log')
-    :format(require('rrag.log').file()))
+  for _, check in ipairs(rest) do
+    report(health, check)
+  end
+  health.info(
+    'cache: ' .. tostring(result.cache_dir) .. ', models: ' .. tostring(result.models_dir)
+  )
+  health.info(
+    (
+      'still having problems? see %s, and start Neovim with'
+      .. ' NVIM_PYTHON_LOG_FILE=/tmp/nvim-py.log for the host log'
+    ):format(require('rrag.log').file())
+  )
 end
 
 return M

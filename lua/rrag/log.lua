@@ -8,7 +8,9 @@ local M = { ring = {}, max = 200 }
 
 local function one_line(msg)
   msg = tostring(msg):gsub('%s*\n%s*', ' ')
-  if not msg:match('^rrag:') then msg = 'rrag: ' .. msg end
+  if not msg:match('^rrag:') then
+    msg = 'rrag: ' .. msg
+  end
   return msg
 end
 
@@ -18,7 +20,9 @@ function M.notify(msg, level)
   vim.notify(text, level or vim.log.levels.INFO, { title = 'rrag' })
 end
 
-function M.error(msg) M.notify(msg, vim.log.levels.ERROR) end
+function M.error(msg)
+  M.notify(msg, vim.log.levels.ERROR)
+end
 
 function M.file()
   return vim.fn.stdpath('log') .. '/rrag.log'
@@ -27,7 +31,9 @@ end
 function M.write(level, msg)
   local line = ('%s %s %s'):format(os.date('%Y-%m-%d %H:%M:%S'), level, msg)
   table.insert(M.ring, line)
-  if #M.ring > M.max then table.remove(M.ring, 1) end
+  if #M.ring > M.max then
+    table.remove(M.ring, 1)
+  end
   local fh = io.open(M.file(), 'a')
   if fh then
     fh:write(line, '\n')
@@ -35,8 +41,12 @@ function M.write(level, msg)
   end
 end
 
-function M.info(msg) M.write('INFO', msg) end
+function M.info(msg)
+  M.write('INFO', msg)
+end
 
-function M.warn(msg) M.write('WARN', msg) end
+function M.warn(msg)
+  M.write('WARN', msg)
+end
 
 return M

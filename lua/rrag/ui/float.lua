@@ -17,7 +17,9 @@ end
 
 --- Map `keys` (a key, a list of keys, or false) in the float's buffer.
 function M.map(handle, keys, fn, desc)
-  if not keys then return end
+  if not keys then
+    return
+  end
   for _, key in ipairs(type(keys) == 'table' and keys or { keys }) do
     vim.keymap.set('n', key, fn, { buffer = handle.buf, nowait = true, silent = true, desc = desc })
   end
@@ -25,7 +27,9 @@ end
 
 --- How a keymaps option reads in a hint line: 'q/<Esc>', or 'off'.
 function M.keys_text(keys)
-  if not keys then return 'off' end
+  if not keys then
+    return 'off'
+  end
   return type(keys) == 'table' and table.concat(keys, '/') or keys
 end
 
@@ -41,10 +45,16 @@ function M.open(opts)
   local width = size(opts.width or cfg.float.width, vim.o.columns, 20)
   local height = size(opts.height or cfg.float.height, vim.o.lines - vim.o.cmdheight, 3)
   local win_opts = {
-    style = 'minimal', border = cfg.float.border, width = width, height = height,
-    title = ' ' .. (opts.title or 'rrag') .. ' ', title_pos = 'left',
+    style = 'minimal',
+    border = cfg.float.border,
+    width = width,
+    height = height,
+    title = ' ' .. (opts.title or 'rrag') .. ' ',
+    title_pos = 'left',
   }
-  if opts.footer then win_opts.footer, win_opts.footer_pos = ' ' .. opts.footer .. ' ', 'right' end
+  if opts.footer then
+    win_opts.footer, win_opts.footer_pos = ' ' .. opts.footer .. ' ', 'right'
+  end
   if opts.anchor == 'cursor' then
     win_opts.relative, win_opts.row, win_opts.col = 'cursor', 1, 2
   else
@@ -53,22 +63,36 @@ function M.open(opts)
     win_opts.col = math.floor((vim.o.columns - width) / 2)
   end
   local origin = vim.api.nvim_get_current_win()
-  vim.b[buf].rrag_origin_win = vim.w[origin].rrag_float and vim.b[vim.api.nvim_win_get_buf(origin)].rrag_origin_win or origin
+  vim.b[buf].rrag_origin_win = vim.w[origin].rrag_float
+      and vim.b[vim.api.nvim_win_get_buf(origin)].rrag_origin_win
+    or origin
   local win = vim.api.nvim_open_win(buf, opts.enter ~= false, win_opts)
   vim.wo[win].wrap, vim.wo[win].linebreak = true, true
   vim.wo[win].conceallevel = 2
   vim.w[win].rrag_float = true
   local handle = { buf = buf, win = win, origin = origin }
-  function handle.valid() return vim.api.nvim_win_is_valid(win) end
+  function handle.valid()
+    return vim.api.nvim_win_is_valid(win)
+  end
   function handle.close()
-    if handle.closed then return end
+    if handle.closed then
+      return
+    end
     handle.closed = true
-    if vim.api.nvim_win_is_valid(win) then vim.api.nvim_win_close(win, true) end
-    if handle.on_close then handle.on_close() end
+    if vim.api.nvim_win_is_valid(win) then
+      vim.api.nvim_win_close(win, true)
+    end
+    if handle.on_close then
+      handle.on_close()
+    end
   end
   M.map(handle, cfg.keymaps.close, handle.close, 'rrag: close')
   vim.api.nvim_create_autocmd('WinClosed', {
-    pattern = tostring(win), once = true, callback = function() vim.schedule(handle.close) end,
+    pattern = tostring(win),
+    once = true,
+    callback = function()
+      vim.schedule(handle.close)
+    end,
   })
   return handle
 end
@@ -80,7 +104,9 @@ function M.set_footer(handle, text)
 end
 
 function M.set_lines(handle, lines)
-  if not vim.api.nvim_buf_is_valid(handle.buf) then return end
+  if not vim.api.nvim_buf_is_valid(handle.buf) then
+    return
+  end
   vim.bo[handle.buf].modifiable = true
   vim.api.nvim_buf_set_lines(handle.buf, 0, -1, false, lines)
   vim.bo[handle.buf].modifiable = false
@@ -89,7 +115,9 @@ end
 --- Append streamed text at the end of the buffer (text may hold newlines).
 function M.append(handle, text)
   local buf = handle.buf
-  if not vim.api.nvim_buf_is_valid(buf) then return end
+  if not vim.api.nvim_buf_is_valid(buf) then
+    return
+  end
   local last = vim.api.nvim_buf_line_count(buf) - 1
   local col = #vim.api.nvim_buf_get_lines(buf, last, last + 1, false)[1]
   vim.bo[buf].modifiable = true
@@ -103,7 +131,10 @@ end
 --- Highlight a whole line (or the columns [first, last) of it) with `group`.
 function M.highlight(handle, line, group, first, last)
   vim.api.nvim_buf_set_extmark(handle.buf, M.ns, line, first or 0, {
-    end_row = last and line or line + 1, end_col = last or 0, hl_group = group, hl_eol = last == nil,
+    end_row = last and line or line + 1,
+    end_col = last or 0,
+    hl_group = group,
+    hl_eol = last == nil,
     strict = false,
   })
 end
@@ -119,8 +150,14 @@ end
 --- runs, and a request that could not be sent closes the float. Returns `view`.
 function M.follow(handle, view)
   local rpc = require('rrag.rpc')
-  handle.on_close = function() if rpc.is_pending(view.id) then rpc.cancel(view.id) end end
-  if not view.id then handle.close() end
+  handle.on_close = function()
+    if rpc.is_pending(view.id) then
+      rpc.cancel(view.id)
+    end
+  end
+  if not view.id then
+    handle.close()
+  end
   return view
 end
 
@@ -130,7 +167,9 @@ function M.failed(handle, view, append)
   return function(err)
     view.done, view.error = true, err
     require('rrag.log').error(err.text)
-    if append then M.append(handle, '\n\n' .. err.text) end
+    if append then
+      M.append(handle, '\n\n' .. err.text)
+    end
     M.set_footer(handle, 'failed')
   end
 end
@@ -138,9 +177,13 @@ end
 --- Open `path` (relative to `root` unless absolute) at `line` in the window the float came from.
 function M.jump(handle, root, path, line)
   local file = path
-  if not vim.startswith(path, '/') and root then file = root .. '/' .. path end
+  if not vim.startswith(path, '/') and root then
+    file = root .. '/' .. path
+  end
   handle.close()
-  if vim.api.nvim_win_is_valid(handle.origin) then vim.api.nvim_set_current_win(handle.origin) end
+  if vim.api.nvim_win_is_valid(handle.origin) then
+    vim.api.nvim_set_current_win(handle.origin)
+  end
   vim.cmd.edit(vim.fn.fnameescape(file))
   local last = vim.api.nvim_buf_line_count(0)
   vim.api.nvim_win_set_cursor(0, { math.max(1, math.min(line or 1, last)), 0 })

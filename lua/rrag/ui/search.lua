@@ -27,11 +27,16 @@ function M.run(params)
     on_result = function(result, ev)
       view.done, view.result = true, result
       local items = entries(ev.view)
-      if #items == 0 then return log.notify(('rrag: nothing in the index matches "%s"'):format(params.query)) end
+      if #items == 0 then
+        return log.notify(('rrag: nothing in the index matches "%s"'):format(params.query))
+      end
       vim.fn.setqflist({}, ' ', { title = ev.view.title, items = items })
       vim.cmd('botright copen')
     end,
-    on_error = function(err) view.done, view.error = true, err log.error(err.text) end,
+    on_error = function(err)
+      view.done, view.error = true, err
+      log.error(err.text)
+    end,
   })
   return view.id
 end

@@ -9,11 +9,16 @@ local M = { progress = {}, last_index = nil, last = nil } -- progress: root -> {
 --- For 'statusline': the running index phase and counts (the engine's words, the same Vim
 --- shows: python/rrag/bridge/views.py progress_text), or '' when nothing runs.
 function M.statusline()
-  for _, p in pairs(M.progress) do return p.text or 'rrag: indexing' end
+  local _, p = next(M.progress)
+  if p then
+    return p.text or 'rrag: indexing'
+  end
   return ''
 end
 
-local function redraw() pcall(vim.cmd.redrawstatus) end
+local function redraw()
+  pcall(vim.cmd.redrawstatus)
+end
 
 --- Start an index (kind 'index') or a quiet re-index after :w (kind 'reindex').
 function M.index(kind, params, notify)
@@ -26,24 +31,38 @@ function M.index(kind, params, notify)
       redraw()
     end,
     on_result = function(result, ev)
-      if key then M.progress[key] = nil end
+      if key then
+        M.progress[key] = nil
+      end
       M.last_index = { root = ev.root, result = result, at = os.time(), kind = kind }
       redraw()
-      if notify and not result.skipped then log.notify(ev.view.summary) end
+      if notify and not result.skipped then
+        log.notify(ev.view.summary)
+      end
     end,
     on_error = function(err, ev)
-      if key then M.progress[key] = nil end
+      if key then
+        M.progress[key] = nil
+      end
       M.last_index = { root = ev and ev.root, error = err, at = os.time(), kind = kind }
       redraw()
       log.error(err.text)
     end,
     on_cancel = function()
-      if key then M.progress[key] = nil end
+      if key then
+        M.progress[key] = nil
+      end
       redraw()
-      if notify then log.notify('rrag: indexing cancelled') end
+      if notify then
+        log.notify('rrag: indexing cancelled')
+      end
     end,
   })
-  if id and notify then log.notify(('rrag: indexing the workspace of %s…'):format(vim.fn.fnamemodify(params.path, ':~:.'))) end
+  if id and notify then
+    log.notify(
+      ('rrag: indexing the workspace of %s…'):format(vim.fn.fnamemodify(params.path, ':~:.'))
+    )
+  end
   return id
 end
 
@@ -52,22 +71,41 @@ end
 local function render(view, shown)
   local lines = vim.deepcopy(shown.lines)
   local running = M.statusline()
-  if running ~= '' then table.insert(lines, 1, ('%-15s %s'):format('progress', running)) end
+  if running ~= '' then
+    table.insert(lines, 1, ('%-15s %s'):format('progress', running))
+  end
   vim.list_extend(lines, { '', 'Log: ' .. log.file() })
   float.set_lines(view.float, lines)
   float.set_footer(view.float, 'q closes')
 end
 
 function M.open(params)
-  if M.last and M.last.float.valid() then M.last.float.close() end
-  local handle = float.open({ title = 'rrag: status', footer = 'asking the engine…', filetype = 'rrag-status' })
+  if M.last and M.last.float.valid() then
+    M.last.float.close()
+  end
+  local handle = float.open({
+    title = 'rrag: status',
+    footer = 'asking the engine…',
+    filetype = 'rrag-status',
+  })
   local view = { float = handle, buf = handle.buf }
   M.last = view
   view.id = rpc.request('status', params, {
-    on_result = function(result, ev) view.result = result if handle.valid() then render(view, ev.view) end end,
-    on_error = function(err) view.error = err log.error(err.text) float.set_footer(handle, 'failed') end,
+    on_result = function(result, ev)
+      view.result = result
+      if handle.valid() then
+        render(view, ev.view)
+      end
+    end,
+    on_error = function(err)
+      view.error = err
+      log.error(err.text)
+      float.set_footer(handle, 'failed')
+    end,
   })
-  if not view.id then handle.close() end
+  if not view.id then
+    handle.close()
+  end
   return view
 end
 

@@ -16,7 +16,8 @@ local M = { last = nil, float = nil } -- the latest request's state and detail f
 function M.parse_args(args)
   local words = vim.split(vim.trim(args or ''), '%s+', { trimempty = true })
   if #words ~= 0 and #words ~= 1 and #words ~= 3 then
-    return nil, 'rrag: :RragUpgrade takes no argument, a crate, or a crate and two versions (:RragUpgrade semver 0.9.0 1.0.14)'
+    return nil,
+      'rrag: :RragUpgrade takes no argument, a crate, or a crate and two versions (:RragUpgrade semver 0.9.0 1.0.14)'
   end
   return { crate = words[1], from = words[2], to = words[3] }
 end
@@ -25,10 +26,17 @@ end
 function M.show(index)
   local view = M.last and M.last.result and M.last.result.view
   local entry = view and view.entries[index]
-  if not entry then return nil end
-  if M.float and M.float.valid() then M.float.close() end
+  if not entry then
+    return nil
+  end
+  if M.float and M.float.valid() then
+    M.float.close()
+  end
   M.float = float.open({
-    title = 'rrag upgrade', lines = entry.detail, anchor = 'cursor', width = 0.7,
+    title = 'rrag upgrade',
+    lines = entry.detail,
+    anchor = 'cursor',
+    width = 0.7,
     height = math.min(#entry.detail + 1, 30),
   })
   return M.float
@@ -39,10 +47,15 @@ end
 function M.fix(index)
   local view = M.last and M.last.result and M.last.result.view
   local entry = view and view.entries[index]
-  if not entry then return nil end
+  if not entry then
+    return nil
+  end
   vim.cmd('cc ' .. index) -- the site's file, in the window the list belongs to
   return require('rrag').refactor({
-    args = entry.fix.instruction, range = 2, line1 = entry.fix.start, line2 = entry.fix['end'],
+    args = entry.fix.instruction,
+    range = 2,
+    line1 = entry.fix.start,
+    line2 = entry.fix['end'],
   })
 end
 
@@ -53,10 +66,17 @@ local function fill(result)
   end
   vim.fn.setqflist({}, ' ', { title = result.view.title, items = items })
   vim.cmd('botright copen')
-  vim.keymap.set('n', 'K', function() M.show(vim.fn.line('.')) end,
-    { buffer = 0, nowait = true, silent = true, desc = 'rrag: old and new signature of this site' })
-  vim.keymap.set('n', 'F', function() M.fix(vim.fn.line('.')) end,
-    { buffer = 0, nowait = true, silent = true, desc = "rrag: the model's fix of this site" })
+  vim.keymap.set(
+    'n',
+    'K',
+    function()
+      M.show(vim.fn.line('.'))
+    end,
+    { buffer = 0, nowait = true, silent = true, desc = 'rrag: old and new signature of this site' }
+  )
+  vim.keymap.set('n', 'F', function()
+    M.fix(vim.fn.line('.'))
+  end, { buffer = 0, nowait = true, silent = true, desc = "rrag: the model's fix of this site" })
 end
 
 --- params: the request (path of the current buffer, crate, from, to).
@@ -67,12 +87,21 @@ function M.run(params)
     on_result = function(result)
       view.done, view.result = true, result
       if #result.view.entries == 0 then
-        return log.notify(('rrag: %s %s -> %s breaks nothing the index can see (%d API changes)'):format(
-          result.crate, result.from, result.to, #result.changes))
+        return log.notify(
+          ('rrag: %s %s -> %s breaks nothing the index can see (%d API changes)'):format(
+            result.crate,
+            result.from,
+            result.to,
+            #result.changes
+          )
+        )
       end
       fill(result)
     end,
-    on_error = function(err) view.done, view.error = true, err log.error(err.text) end,
+    on_error = function(err)
+      view.done, view.error = true, err
+      log.error(err.text)
+    end,
   })
   return view.id
 end

@@ -15,9 +15,13 @@ local M = { last = nil } -- the latest float's state, for tests
 
 local function render(view, shown)
   view.targets = {}
-  for _, target in ipairs(shown.sources or {}) do view.targets[target.lnum] = target end
+  for _, target in ipairs(shown.sources or {}) do
+    view.targets[target.lnum] = target
+  end
   float.set_lines(view.float, shown.lines or {})
-  for _, h in ipairs(shown.highlights or {}) do float.highlight(view.float, h.line - 1, h.group, h.col) end
+  for _, h in ipairs(shown.highlights or {}) do
+    float.highlight(view.float, h.line - 1, h.group, h.col)
+  end
   float.set_footer(view.float, shown.meta or 'done')
 end
 
@@ -25,24 +29,37 @@ end
 function M.run(spec, opts)
   local rrag = require('rrag')
   local ctx = rrag.here(opts)
-  if not rrag.need_file(ctx, ':' .. spec.name) then return end
-  if spec.arg ~= '' then ctx[spec.arg] = vim.trim(opts.args or '') end
-  if M.last and M.last.float.valid() then M.last.float.close() end
+  if not rrag.need_file(ctx, ':' .. spec.name) then
+    return
+  end
+  if spec.arg ~= '' then
+    ctx[spec.arg] = vim.trim(opts.args or '')
+  end
+  if M.last and M.last.float.valid() then
+    M.last.float.close()
+  end
   local handle = float.open({ title = 'rrag: ' .. spec.method, footer = 'asking the engine…' })
   local view = { spec = spec, float = handle, buf = handle.buf, done = false }
   M.last = view
   float.map(handle, config.get().keymaps.jump, function()
     local target = view.targets and view.targets[vim.api.nvim_win_get_cursor(0)[1]]
-    if not target then return log.notify('rrag: nothing to open on this line') end
+    if not target then
+      return log.notify('rrag: nothing to open on this line')
+    end
     float.jump(handle, nil, target.path, target.line)
   end, 'rrag: open the item')
   view.id = rpc.request(spec.method, ctx, {
     on_result = function(result, ev)
       view.done, view.result = true, result
-      if handle.valid() then render(view, ev.view or {}) end
+      if handle.valid() then
+        render(view, ev.view or {})
+      end
     end,
     on_error = float.failed(handle, view),
-    on_drop = function(reason) view.done = true float.set_footer(handle, 'stale: ' .. reason) end,
+    on_drop = function(reason)
+      view.done = true
+      float.set_footer(handle, 'stale: ' .. reason)
+    end,
   })
   return float.follow(handle, view)
 end
