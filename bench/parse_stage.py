@@ -90,6 +90,12 @@ def main() -> None:
         print(json.dumps(stage(args.child.split(","))))
         return
     crates = args.crates.split(",")
+    missing = [c for c in crates if not (REGISTRY / c).is_dir()]
+    if missing:  # chrono and url are not among scripts/debian-packages.txt
+        crates = [c for c in crates if c not in missing]
+        print(f"rrag: not in {REGISTRY}, left out: {', '.join(missing)}", file=sys.stderr)
+    if not crates:
+        raise SystemExit("rrag: none of the crates is installed")
     arms = [parse_arm(a) for a in args.arm] or [("this", str(HERE.parent / "python"), {})]
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in arms}
     for k in range(args.rounds):
