@@ -10,6 +10,8 @@ sort of code it is, because the graph changes of issue 18 (calls inside macro ar
   method        a method of an impl
   function      any other function
 
+A task's targets are the definitions in other files its body references by the resolved graph
+(``targets_of``: calls, uses_type, invokes_macro, trait_bound, implements edges).
 ``by_kind`` sums the per-task rows of every crate into recall per kind (and overall), per
 budget. ``arm_env`` sets one arm's environment (``RRAG_MACRO_ARGS=0``: issue 18's wrapper
 passes off, doc/graph.md) for the engine and the parse processes it spawns, and restores it.
@@ -23,6 +25,9 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 KINDS = ("function", "method", "trait method", "test")
+DEF_KINDS = {"function", "method", "struct", "enum", "union", "trait", "const", "static", "type",
+             "macro"}
+REF_KINDS = {"calls", "uses_type", "invokes_macro", "trait_bound", "implements"}
 SWITCH = "RRAG_MACRO_ARGS"
 ARMS = {"off": "0", "on": "1"}  # arm name -> value of the switch
 
@@ -37,6 +42,30 @@ def task_kind(row: Any, items: dict[str, Any]) -> str:
     if row.kind == "method" and parent is not None and parent.kind == "trait":
         return "trait method"
     return "method" if row.kind == "method" else "function"
+
+
+def graph_of(engine: Any) -> tuple[dict, dict[str, list[dict]]]:
+    """Items by id and the reference edges (REF_KINDS, resolved) by source id."""
+    from rrag.store import edges as edges_db
+
+    by_source: dict[str, list[dict]] = {}
+    for edge in edges_db.list_edges(engine.store):
+        if edge["type"] in REF_KINDS and edge.get("target_id"):
+            by_source.setdefault(edge["source_id"], []).append(edge)
+    return {r.id: r for r in engine.items()}, by_source
+
+
+def targets_of(row: Any, body_line: int, items: dict, by_source: dict) -> dict:
+    """Definitions in other files the body (from ``body_line``) references."""
+    targets = {}
+    for edge in by_source.get(row.id, []):
+        target = items.get(edge["target_id"])
+        if target is None or target.path == row.path or target.kind not in DEF_KINDS:
+            continue
+        if edge["line"] >= body_line:
+            targets[target.id] = (target.path, target.qualname, target.start_line,
+                                  target.end_line)
+    return targets
 
 
 @contextlib.contextmanager
@@ -57,19 +86,20 @@ def arm_env(arm: str) -> Iterator[None]:
             os.environ[SWITCH] = saved
 
 
-def by_kind(results: list[dict], budgets: list[int], key: str = "rrag_default") -> dict:
+def by_kind(results: list[dict], budgets: list[int], key: str = "rrag_default",
+            targets: str = "targets") -> dict:
     """{budget: {kind: {tasks, targets, found, share}}} over every crate's per-task rows,
-    with an "all" row."""
+    with an "all" row (``key``/``targets``: the found and target counts of a row)."""
     out: dict[str, dict] = {}
     for budget in budgets:
         acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for res in results:
             for row in res["per_task"]:
-                if row["budget"] != budget:
+                if row["budget"] != budget or targets not in row:
                     continue
                 for kind in (row.get("kind", "?"), "all"):
                     acc[kind][0] += 1
-                    acc[kind][1] += row["targets"]
+                    acc[kind][1] += row[targets]
                     acc[kind][2] += row[key]
         order = [k for k in (*KINDS, "?") if k in acc] + ["all"]
         out[str(budget)] = {k: {"tasks": acc[k][0], "targets": acc[k][1], "found": acc[k][2],

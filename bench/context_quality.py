@@ -39,18 +39,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, os.environ.get("RRAG_PYTHON") or str(REPO / "python"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from rrag.config import Config  # noqa: E402
 from rrag.service.engine import Engine  # noqa: E402
-from rrag.store import edges as edges_db  # noqa: E402
 from context_baselines import Aider, map_present, same_file_window  # noqa: E402
-from context_kinds import arm_env, by_kind, table, task_kind  # noqa: E402
+from context_kinds import (arm_env, by_kind, graph_of, table, targets_of,  # noqa: E402
+                           task_kind)
 from context_stats import overall_of, prompt_stats, summarize  # noqa: E402
-from context_variants import VARIANTS, packing_variants  # noqa: E402
+from context_variants import (VARIANTS, apply_variant, packing_variants,  # noqa: E402
+                              reset_variants)
 
 REGISTRY = Path("/usr/share/cargo/registry")
-DEF_KINDS = {"function", "method", "struct", "enum", "union", "trait", "const", "static", "type",
-             "macro"}
-REF_KINDS = {"calls", "uses_type", "invokes_macro", "trait_bound", "implements"}
 # Chosen once, before any tuning (issue 19): each half holds one crate that did well and one
 # that did poorly in the earlier all-crate run. Tune on "tune", report on "report".
 SPLITS = {"tune": ["regex-1.7.1", "petgraph-0.6.2"],
@@ -66,6 +63,8 @@ class Task:
     modified: str
     targets: dict[str, tuple[str, str, int, int]]  # id -> (path, name, start, end)
     kind: str = "function"  # function, method, trait method, test (bench/context_kinds.py)
+    item_id: str = ""
+    old: set[str] | None = None  # the targets the graph with RRAG_MACRO_ARGS=0 also sees
 
 
 def body_start(content: str) -> int:
@@ -75,11 +74,7 @@ def body_start(content: str) -> int:
 
 
 def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
-    items = {r.id: r for r in engine.items()}
-    by_source: dict[str, list[dict]] = {}
-    for edge in edges_db.list_edges(engine.store):
-        if edge["type"] in REF_KINDS and edge.get("target_id"):
-            by_source.setdefault(edge["source_id"], []).append(edge)
+    items, by_source = graph_of(engine)
     texts: dict[str, str] = {}
     tasks: list[Task] = []
     for row in items.values():
@@ -91,14 +86,7 @@ def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
         if brace < 0 or not content.rstrip().endswith("}"):
             continue
         body_line = row.start_line + content[:brace].count("\n")
-        targets = {}
-        for edge in by_source.get(row.id, []):
-            target = items.get(edge["target_id"])
-            if target is None or target.path == row.path or target.kind not in DEF_KINDS:
-                continue
-            if edge["line"] >= body_line:
-                targets[target.id] = (target.path, target.qualname, target.start_line,
-                                      target.end_line)
+        targets = targets_of(row, body_line, items, by_source)
         if len(targets) < 2:
             continue
         raw = text.encode()
@@ -106,7 +94,7 @@ def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
         modified = (raw[:body_from] + b"{ todo!() }" + raw[row.end_byte:]).decode(
             "utf-8", "replace")
         tasks.append(Task(row.path, row.qualname, row.start_line, body_line, text, modified,
-                          targets, task_kind(row, items)))
+                          targets, task_kind(row, items), row.id))
     tasks.sort(key=lambda t: (t.path, t.start_line))
     random.Random(seed).shuffle(tasks)
     return tasks[:count]
@@ -117,29 +105,6 @@ def rrag_present(pack: dict, task: Task) -> tuple[int, list[str]]:
              if i["mode"] in ("full", "signature")}
     hit = [tid for tid, (p, _, s, _) in task.targets.items() if (p, s) in shown]
     return len(hit), hit
-
-
-def apply_variant(engine: Engine, base_cfg: Config, overrides: dict) -> None:
-    """``w_*`` keys replace ContextConfig fields; ``module.NAME`` keys set a constant of an
-    ``rrag.rank`` module (the packing shares) until the next variant resets it."""
-    plain = {k: v for k, v in overrides.items() if "." not in k}
-    engine.assistant.config = dataclasses.replace(
-        base_cfg, context=dataclasses.replace(base_cfg.context, **plain))
-    for key, value in overrides.items():
-        if "." in key:
-            module, name = key.rsplit(".", 1)
-            mod = __import__(f"rrag.rank.{module}", fromlist=[name])
-            ORIGINAL.setdefault(key, getattr(mod, name))
-            setattr(mod, name, value)
-
-
-ORIGINAL: dict[str, object] = {}
-
-
-def reset_variants() -> None:
-    for key, value in ORIGINAL.items():
-        module, name = key.rsplit(".", 1)
-        setattr(__import__(f"rrag.rank.{module}", fromlist=[name]), name, value)
 
 
 def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Aider | None,
@@ -177,8 +142,11 @@ def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Ai
                 if name == "default":
                     acc["times"].append(time.perf_counter() - started)
                     acc["stats"].append(prompt_stats(pack, task.path))
-                    row["missed"] = [t[1] for tid, t in task.targets.items()
-                                     if tid not in rrag_present(pack, task)[1]]
+                    hit = set(rrag_present(pack, task)[1])
+                    row["missed"] = [t[1] for tid, t in task.targets.items() if tid not in hit]
+                    if task.old is not None:
+                        row["targets_old"], row["rrag_default_old"] = len(task.old), len(
+                            hit & task.old)
                 found, _ = rrag_present(pack, task)
                 row[f"rrag_{name}"] = found
                 acc[f"rrag_{name}"] += found
@@ -222,14 +190,24 @@ def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Ai
 
 
 def truth_tasks(crate: str, tmp: Path, n_tasks: int, seed: int) -> list[Task]:
-    """The tasks drawn from the graph with issue 18's passes on (the same for every arm)."""
-    root = tmp / crate
-    shutil.copytree(REGISTRY / crate, root)
-    with arm_env("on"):
-        engine = Engine(root, db_path=tmp / f"{crate}.sqlite")
-        engine.index(embed=False)
-        tasks = find_tasks(engine, n_tasks, seed)
-        engine.close()
+    """The tasks drawn from the graph with issue 18's passes on (the same for every arm), each
+    with the share of its targets the graph with them off also sees (``Task.old``)."""
+    tasks: list[Task] = []
+    for arm in ("on", "off"):
+        root = tmp / arm / crate
+        shutil.copytree(REGISTRY / crate, root)
+        with arm_env(arm):
+            engine = Engine(root, db_path=tmp / arm / f"{crate}.sqlite")
+            engine.index(embed=False)
+            if arm == "on":
+                tasks = find_tasks(engine, n_tasks, seed)
+            else:
+                items, by_source = graph_of(engine)
+                for task in tasks:
+                    row = items.get(task.item_id)
+                    task.old = set(targets_of(row, task.body_line, items, by_source)) & set(
+                        task.targets) if row is not None else set()
+            engine.close()
     return tasks
 
 
@@ -287,7 +265,10 @@ def main() -> None:
         summary["arms"] = {arm: {"overall": overall_of(results[arm], budgets),
                                  "by_kind": kinds[arm], "load_at_crate_start": load[arm],
                                  "crates": results[arm]} for arm in arms}
-        print(table(kinds, budgets), flush=True)
+        old = {arm: by_kind(results[arm], budgets, "rrag_default_old", "targets_old")
+               for arm in arms}
+        summary["by_kind_on_targets_off_also_sees"] = old
+        print(table(kinds, budgets), table(old, budgets), sep="\n", flush=True)
     else:
         summary |= {"overall": overall_of(results[""], budgets), "by_kind": kinds[""],
                     "crates": results[""]}
