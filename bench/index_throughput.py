@@ -89,7 +89,7 @@ def alternate(root: Path, arms: list[Arm], rounds: int) -> dict:
             runs[name].append({"round": k + 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                                "load_before": round(load_before, 2),
                                "load_after": round(os.getloadavg()[0], 2),
-                               "items": report.get("items"),
+                               "items": report.get("items"), "edges": report.get("edges"),
                                "files_parsed": report.get("files_parsed")})
             print(f"  round {k + 1} {name:<6} wall {wall:7.2f} s  cpu {cpu:7.2f} s  load "
                   f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
