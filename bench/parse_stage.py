@@ -12,7 +12,7 @@ reference shows as a different digest. An arm's ``PARSE_STAGE_DOC_TESTS=0`` pars
 dependency (no doc-test blocks), to split the doc-test share from the macro arguments.
 
     .venv/bin/python bench/parse_stage.py --arm before=/other/python --arm after=python \
-        [--arm off=python:RRAG_MACRO_ARGS=0] [--rounds 5] [--crates regex-1.7.1,...]
+        [--arm off=python:RRAG_MACRO_ARGS=0] [--rounds 5] [--crates regex-1.7.1,...|all]
         [--out bench/results/parse_stage.json]
 """
 
@@ -83,14 +83,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--arm", action="append", default=[], help="name=python_dir[:VAR=V,...]")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--crates", default=",".join(CRATES))
+    ap.add_argument("--crates", default=",".join(CRATES), help="or all: the whole registry")
     ap.add_argument("--child", default="")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(stage(args.child.split(","))))
         return
-    crates = args.crates.split(",")
+    crates = args.crates.split(",") if args.crates != "all" else sorted(
+        d.name for d in REGISTRY.iterdir() if d.is_dir())
     missing = [c for c in crates if not (REGISTRY / c).is_dir()]
     if missing:  # chrono and url are not among scripts/debian-packages.txt
         crates = [c for c in crates if c not in missing]
