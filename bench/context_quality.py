@@ -11,10 +11,13 @@ budget). Also per budget: items per prompt, tokens per item by kind, and the sha
 spent on the cursor's own file (``bench/context_stats.py``).
 
 The crates are split once (SPLITS): weights and packing shares are tuned on ``tune`` only and
-reported on ``report``; ``--split all`` runs both.
+reported on ``report``; ``--split all`` runs both. Results are also given by task kind
+(function, method, trait method, test: bench/context_kinds.py). ``--arms off,on`` runs the same
+tasks (drawn from the graph with issue 18's passes on) with ``RRAG_MACRO_ARGS=0`` and then with
+it on, same run.
 
     .venv/bin/python bench/context_quality.py [--split report] [--crates regex-1.7.1,...]
-        [--tasks 25] [--budgets 2048,1024] [--no-aider] [--variants]
+        [--tasks 25] [--budgets 2048,1024] [--no-aider] [--variants] [--arms off,on]
         [--out bench/results/context_quality.json]
 RRAG_PYTHON=/other/checkout/python runs the same benchmark against another version's engine.
 """
@@ -36,17 +39,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, os.environ.get("RRAG_PYTHON") or str(REPO / "python"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from rrag.config import Config  # noqa: E402
 from rrag.service.engine import Engine  # noqa: E402
-from rrag.store import edges as edges_db  # noqa: E402
 from context_baselines import Aider, map_present, same_file_window  # noqa: E402
-from context_stats import prompt_stats, summarize  # noqa: E402
-from context_variants import VARIANTS, packing_variants  # noqa: E402
+from context_kinds import (arm_env, by_kind, graph_of, table, targets_of,  # noqa: E402
+                           task_kind)
+from context_stats import overall_of, prompt_stats, summarize  # noqa: E402
+from context_variants import (VARIANTS, apply_variant, packing_variants,  # noqa: E402
+                              reset_variants)
 
 REGISTRY = Path("/usr/share/cargo/registry")
-DEF_KINDS = {"function", "method", "struct", "enum", "union", "trait", "const", "static", "type",
-             "macro"}
-REF_KINDS = {"calls", "uses_type", "invokes_macro", "trait_bound", "implements"}
 # Chosen once, before any tuning (issue 19): each half holds one crate that did well and one
 # that did poorly in the earlier all-crate run. Tune on "tune", report on "report".
 SPLITS = {"tune": ["regex-1.7.1", "petgraph-0.6.2"],
@@ -61,6 +62,9 @@ class Task:
     original: str  # the file's text
     modified: str
     targets: dict[str, tuple[str, str, int, int]]  # id -> (path, name, start, end)
+    kind: str = "function"  # function, method, trait method, test (bench/context_kinds.py)
+    item_id: str = ""
+    old: set[str] | None = None  # the targets the graph with RRAG_MACRO_ARGS=0 also sees
 
 
 def body_start(content: str) -> int:
@@ -70,11 +74,7 @@ def body_start(content: str) -> int:
 
 
 def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
-    items = {r.id: r for r in engine.items()}
-    by_source: dict[str, list[dict]] = {}
-    for edge in edges_db.list_edges(engine.store):
-        if edge["type"] in REF_KINDS and edge.get("target_id"):
-            by_source.setdefault(edge["source_id"], []).append(edge)
+    items, by_source = graph_of(engine)
     texts: dict[str, str] = {}
     tasks: list[Task] = []
     for row in items.values():
@@ -86,14 +86,7 @@ def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
         if brace < 0 or not content.rstrip().endswith("}"):
             continue
         body_line = row.start_line + content[:brace].count("\n")
-        targets = {}
-        for edge in by_source.get(row.id, []):
-            target = items.get(edge["target_id"])
-            if target is None or target.path == row.path or target.kind not in DEF_KINDS:
-                continue
-            if edge["line"] >= body_line:
-                targets[target.id] = (target.path, target.qualname, target.start_line,
-                                      target.end_line)
+        targets = targets_of(row, body_line, items, by_source)
         if len(targets) < 2:
             continue
         raw = text.encode()
@@ -101,7 +94,7 @@ def find_tasks(engine: Engine, count: int, seed: int) -> list[Task]:
         modified = (raw[:body_from] + b"{ todo!() }" + raw[row.end_byte:]).decode(
             "utf-8", "replace")
         tasks.append(Task(row.path, row.qualname, row.start_line, body_line, text, modified,
-                          targets))
+                          targets, task_kind(row, items), row.id))
     tasks.sort(key=lambda t: (t.path, t.start_line))
     random.Random(seed).shuffle(tasks)
     return tasks[:count]
@@ -114,36 +107,17 @@ def rrag_present(pack: dict, task: Task) -> tuple[int, list[str]]:
     return len(hit), hit
 
 
-def apply_variant(engine: Engine, base_cfg: Config, overrides: dict) -> None:
-    """``w_*`` keys replace ContextConfig fields; ``module.NAME`` keys set a constant of an
-    ``rrag.rank`` module (the packing shares) until the next variant resets it."""
-    plain = {k: v for k, v in overrides.items() if "." not in k}
-    engine.assistant.config = dataclasses.replace(
-        base_cfg, context=dataclasses.replace(base_cfg.context, **plain))
-    for key, value in overrides.items():
-        if "." in key:
-            module, name = key.rsplit(".", 1)
-            mod = __import__(f"rrag.rank.{module}", fromlist=[name])
-            ORIGINAL.setdefault(key, getattr(mod, name))
-            setattr(mod, name, value)
-
-
-ORIGINAL: dict[str, object] = {}
-
-
-def reset_variants() -> None:
-    for key, value in ORIGINAL.items():
-        module, name = key.rsplit(".", 1)
-        setattr(__import__(f"rrag.rank.{module}", fromlist=[name]), name, value)
-
-
 def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Aider | None,
-              variants: dict[str, dict], seed: int, embed: bool = False) -> dict:
+              variants: dict[str, dict], seed: int, embed: bool = False,
+              tasks: list[Task] | None = None) -> dict:
+    """The tasks of ``crate`` (drawn from its own index, or ``tasks``) in a copy under ``tmp``."""
     root = tmp / crate
+    tmp.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REGISTRY / crate, root)
     engine = Engine(root, db_path=tmp / f"{crate}.sqlite")
     engine.index(embed=embed)
-    tasks = find_tasks(engine, n_tasks, seed)
+    if tasks is None:
+        tasks = find_tasks(engine, n_tasks, seed)
     base_cfg = engine.config
     others_all = sorted(str(p.relative_to(root)) for p in root.rglob("*.rs"))
     per_budget = {b: {"targets": 0, "aider": 0, "same_file": 0, "stats": [], "times": [],
@@ -158,8 +132,8 @@ def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Ai
                  for p in {t[0] for t in task.targets.values()}}
         for budget in budgets:
             acc = per_budget[budget]
-            row = {"path": task.path, "name": task.name, "targets": len(task.targets),
-                   "budget": budget}
+            row = {"path": task.path, "name": task.name, "kind": task.kind,
+                   "targets": len(task.targets), "budget": budget}
             for name, overrides in variants.items():
                 apply_variant(engine, base_cfg, overrides)
                 started = time.perf_counter()
@@ -168,8 +142,11 @@ def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Ai
                 if name == "default":
                     acc["times"].append(time.perf_counter() - started)
                     acc["stats"].append(prompt_stats(pack, task.path))
-                    row["missed"] = [t[1] for tid, t in task.targets.items()
-                                     if tid not in rrag_present(pack, task)[1]]
+                    hit = set(rrag_present(pack, task)[1])
+                    row["missed"] = [t[1] for tid, t in task.targets.items() if tid not in hit]
+                    if task.old is not None:
+                        row["targets_old"], row["rrag_default_old"] = len(task.old), len(
+                            hit & task.old)
                 found, _ = rrag_present(pack, task)
                 row[f"rrag_{name}"] = found
                 acc[f"rrag_{name}"] += found
@@ -212,6 +189,28 @@ def run_crate(crate: str, tmp: Path, n_tasks: int, budgets: list[int], aider: Ai
     return out
 
 
+def truth_tasks(crate: str, tmp: Path, n_tasks: int, seed: int) -> list[Task]:
+    """The tasks drawn from the graph with issue 18's passes on (the same for every arm), each
+    with the share of its targets the graph with them off also sees (``Task.old``)."""
+    tasks: list[Task] = []
+    for arm in ("on", "off"):
+        root = tmp / arm / crate
+        shutil.copytree(REGISTRY / crate, root)
+        with arm_env(arm):
+            engine = Engine(root, db_path=tmp / arm / f"{crate}.sqlite")
+            engine.index(embed=False)
+            if arm == "on":
+                tasks = find_tasks(engine, n_tasks, seed)
+            else:
+                items, by_source = graph_of(engine)
+                for task in tasks:
+                    row = items.get(task.item_id)
+                    task.old = set(targets_of(row, task.body_line, items, by_source)) & set(
+                        task.targets) if row is not None else set()
+            engine.close()
+    return tasks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="report", choices=sorted(SPLITS))
@@ -224,6 +223,7 @@ def main() -> None:
     ap.add_argument("--pack-variants", action="store_true", help="the packing variants")
     ap.add_argument("--only", default="", help="comma-separated variant names (with --variants)")
     ap.add_argument("--embed", action="store_true", help="build vectors (semantic hits on)")
+    ap.add_argument("--arms", default="", help="off,on: RRAG_MACRO_ARGS=0 then 1, same tasks")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "context_quality.json"))
     args = ap.parse_args()
     every = packing_variants() if args.pack_variants else VARIANTS
@@ -232,38 +232,48 @@ def main() -> None:
         variants = {k: every[k] for k in ["default", *args.only.split(",")]}
     crates = args.crates.split(",") if args.crates else SPLITS[args.split]
     budgets = [int(b) for b in args.budgets.split(",")]
-    results = []
+    arms = args.arms.split(",") if args.arms else [""]
+    results: dict[str, list[dict]] = {arm: [] for arm in arms}
+    load = {arm: [] for arm in arms}
     with tempfile.TemporaryDirectory(prefix="rrag-ctxq-") as tmp:
         counter = Engine(REPO / "examples" / "simple_app", db_path=Path(tmp) / "counter.sqlite")
         aider = None if args.no_aider else Aider(counter.assistant.count_many)
         try:
             for crate in crates:
-                res = run_crate(crate, Path(tmp), args.tasks, budgets, aider, variants,
-                                args.seed, args.embed)
-                print(json.dumps({"crate": crate, **{b: {k: v for k, v in r.items()
-                                                         if k not in ("stats",)}
-                                                     for b, r in res["budgets"].items()}}),
-                      flush=True)
-                results.append(res)
+                tasks = truth_tasks(crate, Path(tmp) / "truth", args.tasks, args.seed) \
+                    if args.arms else None
+                for arm in arms:
+                    with arm_env(arm):
+                        load[arm].append(round(os.getloadavg()[0], 2))
+                        res = run_crate(crate, Path(tmp) / (arm or "run"), args.tasks, budgets,
+                                        aider, variants, args.seed, args.embed, tasks)
+                    print(json.dumps({"crate": crate, "arm": arm, **{b: {
+                        k: v for k, v in r.items() if k != "stats"} for b, r in
+                        res["budgets"].items()}}), flush=True)
+                    results[arm].append(res)
         finally:
             if aider:
                 aider.close()
             counter.close()
-    overall = {}
-    for budget in map(str, budgets):
-        rows = [r["budgets"][budget] for r in results]
-        keys = [k for k in rows[0]
-                if isinstance(rows[0][k], int) and k not in ("targets", "aider_max_tokens")]
-        targets = sum(r["targets"] for r in rows)
-        overall[budget] = {k: round(sum(r[k] for r in rows) / max(1, targets), 4) for k in keys}
-        overall[budget]["targets"] = targets
-        overall[budget]["prompt"] = summarize([s for r in rows for s in r["stats"]], int(budget))
     summary = {"split": args.crates or args.split, "budgets": budgets, "seed": args.seed,
                "tasks_per_crate": args.tasks, "vectors": args.embed,
                "load_average": [round(x, 2) for x in os.getloadavg()],
-               "engine": os.environ.get("RRAG_PYTHON") or "this checkout",
-               "overall": overall, "crates": results}
-    print(json.dumps({"overall": overall}), flush=True)
+               "engine": os.environ.get("RRAG_PYTHON") or "this checkout"}
+    kinds = {arm: by_kind(results[arm], budgets) for arm in arms}
+    if args.arms:
+        summary["switch"] = "RRAG_MACRO_ARGS (off: 0, on: 1); tasks from the graph with it on"
+        summary["arms"] = {arm: {"overall": overall_of(results[arm], budgets),
+                                 "by_kind": kinds[arm], "load_at_crate_start": load[arm],
+                                 "crates": results[arm]} for arm in arms}
+        old = {arm: by_kind(results[arm], budgets, "rrag_default_old", "targets_old")
+               for arm in arms}
+        summary["by_kind_on_targets_off_also_sees"] = old
+        print(table(kinds, budgets), table(old, budgets), sep="\n", flush=True)
+    else:
+        summary |= {"overall": overall_of(results[""], budgets), "by_kind": kinds[""],
+                    "crates": results[""]}
+        print(json.dumps({"overall": summary["overall"]}), flush=True)
+        print(table({"rrag": kinds[""]}, budgets), flush=True)
     Path(args.out).write_text(json.dumps(summary, indent=1) + "\n")
 
 

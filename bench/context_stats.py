@@ -1,5 +1,6 @@
 """What a packed context is made of (bench/context_quality.py): items per prompt, tokens per
-item by kind and by mode, and the share of the budget spent on the cursor's own file."""
+item by kind and by mode, and the share of the budget spent on the cursor's own file; and the
+overall recall of a run's crates, per budget."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ def summarize(stats: list[dict], budget: int) -> dict:
                                         for k, v in sorted(by_kind.items())},
             "tokens_per_item_by_mode": {k: [round(statistics.mean(v), 1), len(v)]
                                         for k, v in sorted(by_mode.items())}}
+
+
+def overall_of(results: list[dict], budgets: list[int]) -> dict:
+    overall = {}
+    for budget in map(str, budgets):
+        rows = [r["budgets"][budget] for r in results]
+        keys = [k for k in rows[0]
+                if isinstance(rows[0][k], int) and k not in ("targets", "aider_max_tokens")]
+        targets = sum(r["targets"] for r in rows)
+        overall[budget] = {k: round(sum(r[k] for r in rows) / max(1, targets), 4) for k in keys}
+        overall[budget]["targets"] = targets
+        overall[budget]["prompt"] = summarize([s for r in rows for s in r["stats"]], int(budget))
+    return overall

@@ -5,6 +5,7 @@ the tune split: ranking weights (ContextConfig fields) and packing constants (``
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 # Weight variants tried when tuning (--variants), each changing one default of config.py.
 VARIANTS = {
@@ -44,3 +45,26 @@ def packing_variants() -> dict[str, dict]:
             "members_2": {"render.MEMBER_CAP": 2}, "members_3": {"render.MEMBER_CAP": 3},
             "members_6": {"render.MEMBER_CAP": 6},
             "top_docs_0": {"packing.TOP_DOCS": 0}, "top_docs_6": {"packing.TOP_DOCS": 6}}
+
+
+def apply_variant(engine: Any, base_cfg: Any, overrides: dict) -> None:
+    """``w_*`` keys replace ContextConfig fields; ``module.NAME`` keys set a constant of an
+    ``rrag.rank`` module (the packing shares) until the next variant resets it."""
+    plain = {k: v for k, v in overrides.items() if "." not in k}
+    engine.assistant.config = dataclasses.replace(
+        base_cfg, context=dataclasses.replace(base_cfg.context, **plain))
+    for key, value in overrides.items():
+        if "." in key:
+            module, name = key.rsplit(".", 1)
+            mod = __import__(f"rrag.rank.{module}", fromlist=[name])
+            ORIGINAL.setdefault(key, getattr(mod, name))
+            setattr(mod, name, value)
+
+
+ORIGINAL: dict[str, object] = {}
+
+
+def reset_variants() -> None:
+    for key, value in ORIGINAL.items():
+        module, name = key.rsplit(".", 1)
+        setattr(__import__(f"rrag.rank.{module}", fromlist=[name]), name, value)

@@ -9,9 +9,14 @@ With ``--compare DIR`` (another checkout's ``python/`` folder, e.g. the commit b
 both engines index the same files from a fresh cache, alternating, ``--rounds`` times each; the
 CPU seconds of rrag and its parse processes (``RUSAGE_CHILDREN``) are reported beside the wall
 time, since on a shared machine the wall time of a half tracks the load more than the code.
-Writes bench/results/index_throughput.json and prints a table.
+With ``--own-cost`` this engine indexes alternately with ``RRAG_MACRO_ARGS=0`` (issue 18's
+macro-argument, doc-test and template passes off: doc/graph.md) and with them on, same run:
+the cost of those passes alone, on today's engine. Both report every round (wall, CPU, load
+average) and the medians; ``--only-compare`` skips the raw parse and the single index.
+Writes bench/results/index_throughput.json (or ``--out NAME``) and prints a table.
 
-    .venv/bin/python bench/index_throughput.py [--root DIR] [--compare DIR --rounds 2]
+    .venv/bin/python bench/index_throughput.py [--root DIR] [--compare DIR | --own-cost]
+        [--rounds 3] [--only-compare] [--out NAME.json]
 """
 
 from __future__ import annotations
@@ -52,9 +57,10 @@ def run_index(root: Path, cache: str, python_dir: str | None = None) -> tuple[fl
     return timed_index(root, cache, python_dir)[:2]  # type: ignore[return-value]
 
 
-def timed_index(root: Path, cache: str, python_dir: str | None = None) -> tuple[float, dict, float]:
+def timed_index(root: Path, cache: str, python_dir: str | None = None,
+                extra_env: dict[str, str] | None = None) -> tuple[float, dict, float]:
     """Wall seconds, the JSON report and the CPU seconds of the run and its children."""
-    env = {**os.environ, "XDG_CACHE_HOME": cache}
+    env = {**os.environ, "XDG_CACHE_HOME": cache, **(extra_env or {})}
     if python_dir:
         env["PYTHONPATH"] = python_dir  # ahead of the venv's editable install
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -67,45 +73,113 @@ def timed_index(root: Path, cache: str, python_dir: str | None = None) -> tuple[
     return wall, json.loads(out.stdout), cpu
 
 
+# An arm: (name, python_dir or None for this checkout, extra environment). The baseline
+# ("other") runs first in every round, as the compare always did.
+Arm = tuple[str, str | None, dict[str, str]]
+
+
+def alternate(root: Path, arms: list[Arm], rounds: int) -> dict:
+    """The arms in turn on fresh caches, ``rounds`` times: every run and the medians."""
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in arms}
+    for k in range(rounds):
+        for name, python_dir, extra in arms:
+            load_before = os.getloadavg()[0]
+            with tempfile.TemporaryDirectory() as cache:
+                wall, report, cpu = timed_index(root, cache, python_dir, extra)
+            runs[name].append({"round": k + 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                               "load_before": round(load_before, 2),
+                               "load_after": round(os.getloadavg()[0], 2),
+                               "items": report.get("items"), "edges": report.get("edges"),
+                               "files_parsed": report.get("files_parsed")})
+            print(f"  round {k + 1} {name:<6} wall {wall:7.2f} s  cpu {cpu:7.2f} s  load "
+                  f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+    out: dict = {"rounds": runs}
+    for name, r in runs.items():
+        out[name] = {"wall_s": round(statistics.median(x["wall_s"] for x in r), 2),
+                     "cpu_s": round(statistics.median(x["cpu_s"] for x in r), 2)}
+    base, this = arms[0][0], arms[-1][0]
+    out["cpu_change"] = round(out[this]["cpu_s"] / out[base]["cpu_s"] - 1, 4)
+    out["wall_change"] = round(out[this]["wall_s"] / out[base]["wall_s"] - 1, 4)
+    out["pair_cpu_changes"] = [round(b["cpu_s"] / a["cpu_s"] - 1, 4)
+                               for a, b in zip(runs[base], runs[this])]
+    out["pair_wall_changes"] = [round(b["wall_s"] / a["wall_s"] - 1, 4)
+                                for a, b in zip(runs[base], runs[this])]
+    return out
+
+
 def compare(root: Path, other: str, rounds: int) -> dict:
     """This engine and ``other`` alternating on fresh caches: median wall and CPU seconds."""
-    runs: dict[str, list[tuple[float, float]]] = {"this": [], "other": []}
-    for _ in range(rounds):
-        for name, python_dir in (("other", other), ("this", None)):
-            with tempfile.TemporaryDirectory() as cache:
-                wall, _, cpu = timed_index(root, cache, python_dir)
-            runs[name].append((wall, cpu))
-            print(f"  {name:<6} wall {wall:7.2f} s  cpu {cpu:7.2f} s  load "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
-    medians = {name: {"wall_s": round(statistics.median(w for w, _ in r), 2),
-                      "cpu_s": round(statistics.median(c for _, c in r), 2)}
-               for name, r in runs.items()}
-    medians["other_python"] = other  # type: ignore[assignment]
-    medians["cpu_change"] = round(medians["this"]["cpu_s"] / medians["other"]["cpu_s"] - 1, 4)
-    medians["wall_change"] = round(medians["this"]["wall_s"] / medians["other"]["wall_s"] - 1, 4)
-    return medians
+    result = alternate(root, [("other", other, {}), ("this", None, {})], rounds)
+    result["other_python"] = other
+    return result
+
+
+def own_cost(root: Path, rounds: int) -> dict:
+    """This engine with issue 18's wrapper passes off, then on, alternating."""
+    result = alternate(root, [("off", None, {"RRAG_MACRO_ARGS": "0"}),
+                              ("on", None, {"RRAG_MACRO_ARGS": "1"})], rounds)
+    result["switch"] = "RRAG_MACRO_ARGS"
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default="/usr/share/cargo/registry")
     ap.add_argument("--compare", default="", help="another checkout's python/ folder")
+    ap.add_argument("--own-cost", action="store_true",
+                    help="this engine with RRAG_MACRO_ARGS=0 and =1, alternating")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only-compare", action="store_true",
+                    help="skip the raw parse and the single index (with --compare/--own-cost)")
+    ap.add_argument("--out", default="index_throughput.json", help="file under bench/results/")
     args = ap.parse_args()
     root = Path(args.root)
     sys.path.insert(0, str(HERE.parent / "python"))
     from rrag.parse import workspace
 
     files = workspace.rust_files(workspace.discover(root))
+    result: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "tree_sitter": getattr(tree_sitter, "__version__", "?")},
+        "root": str(root), "files": len(files),
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    if not (args.only_compare and (args.compare or args.own_cost)):
+        result.update(single(root, files))
+    if args.compare:
+        result["compare"] = compare(root, args.compare, args.rounds)
+    if args.own_cost:
+        result["own_cost"] = own_cost(root, args.rounds)
+    result["load_avg"] = [round(x, 2) for x in os.getloadavg()]
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'files':<28}{len(files):>12}")
+    if "index_s" in result:
+        print(f"{'lines':<28}{result['lines']:>12}")
+        print(f"{'raw tree-sitter (1 proc)':<28}{result['raw_lines_per_s']:>12} lines/s  "
+              f"{result['raw_parse_s']:8.2f} s")
+        print(f"{'rrag index (all cores)':<28}{result['index_lines_per_s']:>12} lines/s  "
+              f"{result['index_s']:8.2f} s")
+        print(f"{'ratio rrag / raw':<28}{result['ratio_vs_raw']:>12}")
+        print(f"{'no-change re-index':<28}{result['reindex_s']:>12.3f} s  "
+              f"({100 * result['reindex_share']:.1f} % of first)")
+    for key, label in (("compare", "vs " + args.compare), ("own_cost", "RRAG_MACRO_ARGS 0 -> 1")):
+        if key in result:
+            c = result[key]
+            print(f"{label:<28} wall {100 * c['wall_change']:+.1f} %  "
+                  f"cpu {100 * c['cpu_change']:+.1f} %  (medians of {args.rounds}; pairs cpu "
+                  + " ".join(f"{100 * x:+.1f} %" for x in c["pair_cpu_changes"]) + ")")
+
+
+def single(root: Path, files: list[str]) -> dict:
+    """The raw parse, one index from a fresh cache and its no-change re-index."""
     raw_s, lines, nbytes = raw_parse(root, files)
     with tempfile.TemporaryDirectory() as cache:
         first_s, first = run_index(root, cache)
         again_s, again = run_index(root, cache)
-    result = {
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "tree_sitter": getattr(tree_sitter, "__version__", "?")},
-        "root": str(root), "files": len(files), "lines": lines, "bytes": nbytes,
+    return {
+        "lines": lines, "bytes": nbytes,
         "raw_parse_s": round(raw_s, 2), "raw_lines_per_s": round(lines / raw_s),
         "index_s": round(first_s, 2), "index_lines_per_s": round(lines / first_s),
         "ratio_vs_raw": round(raw_s / first_s, 3),
@@ -113,24 +187,7 @@ def main() -> None:
         "errors": len(first["errors"]),
         "reindex_s": round(again_s, 3), "reindex_share": round(again_s / first_s, 4),
         "reindex_files_parsed": again["files_parsed"],
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
-    if args.compare:
-        result["compare"] = compare(root, args.compare, args.rounds)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "index_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'files':<28}{len(files):>12}\n{'lines':<28}{lines:>12}")
-    print(f"{'raw tree-sitter (1 proc)':<28}{result['raw_lines_per_s']:>12} lines/s  "
-          f"{raw_s:8.2f} s")
-    print(f"{'rrag index (all cores)':<28}{result['index_lines_per_s']:>12} lines/s  "
-          f"{first_s:8.2f} s")
-    print(f"{'ratio rrag / raw':<28}{result['ratio_vs_raw']:>12}")
-    print(f"{'no-change re-index':<28}{again_s:>12.3f} s  "
-          f"({100 * result['reindex_share']:.1f} % of first)")
-    if args.compare:
-        c = result["compare"]
-        print(f"{'vs ' + args.compare:<28} wall {100 * c['wall_change']:+.1f} %  "
-              f"cpu {100 * c['cpu_change']:+.1f} %  (medians of {args.rounds})")
 
 
 if __name__ == "__main__":

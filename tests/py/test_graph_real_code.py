@@ -107,3 +107,22 @@ def test_incremental_reindex_equals_clean_with_new_edges(tmp_path, monkeypatch):
     assert ("tests", "textkit::tests::width_caps", "textkit::twice_width") in kinds
     assert ("tests", "textkit::tests::empty", "textkit::width") in kinds
     assert ("uses_const", "textkit::twice_width", "textkit::GREETING") in kinds
+
+
+def test_macro_args_switch_removes_the_macro_argument_calls(tmp_path, monkeypatch):
+    """RRAG_MACRO_ARGS=0 (diagnostic, doc/graph.md) parses without issue 18's wrappers: the
+    call inside `assert_eq!(width("abc"), 3)` is no `calls` edge with it off, and is with it on.
+    The parse workers inherit the variable; turning it back on re-parses (parse version)."""
+    edge = ("calls", "textkit::tests::width_caps", "textkit::width", "textkit/src/lib.rs:62")
+    monkeypatch.setenv("RRAG_MACRO_ARGS", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "off"))
+    rrag_json("index", "--root", str(FIXTURE), "--no-embed")
+    off = _edges(FIXTURE)
+    assert edge not in off
+    # The written code is still read: the direct call of the helper stays a call.
+    assert ("calls", "textkit::tests::width_caps", "textkit::tests::check",
+            "textkit/src/lib.rs:63") in off
+    monkeypatch.setenv("RRAG_MACRO_ARGS", "1")  # same cache: every file is parsed again
+    report = rrag_json("index", "--root", str(FIXTURE), "--no-embed")
+    assert report["files_parsed"] == len(list(FIXTURE.rglob("*.rs")))
+    assert edge in _edges(FIXTURE)

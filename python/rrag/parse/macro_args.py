@@ -15,10 +15,15 @@ A workspace ``macro_rules!`` macro (same file or ``crate_macros``) gets, besides
 the references of the rule that matches (rrag.parse.macro_templates), at the invocation's
 line. Doc-test blocks use ``fixed`` segments whose references all land on the documented item
 (rrag.parse.doctests).
+
+``RRAG_MACRO_ARGS=0`` (a diagnostic switch, doc/graph.md) turns these wrapper passes off: no
+macro-argument wrapper, no doc-test wrapper, no template matching of workspace macros in
+expression position; the parse workers inherit it, and it changes the parse version.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -68,6 +73,12 @@ class Pending:
 
     node: Any
     seg: Segment | None
+
+
+def enabled() -> bool:
+    """False under ``RRAG_MACRO_ARGS=0``: issue 18's wrapper passes are skipped (read per file,
+    so the parse workers, which inherit the environment, follow the writer)."""
+    return os.environ.get("RRAG_MACRO_ARGS", "1") != "0"
 
 
 def macro_name(inv: Any) -> str:

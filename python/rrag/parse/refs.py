@@ -22,8 +22,8 @@ from typing import Any
 
 from .doctests import doc_wrapper
 from .grammar import parse_tree, query
-from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, macro_name, place,
-                         token_tree, wants_args)
+from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, enabled, macro_name,
+                         place, token_tree, wants_args)
 from .macro_templates import Templates
 from .model import Item
 from .ref_nodes import const_path, flatten_use, type_ref
@@ -245,10 +245,12 @@ def _unalias(desc: Any, aliases: dict[str, str]) -> Any:
 def extract_refs(root: Any, items: list[Item], rules_for: RulesFor | None = None,
                  docs: bool = True) -> list[tuple]:
     """Every raw reference of the file, attributed to the innermost item holding it: the
-    written code, then the arguments of its macro invocations (and theirs, for a few rounds),
-    then its doc tests."""
+    written code, then its doc tests, then the arguments of its macro invocations (and theirs,
+    for a few rounds) with what matched workspace macros add."""
     collector = Collector(items)
     pending = collector.feed(root)
+    if not enabled():  # RRAG_MACRO_ARGS=0: the written code only (a diagnostic switch)
+        return collector.refs
     if docs:
         text, segs = doc_wrapper(items)
         if segs:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import blake3
 
+from .macro_args import enabled as macro_args_enabled
 from .model import ParsedFile, Problem
 from .tokens import lexical_row
 
@@ -22,6 +23,12 @@ _TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
 PARSE_VERSION = "7"  # 7: `extern crate x as y` is an import (std's `alloc_crate`, issue 21)
+
+
+def parse_version() -> str:
+    """``PARSE_VERSION``, marked under the diagnostic ``RRAG_MACRO_ARGS=0`` (fewer references):
+    an index or dependency cache built with it off is never reused with it on, or back."""
+    return PARSE_VERSION if macro_args_enabled() else PARSE_VERSION + "-no-macro-args"
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from ..parse.cfg_eval import CfgEnv, Evaluator
 from ..parse.cfg_filter import drop_inactive
 from ..parse.dep_sources import DepSource
 from ..parse.model import ModDecl
-from ..parse.task import PARSE_VERSION, FileResult
+from ..parse.task import FileResult, parse_version
 from ..paths import cache_home, private_dir
 from ..store import bulk
 from ..store import deps as deps_db
@@ -89,7 +89,7 @@ def cache_key(src: DepSource, env: CfgEnv) -> str:
     evaluated in (host values and enabled features), and (for path dependencies, which are
     edited in place) every .rs file's size and mtime; plus the parser and schema versions, so a
     newer rrag never reads an older cache."""
-    h = blake3.blake3(f"{src.folder}\0{PARSE_VERSION}\0{len(MIGRATIONS)}\0{CACHE_FORMAT}\0"
+    h = blake3.blake3(f"{src.folder}\0{parse_version()}\0{len(MIGRATIONS)}\0{CACHE_FORMAT}\0"
                       f"{DEP_EXCLUDES}".encode())
     h.update(repr((sorted(env.pairs), sorted(env.names), sorted(env.known),
                    None if env.features is None else sorted(env.features))).encode())

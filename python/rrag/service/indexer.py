@@ -25,7 +25,7 @@ from ..parse.cfg_filter import mark_active
 from ..parse.model import ModDecl
 from ..parse.prescan import scan_mod_decls
 from ..parse.rust import finalize
-from ..parse.task import PARSE_VERSION, FileResult, parse_one
+from ..parse.task import FileResult, parse_one, parse_version
 from ..store import Store
 from ..store import files as files_db
 from ..store import items as items_db
@@ -99,7 +99,7 @@ class StructuralIndexer:
         states = files_db.file_states(self.store)
         stored_macros = macro_env.stored_macros(self.store) if states else []
         report.files_removed = files_db.delete_files(self.store, sorted(set(states) - set(current)))
-        if self.store.meta("parse_version") != PARSE_VERSION:
+        if self.store.meta("parse_version") != (version := parse_version()):
             states = {}  # built by another parser version: everything is parsed again
 
         to_read = self._changed_by_stat(current, states)
@@ -147,8 +147,8 @@ class StructuralIndexer:
         files_db.touch_files(self.store, touched)
         report.files_unchanged = len(current) - len(work) + len(touched)
         self._correct_guess(workspace, current, states, kept, modules, namespaces, report)
-        if self.store.meta("parse_version") != PARSE_VERSION:
-            self.store.set_meta("parse_version", PARSE_VERSION)
+        if self.store.meta("parse_version") != version:
+            self.store.set_meta("parse_version", version)
         removed_crates = {states[p].crate for p in set(states) - set(current)}
         full = not edges_db.has_edges(self.store) or not states
         if full or self._changed_crates or removed_crates:
