@@ -382,3 +382,26 @@ def test_a_first_request_builds_the_index_through_the_bulk_path(tmp_path, monkey
         engine.search("area of a circle", mode="lexical")  # indexed now: no second first index
         assert created == [db]
     assert db.exists() and not list(db.parent.glob(".index.sqlite.bulk-*"))
+
+
+def test_status_before_any_index_leaves_the_first_index_its_bulk_path(tmp_path, monkeypatch):
+    """:RragStatus (or `rrag stats`) on a never-indexed workspace says so without creating the
+    database: an empty file would send the first index down the file-by-file path."""
+    from rrag.config import Config
+    from rrag.service.engine import Engine
+    from rrag.store import bulk
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    db = tmp_path / "db" / "index.sqlite"
+    created: list[Path] = []
+    real_create = bulk.create
+    monkeypatch.setattr(bulk, "create", lambda final: created.append(final) or real_create(final))
+    with Engine(ws, Config(), db_path=db) as engine:
+        status = engine.status()
+        assert (status["items"], status["freshness"]["scan_reason"]) == (0, "no index yet")
+        assert status["freshness"]["text"].startswith("not indexed yet")
+        assert not db.exists()
+        engine.search("area of a circle", mode="lexical")
+        assert created == [db]
+        assert engine.status()["items"] > 0

@@ -36,7 +36,7 @@ from .indexer import IndexReport, StructuralIndexer
 from .overlay import Overlay
 from .progress import ProgressFn, no_progress
 from .roots import store_path
-from .status import freshness_stats, index_stats, model_status
+from .status import freshness_stats, index_stats, model_status, unindexed_stats
 
 log = logging.getLogger("rrag.engine")
 
@@ -307,5 +307,7 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         """Index counts and freshness (``freshness``: when last brought up to date, whether a
         scan or vectors are pending)."""
+        if self._store is None and not self.db_path.exists():
+            return unindexed_stats(self.db_path, self.root)
         counts = index_stats(self.store, self.db_path, self.root)
         return counts | freshness_stats(self.freshness, counts["embed_pending"])

@@ -44,6 +44,21 @@ def index_stats(store: Store, db_path: Path, root: Path) -> dict[str, Any]:
     }
 
 
+def unindexed_stats(db_path: Path, root: Path) -> dict[str, Any]:
+    """The status of a workspace never indexed, read without opening the database: opening it
+    creates an empty file, and a first index into an existing file takes the file-by-file path
+    instead of the bulk one (store.bulk)."""
+    return {
+        "db": str(db_path), "root": str(root), "files": 0, "lines": 0, "items": 0, "edges": 0,
+        "vectors": 0, "embedded_items": 0, "embed_pending": 0, "kinds": {},
+        "files_with_syntax_errors": 0, "problems": [], "schema_version": 0, "db_bytes": 0,
+        "dependency_cfg": {"unknown_keys": 0, "items_dropped": 0, "files_dropped": 0},
+        "freshness": {"fresh_at": 0, "age_s": None, "scan_pending": True,
+                      "scan_reason": "no index yet", "vectors_pending": 0,
+                      "text": "not indexed yet: the first request or :RragIndex builds it"},
+    }
+
+
 def freshness_stats(fresh: Freshness, pending_vectors: int,
                     verdict: Verdict | None = None) -> dict[str, Any]:
     """``fresh_at`` (epoch seconds, 0: never), whether a scan is pending (the disk moved since;
