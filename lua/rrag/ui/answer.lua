@@ -58,10 +58,8 @@ end
 
 --- kind: 'ask' | 'explain'; params: the request (question, path, line, selection, bufnr ...).
 function M.open(kind, params, title)
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end -- one answer float at a time
   local handle = float.open({
+    replaces = M.last and M.last.float,
     title = title,
     anchor = kind == 'explain' and 'cursor' or 'editor',
     footer = 'waiting for the model…',

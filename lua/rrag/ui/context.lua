@@ -140,11 +140,12 @@ local function toggle(view, set, other)
 end
 
 function M.open(params)
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end
-  local handle =
-    float.open({ title = 'rrag: context', footer = 'collecting…', filetype = 'rrag-context' })
+  local handle = float.open({
+    replaces = M.last and M.last.float,
+    title = 'rrag: context',
+    footer = 'collecting…',
+    filetype = 'rrag-context',
+  })
   local view = { float = handle, buf = handle.buf, params = params }
   M.last = view
   local keys = config.get().keymaps

@@ -34,8 +34,12 @@ function M.keys_text(keys)
 end
 
 --- opts: title, lines, filetype, anchor ('editor' centred | 'cursor' beside the cursor),
---- width, height (fractions or cells), enter (default true), footer.
+--- width, height (fractions or cells), enter (default true), footer, replaces (a float handle
+--- closed first when still open: one float of each kind at a time).
 function M.open(opts)
+  if opts.replaces and opts.replaces.valid() then
+    opts.replaces.close()
+  end
   local cfg = config.get()
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].bufhidden = 'wipe'

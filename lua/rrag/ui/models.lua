@@ -87,10 +87,8 @@ local function pick(view)
 end
 
 function M.open(params)
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end
   local handle = float.open({
+    replaces = M.last and M.last.float,
     title = 'rrag: models',
     footer = 'looking for models…',
     filetype = 'rrag-models',

@@ -61,15 +61,16 @@ end
 
 --- params: path, bufnr, changedtick, selection = {first, last}, instruction.
 function M.start(params)
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end
   local first, last = params.selection[1], params.selection[2]
   local lines = vim.api.nvim_buf_get_lines(params.bufnr, first - 1, last, false)
   params.original = table.concat(lines, '\n') .. '\n'
   local keys = config.get().keymaps
   params.keys = { accept = keys.accept, reject = keys.reject, close = keys.close } -- the hint line
-  local handle = float.open({ title = 'rrag: refactor', footer = 'waiting for the model…' })
+  local handle = float.open({
+    replaces = M.last and M.last.float,
+    title = 'rrag: refactor',
+    footer = 'waiting for the model…',
+  })
   local view = {
     float = handle,
     buf = handle.buf,

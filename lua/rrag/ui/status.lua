@@ -80,10 +80,8 @@ local function render(view, shown)
 end
 
 function M.open(params)
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end
   local handle = float.open({
+    replaces = M.last and M.last.float,
     title = 'rrag: status',
     footer = 'asking the engine…',
     filetype = 'rrag-status',

@@ -29,10 +29,8 @@ function M.show(index)
   if not entry then
     return nil
   end
-  if M.float and M.float.valid() then
-    M.float.close()
-  end
   M.float = float.open({
+    replaces = M.float,
     title = 'rrag upgrade',
     lines = entry.detail,
     anchor = 'cursor',

@@ -35,10 +35,11 @@ function M.run(spec, opts)
   if spec.arg ~= '' then
     ctx[spec.arg] = vim.trim(opts.args or '')
   end
-  if M.last and M.last.float.valid() then
-    M.last.float.close()
-  end
-  local handle = float.open({ title = 'rrag: ' .. spec.method, footer = 'asking the engine…' })
+  local handle = float.open({
+    replaces = M.last and M.last.float,
+    title = 'rrag: ' .. spec.method,
+    footer = 'asking the engine…',
+  })
   local view = { spec = spec, float = handle, buf = handle.buf, done = false }
   M.last = view
   float.map(handle, config.get().keymaps.jump, function()
