@@ -361,20 +361,27 @@ def test_a_refactors_cargo_check_edits_the_unsaved_buffer_not_the_file(tmp_path)
     assert on_disk.ran and not on_disk.ok and "helper" in " ".join(on_disk.diagnostics)
 
 
+def _never_indexed(tmp_path: Path, monkeypatch) -> tuple[Path, Path, list[Path]]:
+    """A copy of simple_app with no index yet, its database path, and the list every first
+    index through the bulk path (store.bulk.create) appends its final path to."""
+    from rrag.store import bulk
+
+    ws = tmp_path / "simple_app"
+    shutil.copytree(SIMPLE, ws)
+    created: list[Path] = []
+    real_create = bulk.create
+    monkeypatch.setattr(bulk, "create", lambda final: created.append(final) or real_create(final))
+    return ws, tmp_path / "db" / "index.sqlite", created
+
+
 def test_a_first_request_builds_the_index_through_the_bulk_path(tmp_path, monkeypatch):
     """The editor's first request on a never-indexed workspace (an ask before any :RragIndex)
     indexes it out of sight and puts it in place whole, like `rrag index` does; the freshness
     check must not create an empty database first (that would force the file-by-file path)."""
     from rrag.config import Config
     from rrag.service.engine import Engine
-    from rrag.store import bulk
 
-    ws = tmp_path / "simple_app"
-    shutil.copytree(SIMPLE, ws)
-    db = tmp_path / "db" / "index.sqlite"
-    created: list[Path] = []
-    real_create = bulk.create
-    monkeypatch.setattr(bulk, "create", lambda final: created.append(final) or real_create(final))
+    ws, db, created = _never_indexed(tmp_path, monkeypatch)
     with Engine(ws, Config(), db_path=db) as engine:
         hits = engine.search("area of a circle", mode="lexical")
         assert created == [db]
@@ -389,14 +396,8 @@ def test_status_before_any_index_leaves_the_first_index_its_bulk_path(tmp_path, 
     database: an empty file would send the first index down the file-by-file path."""
     from rrag.config import Config
     from rrag.service.engine import Engine
-    from rrag.store import bulk
 
-    ws = tmp_path / "simple_app"
-    shutil.copytree(SIMPLE, ws)
-    db = tmp_path / "db" / "index.sqlite"
-    created: list[Path] = []
-    real_create = bulk.create
-    monkeypatch.setattr(bulk, "create", lambda final: created.append(final) or real_create(final))
+    ws, db, created = _never_indexed(tmp_path, monkeypatch)
     with Engine(ws, Config(), db_path=db) as engine:
         status = engine.status()
         assert (status["items"], status["freshness"]["scan_reason"]) == (0, "no index yet")
