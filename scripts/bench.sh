@@ -7,6 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# The crates the graph benchmarks read beyond the tests' own (chrono, url and what they pull in).
+./scripts/setup-system.sh scripts/bench-packages.txt || exit 1
 failed=()
 for bench in index_throughput parse_extract graph_queries context_latency knn_latency \
              llm_latency deps_index freshness grounding call_coverage upgrade; do

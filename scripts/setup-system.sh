@@ -2,10 +2,13 @@
 # System packages the tests and benchmarks use: real Rust crate sources from Debian
 # (librust-*-dev under /usr/share/cargo/registry) and Vim 9. Installed only when missing and only
 # when we are allowed to (root, or passwordless sudo); otherwise we say what to install.
+# Usage: setup-system.sh [LIST] (default scripts/debian-packages.txt: what `make test` needs;
+# `make bench` adds scripts/bench-packages.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LIST=${1:-scripts/debian-packages.txt}
 
-mapfile -t wanted < <(grep -v '^\s*#' scripts/debian-packages.txt | grep -v '^\s*$')
+mapfile -t wanted < <(grep -v '^\s*#' "$LIST" | grep -v '^\s*$')
 missing=()
 for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -17,7 +20,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     SUDO="sudo -n"
 else
-    echo "rrag: these Debian packages are needed by the tests: ${missing[*]}" >&2
+    echo "rrag: these Debian packages ($LIST) are missing: ${missing[*]}" >&2
     echo "rrag: install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
 fi
