@@ -78,6 +78,10 @@ class Engine:
             self._embedder = load_embedder(self.config.embed)
         return self._embedder
 
+    def _never_indexed(self) -> bool:
+        """No index file, and nothing has opened the store (opening creates an empty file)."""
+        return self._store is None and not self.db_path.exists()
+
     def workspace(self) -> Workspace:
         """The workspace as last scanned (the overlay resolves a buffer's references in it)."""
         if self._workspace is None:
@@ -166,9 +170,9 @@ class Engine:
         run (an edit elsewhere, a formatter, ``git checkout``) are re-indexed first, so no
         answer comes from stale code; a never-indexed workspace gets its structural index
         (seconds). Vectors follow later; changed items are served by BM25 and the graph."""
-        if self._store is None and not self.db_path.exists():
-            # Never indexed, and nothing has opened (so created) the file: the first index takes
-            # the bulk path, out of sight, instead of writing file by file into a new database.
+        if self._never_indexed():
+            # The first index takes the bulk path, out of sight, instead of writing file by file
+            # into a new database.
             log.info("indexing before the request: no index yet")
             self.index(embed=False)
             return Verdict(False, "no index yet", full=True, dependencies=True)
@@ -307,7 +311,7 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         """Index counts and freshness (``freshness``: when last brought up to date, whether a
         scan or vectors are pending)."""
-        if self._store is None and not self.db_path.exists():
+        if self._never_indexed():
             return unindexed_stats(self.db_path, self.root)
         counts = index_stats(self.store, self.db_path, self.root)
         return counts | freshness_stats(self.freshness, counts["embed_pending"])
