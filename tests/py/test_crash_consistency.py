@@ -51,6 +51,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _empty_index(root: Path, env: dict) -> Path:
+    """An existing, empty index for ``root``: ``rrag index`` then writes file by file (one
+    transaction per file) instead of taking the first index's bulk path. Opening the store
+    creates it, as the editor's first status request on an open store does."""
+    from rrag.store.db import open_store
+
+    db = _db_path(root, env)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    open_store(db).close()
+    return db
+
+
 def _snapshot(root: Path, env: dict) -> tuple:
     items = rrag_json("items", "--root", str(root), env=env)["items"]
     stats = rrag_json("stats", "--root", str(root), env=env)
@@ -64,8 +76,8 @@ def test_kill_during_index_then_reindex_equals_clean(tmp_path):
         shutil.copytree(src, tree / src.name, symlinks=True)
 
     killed_env = {"XDG_CACHE_HOME": str(tmp_path / "cache-killed")}
-    db = Path(rrag_json("stats", "--root", str(tree), env=killed_env)["db"])
-    assert _count_files(db) == 0
+    db = _empty_index(tree, killed_env)
+    assert db.exists() and _count_files(db) == 0
 
     proc = subprocess.Popen([str(BIN / "rrag"), "index", "--no-embed", "--root", str(tree)],
                             env={**os.environ, **killed_env}, stderr=subprocess.DEVNULL,
@@ -183,8 +195,10 @@ def test_bulk_first_index_equals_an_incremental_one(tmp_path, bulk_tree):
     search included."""
     tree, clean = bulk_tree
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    rrag_json("stats", "--root", str(tree), env=env)  # creates the empty database first
+    db = _empty_index(tree, env)
+    inode = db.stat().st_ino
     rrag_json("index", "--no-embed", "--root", str(tree), env=env)
+    assert db.stat().st_ino == inode, "the existing file is written in place, not replaced"
     assert _snapshot(tree, env) == clean
     clean_env = {"XDG_CACHE_HOME": str(tree.parent / "cache-clean")}
     for query in ("compile a regex", "parse command line arguments", "Serializer"):
