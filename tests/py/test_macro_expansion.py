@@ -196,3 +196,40 @@ def test_edit_invocation_and_definition_equals_clean_index(tmp_path, monkeypatch
     edges = _edges(work)
     assert not any(e[0] == "calls" and e[2] == "macro_ws::unit" for e in edges)
     assert (_items(work), edges) == clean_index("clean-3")
+
+
+def _calls(src: str) -> list[tuple]:
+    parsed = parse_source(src.encode(), "src/lib.rs")
+    names = {i: it.name for i, it in enumerate(parsed.items)}
+    return sorted((r[0], names[r[1]], r[2], r[4]) for r in parsed.refs
+                  if r[0] in ("call", "tcall") and r[2] in ("helper", "other", "crate::helper"))
+
+
+def test_a_rule_body_is_referenced_once_per_caller_and_a_doc_test_call_once():
+    src = """macro_rules! m {
+    (one $x:expr) => { helper($x) };
+    (two $x:expr) => { other($x) };
+}
+pub fn helper(x: u32) -> u32 { x }
+pub fn other(x: u32) -> u32 { x }
+/// ```
+/// crate::helper(1);
+/// crate::helper(1);
+/// crate::helper(2);
+/// ```
+pub fn caller() -> u32 {
+    m!(one 1) + m!(one 2)
+        + m!(two 3)
+        + m!(one 4)
+}
+pub fn second() -> u32 { m!(one 5) }
+"""
+    # `helper` reached through rule one three times in `caller`: once, at the first line; rule
+    # two's body once; another caller gets its own. The doc test's two identical lines (and a
+    # third with another argument) are one call of the documented item: all at its line.
+    assert _calls(src) == [
+        ("call", "caller", "helper", 13),
+        ("call", "caller", "other", 14),
+        ("call", "second", "helper", 17),
+        ("tcall", "caller", "crate::helper", 7),
+    ]

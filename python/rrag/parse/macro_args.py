@@ -69,25 +69,18 @@ class Segment:
 @dataclass(slots=True)
 class Pending:
     """An invocation whose arguments wait for the next wrapper: its node (in the file's tree
-    or an earlier wrapper's) and that tree's segment (None: the file itself)."""
+    or an earlier wrapper's), that tree's segment (None: the file itself) and the macro's
+    name (``println`` for ``std::println!``)."""
 
     node: Any
     seg: Segment | None
+    name: str
 
 
 def enabled() -> bool:
     """False under ``RRAG_MACRO_ARGS=0``: issue 18's wrapper passes are skipped (read per file,
     so the parse workers, which inherit the environment, follow the writer)."""
     return os.environ.get("RRAG_MACRO_ARGS", "1") != "0"
-
-
-def macro_name(inv: Any) -> str:
-    node = inv.child_by_field_name("macro")
-    if node is None:
-        return ""
-    if node.type == "scoped_identifier":
-        node = node.child_by_field_name("name") or node
-    return node.text.decode("utf-8", "replace")
 
 
 def wants_args(inv: Any) -> bool:
@@ -109,8 +102,10 @@ class Wrapper:
         size = row = 0
         for item in pending:
             inv, seg = item.node, item.seg
+            if item.name in SKIP:
+                continue
             tree = token_tree(inv)
-            if tree is None or macro_name(inv) in SKIP:
+            if tree is None:
                 continue
             body = tree.text
             if b"(" not in body and b"!" not in body and not _SCREAMING.search(body):

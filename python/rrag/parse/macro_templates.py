@@ -26,6 +26,7 @@ MAX_STEPS = 20_000  # matcher steps per invocation
 MAX_FILE_STEPS = 200_000
 KEPT = frozenset(("call", "mcall", "const", "macro", "type"))
 _CACHE: OrderedDict[int, tuple[Any, list[tuple]]] = OrderedDict()  # id(body) -> (body, refs)
+_INVOKED: OrderedDict[int, list] = OrderedDict()  # id(rules) -> [rules, invocations seen]
 _ACTIVE: set[int] = set()  # templates being extracted (a recursive macro stops here)
 
 RulesFor = Callable[[str, int], "list | None"]
@@ -82,9 +83,11 @@ class Templates:
         self.parse = parse
         self.steps_left = MAX_FILE_STEPS
 
-    def refs(self, name: str, inv: Any, tree: Any) -> list[tuple]:
-        found = self.rules_for(name, inv.start_byte)
-        if not found or self.steps_left <= 0:
+    def refs(self, found: list, tree: Any, added: set[int]) -> list[tuple]:
+        """The references of the rule of ``found`` (a macro's rules) that the invocation's
+        token ``tree`` matches, unless that rule is in ``added`` (the caller has them already;
+        the rule is added to it)."""
+        if self.steps_left <= 0 or self._nothing_to_add(found, added):
             return []
         budget = Budget(min(MAX_STEPS, self.steps_left))
         try:
@@ -92,7 +95,27 @@ class Templates:
         except TooBig:
             body = None
         self.steps_left -= min(MAX_STEPS, self.steps_left) - max(0, budget.left)
-        return self._template_refs(body) if body is not None else []
+        if body is None or id(body) in added:
+            return []
+        added.add(id(body))
+        return self._template_refs(body)
+
+    def _nothing_to_add(self, found: list, added: set[int]) -> bool:
+        """No rule can add what the caller lacks (each is in ``added`` or its template has no
+        references): then the invocation need not be matched. A rule's template is extracted
+        once; they are asked for only once the macro has been invoked more times than it has
+        rules, so a many-rule macro invoked once or twice is matched, not extracted whole
+        (clap's `debug!` is invoked 590 times, and 377 of them add nothing)."""
+        key = id(found)
+        seen = _INVOKED.get(key)
+        if seen is None or seen[0] is not found:
+            seen = _INVOKED[key] = [found, 0]
+            if len(_INVOKED) > 4096:
+                _INVOKED.popitem(last=False)
+        seen[1] += 1
+        if seen[1] <= len(found):
+            return all(id(body) in added for _, body in found)
+        return all(id(body) in added or not self._template_refs(body) for _, body in found)
 
     def _template_refs(self, body: list[tuple]) -> list[tuple]:
         key = id(body)
@@ -119,6 +142,6 @@ class Templates:
         finally:
             _ACTIVE.discard(key)
         _CACHE[key] = (body, refs)
-        if len(_CACHE) > 512:
+        if len(_CACHE) > 4096:
             _CACHE.popitem(last=False)
         return refs

@@ -22,7 +22,7 @@ from typing import Any
 
 from .doctests import doc_wrapper
 from .grammar import parse_tree, query
-from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, enabled, macro_name,
+from .macro_args import (MAX_ROUNDS, Pending, RulesFor, Segment, Wrapper, enabled,
                          place, token_tree, wants_args)
 from .macro_templates import Templates
 from .model import Item
@@ -53,6 +53,9 @@ class Collector:
         self.starts = [s[0] for s in self.spans]
         self.refs: list[tuple] = []
         self.envs: dict[Any, dict[str, Any]] = {}
+        # (owner, in a doc test) -> the workspace macro rules whose references it already has
+        self.template_bodies: dict[tuple[int, bool], set[int]] = {}
+        self.doc_seen: set[tuple] = set()  # doc-test calls already kept (owner and call)
 
     def owner(self, pos: int, end: int) -> int:
         k = bisect.bisect_right(self.starts, pos) - 1
@@ -95,13 +98,20 @@ class Collector:
                 if call is not None:
                     if doc:
                         call = _doc_call(call, seg.aliases if seg is not None else {})
+                        # Every reference of a doc test sits at the documented item's line:
+                        # `Regex::new(..).unwrap()` in every example is one reference.
+                        key = (call[0], idx, repr(call[1]), call[2], line)
+                        if key in self.doc_seen:
+                            continue
+                        self.doc_seen.add(key)
                     refs.append((call[0], idx, call[1], call[2], line))
             elif name == "mac":
                 inv = node.parent
+                text = _text(node)
                 if inv is not None and (segs is not None or wants_args(inv)):
-                    pending.append(Pending(inv, seg))
+                    pending.append(Pending(inv, seg, text.rpartition("::")[2]))
                 if not doc:
-                    refs.append(("macro", idx, _text(node), "", line))
+                    refs.append(("macro", idx, text, "", line))
             elif name in _BINDERS:
                 _BINDERS[name](node, envs.setdefault((idx, doc), {}))
             elif doc:
@@ -181,18 +191,22 @@ _SCREAMING = re.compile(rb"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 
 def _add_templates(self: Collector, pending: list[Pending], templates: Templates) -> None:
     """What the matched rules of workspace macros add beyond their arguments, at the
-    invocation's line (in a doc test: only its calls, as tests)."""
+    invocation's line (in a doc test: only its calls, as tests). A rule's own body is the same
+    for every invocation, so a caller gets its references once, at the first invocation that
+    matched it: tracing's tests invoke `event!` thousands of times, and per-invocation copies
+    were 44k of the registry's references, each resolved and written as an edge."""
     for item in pending:
+        found = templates.rules_for(item.name, item.node.start_byte)
+        if not found:
+            continue  # not a workspace macro: only its arguments count
         tree = token_tree(item.node)
         if tree is None:
-            continue
-        refs = templates.refs(macro_name(item.node), item.node, tree)
-        if not refs:
             continue
         start, end, line = place(item.node, item.seg)
         idx = self.owner(start, end)
         doc = item.seg is not None and item.seg.doc
-        for ref in refs:
+        added = self.template_bodies.setdefault((idx, doc), set())
+        for ref in templates.refs(found, tree, added):
             if doc and ref[0] not in ("call", "mcall"):
                 continue
             self.refs.append(("t" + ref[0] if doc else ref[0], idx, ref[2], ref[3], line))
