@@ -7,9 +7,10 @@ from their verbatim copy (rrag.parse.macro_args, exact lines), so here the match
 transcriber is rendered once with every metavariable replaced by a placeholder — a *template*
 — and its references are extracted once and cached: ``regex!($re)`` => ``Regex::new(__m)
 .unwrap()`` gives the call to ``Regex::new`` at the cost of one match, once per calling item
-and rule (the body is the same for every invocation). (Transcribing and parsing each invocation's full expansion cost +60 % parse time on
-clap and nom, whose test macros are invoked thousands of times; issue 18.) References that
-mention the placeholder (``$f(x)``, ``$ty::new()``) are the arguments' business and dropped.
+and rule (the body is the same for every invocation). (Transcribing and parsing each
+invocation's full expansion cost +60 % parse time on clap and nom, whose test macros are
+invoked thousands of times; issue 18.) References that mention the placeholder (``$f(x)``,
+``$ty::new()``) are the arguments' business and dropped.
 """
 
 from __future__ import annotations
