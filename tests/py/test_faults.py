@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import apsw
 import pytest
@@ -105,21 +106,37 @@ def test_two_processes_index_and_search_one_repo_at_once(tmp_path):
     assert_consistent(tree, env, tmp_path)
 
 
-def test_disk_full_during_index_is_one_message_and_recovers(tmp_path):
+@pytest.mark.parametrize("path", ["first index", "existing index"])
+def test_disk_full_during_index_is_one_message_and_recovers(tmp_path, path):
+    """A first index (the bulk path: a private file put in place whole) leaves no index and no
+    temporary file; an existing index (written file by file) keeps what it had committed."""
+    from rrag.paths import index_db_path
+    from rrag.store.db import open_store
+
     tree = _tree(tmp_path, "regex", "regex-syntax", "clap")
     with tmpfs(tmp_path / "small", "3m") as small:
         env = {"XDG_CACHE_HOME": str(small)}
+        with mock.patch.dict(os.environ, env):
+            db = index_db_path(tree)
+        if path == "existing index":
+            db.parent.mkdir(parents=True, exist_ok=True)
+            open_store(db).close()
         proc = rrag("index", "--no-embed", "--root", str(tree), env=env, check=False)
         assert proc.returncode != 0
         line = _one_rrag_line(proc.stderr)
         assert "full" in line and "free some space" in line, line
-        db = Path(rrag_json("stats", "--root", str(tree), env=env)["db"])
-        _integrity(db)
-        partial = rrag_json("stats", "--root", str(tree), env=env)["files"]
+        if path == "first index":
+            assert not db.exists() and not list(db.parent.glob(f".{db.name}.bulk-*"))
+            status = rrag_json("stats", "--root", str(tree), env=env)
+            assert status["freshness"]["scan_reason"] == "no index yet"
+            partial = 0
+        else:
+            _integrity(db)
+            partial = rrag_json("stats", "--root", str(tree), env=env)["files"]
         _remount(small, "size=400m")
         report = rrag_json("index", "--no-embed", "--root", str(tree), env=env)
         assert report["errors"] == [] and report["files_parsed"] > 0
-        assert 0 <= partial < report["files"]
+        assert partial < report["files"]
         assert_consistent(tree, env, tmp_path)
 
 
