@@ -65,3 +65,25 @@ def rrag_json(*args: str, **kw) -> dict:
     lines = [l for l in proc.stdout.splitlines() if l.strip()]
     assert len(lines) == 1, f"--json must print exactly one line, got: {proc.stdout!r}"
     return json.loads(lines[0])
+
+
+def index_path(root: Path, env: dict) -> Path:
+    """Where ``rrag`` keeps ``root``'s index under ``env`` (its ``XDG_CACHE_HOME``)."""
+    from unittest import mock
+
+    from rrag.paths import index_db_path
+
+    with mock.patch.dict(os.environ, env):
+        return index_db_path(root)
+
+
+def empty_index(root: Path, env: dict) -> Path:
+    """An existing, empty index for ``root``: ``rrag index`` then writes file by file (one
+    transaction per file) instead of taking a first index's bulk path. Opening the store
+    creates it, as the editor's first request on an open store does."""
+    from rrag.store.db import open_store
+
+    db = index_path(root, env)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    open_store(db).close()
+    return db

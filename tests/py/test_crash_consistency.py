@@ -13,7 +13,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from conftest import BIN, registry_crate, rrag_json
+from conftest import BIN, empty_index, index_path, registry_crate, rrag_json
 
 pytestmark = pytest.mark.slow
 
@@ -51,18 +51,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _empty_index(root: Path, env: dict) -> Path:
-    """An existing, empty index for ``root``: ``rrag index`` then writes file by file (one
-    transaction per file) instead of taking the first index's bulk path. Opening the store
-    creates it, as the editor's first status request on an open store does."""
-    from rrag.store.db import open_store
-
-    db = _db_path(root, env)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    open_store(db).close()
-    return db
-
-
 def _snapshot(root: Path, env: dict) -> tuple:
     items = rrag_json("items", "--root", str(root), env=env)["items"]
     stats = rrag_json("stats", "--root", str(root), env=env)
@@ -76,7 +64,7 @@ def test_kill_during_index_then_reindex_equals_clean(tmp_path):
         shutil.copytree(src, tree / src.name, symlinks=True)
 
     killed_env = {"XDG_CACHE_HOME": str(tmp_path / "cache-killed")}
-    db = _empty_index(tree, killed_env)
+    db = empty_index(tree, killed_env)
     assert db.exists() and _count_files(db) == 0
 
     proc = subprocess.Popen([str(BIN / "rrag"), "index", "--no-embed", "--root", str(tree)],
@@ -132,17 +120,6 @@ def bulk_tree(tmp_path_factory):
     return tree, _snapshot(tree, clean_env)
 
 
-def _db_path(root: Path, env: dict) -> Path:
-    from rrag.paths import index_db_path
-
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
-    try:
-        return index_db_path(root)
-    finally:
-        os.environ["XDG_CACHE_HOME"] = old or ""
-
-
 def _temp_files(db: Path) -> list[Path]:
     return sorted(db.parent.glob(f".{db.name}.bulk-*")) if db.parent.is_dir() else []
 
@@ -151,7 +128,7 @@ def _temp_files(db: Path) -> list[Path]:
 def test_kill_during_bulk_first_index_leaves_no_index_or_a_whole_one(tmp_path, bulk_tree, phase):
     tree, clean = bulk_tree
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    db = _db_path(tree, env)
+    db = index_path(tree, env)
     assert not db.exists()
     proc = subprocess.Popen([str(BIN / "rrag"), "index", "--no-embed", "--root", str(tree)],
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL,
@@ -195,7 +172,7 @@ def test_bulk_first_index_equals_an_incremental_one(tmp_path, bulk_tree):
     search included."""
     tree, clean = bulk_tree
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    db = _empty_index(tree, env)
+    db = empty_index(tree, env)
     inode = db.stat().st_ino
     rrag_json("index", "--no-embed", "--root", str(tree), env=env)
     assert db.stat().st_ino == inode, "the existing file is written in place, not replaced"

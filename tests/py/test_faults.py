@@ -14,12 +14,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 import apsw
 import pytest
 
-from conftest import BIN, registry_crate, rrag, rrag_json
+from conftest import BIN, empty_index, index_path, registry_crate, rrag, rrag_json
 
 pytestmark = pytest.mark.slow
 
@@ -110,17 +109,10 @@ def test_two_processes_index_and_search_one_repo_at_once(tmp_path):
 def test_disk_full_during_index_is_one_message_and_recovers(tmp_path, path):
     """A first index (the bulk path: a private file put in place whole) leaves no index and no
     temporary file; an existing index (written file by file) keeps what it had committed."""
-    from rrag.paths import index_db_path
-    from rrag.store.db import open_store
-
     tree = _tree(tmp_path, "regex", "regex-syntax", "clap")
     with tmpfs(tmp_path / "small", "3m") as small:
         env = {"XDG_CACHE_HOME": str(small)}
-        with mock.patch.dict(os.environ, env):
-            db = index_db_path(tree)
-        if path == "existing index":
-            db.parent.mkdir(parents=True, exist_ok=True)
-            open_store(db).close()
+        db = empty_index(tree, env) if path == "existing index" else index_path(tree, env)
         proc = rrag("index", "--no-embed", "--root", str(tree), env=env, check=False)
         assert proc.returncode != 0
         line = _one_rrag_line(proc.stderr)
