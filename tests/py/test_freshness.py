@@ -405,4 +405,16 @@ def test_status_before_any_index_leaves_the_first_index_its_bulk_path(tmp_path, 
         assert not db.exists()
         engine.search("area of a circle", mode="lexical")
         assert created == [db]
-        assert engine.status()["items"] > 0
+        indexed = engine.status()
+        assert indexed["items"] > 0
+        # unindexed_stats spells out the keys of index_stats and freshness_stats: no drift
+        assert _key_paths(status) == _key_paths(indexed)
+
+
+def _key_paths(d: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for key, value in d.items():
+        out.add(prefix + key)
+        if isinstance(value, dict) and key != "kinds":  # kinds: one key per item kind
+            out |= _key_paths(value, prefix + key + ".")
+    return out
