@@ -136,6 +136,8 @@ def test_the_code_of_an_unfenced_or_chatty_answer_is_extracted(engine, scratch_t
     ("```toml\n[x]\n```\n```rust\nfn a() {}\n```", "fn a() {}"),  # the Rust block first
     ("fn a() {\n    b(\n\n[rrag: the model was repeating itself; the answer was stopped here]",
      "fn a() {\n    b("),  # rrag's note is no part of the code, stopped code stays unparsed
+    ("fn a() {\n[rrag: x]\n}\n\n[rrag: the model was repeating itself]",
+     "fn a() {\n[rrag: x]\n}"),  # a note the model wrote itself is what it answered
     ("The code is already right.", "The code is already right."),  # nothing parses: all of it
     ("Use this:\n#[derive(Debug)]\npub struct A;\n\nfn f() {}\nand keep the rest.",
      "#[derive(Debug)]\npub struct A;\n\nfn f() {}"),
@@ -178,6 +180,26 @@ def test_repairs_stop_after_the_configured_number(repairing):
     follow_up = backend.requests[1][-1]["content"]
     assert "the code does not parse as Rust" in follow_up
     assert "`sqrt` is not in" in follow_up and "f64::sqrt" in follow_up
+
+
+def test_a_looping_answer_is_read_back_once_and_a_copied_note_stays_in_the_code(repairing):
+    """Seen in CI with the real model: its looping answer (and rrag's note) went back to it
+    whole, it copied both, and the code, cleaned of the copied note mid-answer, was text the
+    user never saw. The follow-up now holds the loop once and no note; the code is verbatim."""
+    head = "Here it is:\n```rust\n    pub fn distance(&self, other: &Point) -> f64 {\n"
+    looping = head + "        other.x\n" * 60
+    echoed = (f"```rust\n{GOOD}\n[rrag: the model was repeating itself; the answer was "
+              "stopped here]\n```\n")
+    backend = ScriptedBackend(looping, echoed, answer(GOOD))
+    out = propose(repairing, backend=backend)
+    assert backend.requests[1][-2] == {"role": "assistant",
+                                       "content": head + "        other.x\n"}
+    assert out["attempts"][1]["code"] == GOOD + "\n[rrag: the model was repeating itself; the " \
+        "answer was stopped here]"
+    assert out["attempts"][1]["parses"] is False
+    assert "[rrag:" not in backend.requests[2][-2]["content"].replace(
+        "[rrag: the model was repeating itself; the answer was stopped here]\n```", "", 1)
+    assert out["replacement"] == GOOD and out["attempts"][2]["passed"] is True
 
 
 def test_a_passing_proposal_asks_nothing_more(repairing):

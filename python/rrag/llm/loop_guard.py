@@ -11,7 +11,9 @@ backend when a loop is seen and adds a note (streamed too, so every front end sh
 knowing about loops). The answer keeps exactly what was streamed: a front end shows the stream
 as it comes, and an answer that differed from what the user read (and what the check and the
 history judge) would be two answers. ``RepetitionGuard.cut`` is the loop-free prefix, for
-callers that do not stream.
+callers that do not stream; ``said_once`` is a stopped answer as the model should read it again
+in a follow-up turn (a repair): the loop once and no note, which a small model would otherwise
+copy back, loop and note included.
 """
 
 from __future__ import annotations
@@ -118,3 +120,16 @@ def generate_guarded(backend: Any, messages: Sequence[Message], *,
     if on_token is not None:
         on_token(LOOP_NOTE)
     return replace(done, text=guard.text + LOOP_NOTE, finish_reason="repetition")
+
+
+def said_once(text: str) -> str:
+    """A ``generate_guarded`` answer without rrag's note, its loop (if it was stopped for one)
+    kept once, up to the last line end in it (a loop is seen at any rotation of its unit)."""
+    if not text.endswith(LOOP_NOTE):
+        return text
+    text = text[:-len(LOOP_NOTE)]
+    loop = find_loop(text)
+    if loop is None:
+        return text
+    end = loop.start + len(loop.unit)
+    return text[:text.rfind("\n", loop.start, end) + 1 or end]

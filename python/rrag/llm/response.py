@@ -23,8 +23,9 @@ from ..paths import cache_home
 # an unterminated block (a stopped answer) runs to the end.
 _FENCE = re.compile(r"```[ \t]*([\w+.,-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 RUST_TAGS = ("", "rust", "rs")
-# rrag's own notes appended to an answer (a loop stopped, a repair turn): never code.
-_NOTE = re.compile(r"\n*\[rrag: [^\]\n]*\][ \t]*(?=\n|\Z)")
+# rrag's own notes appended to an answer (a loop stopped): never code. Only at the end: a model
+# that read a note in its history may write one mid-answer, and the code stays what it wrote.
+_TRAILING_NOTES = re.compile(r"(?:\n*\[rrag: [^\]\n]*\][ \t]*)+\s*\Z")
 _ITEM_START = re.compile(r"\s*(#!?\[|///|//!|(pub(\([^)]*\))?\s+)?(fn|use|impl|struct|enum|mod|"
                          r"const|static|trait|type|async|unsafe|extern)\b|macro_rules!)")
 MAX_SPANS = 64  # spans parsed at most, longest first
@@ -44,7 +45,7 @@ def extract_code(answer: str) -> str:
     unterminated one included; without one, the longest run of the answer's lines that parses
     as Rust (a small model often answers with bare code between prose lines); else the whole
     answer, so that the check reports what is wrong with it."""
-    answer = _NOTE.sub("", answer)
+    answer = _TRAILING_NOTES.sub("", answer)
     blocks = [(tag.split(",")[0].lower(), body) for tag, body in _FENCE.findall(answer)]
     for tag, body in blocks:
         if tag in RUST_TAGS and body.strip():

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from ..graph.name_table import NameTable
-from ..llm.loop_guard import generate_guarded
+from ..llm.loop_guard import generate_guarded, said_once
 from ..llm.prompts import repair_message
 from ..llm.response import CheckResult
 from ..store import Store
@@ -138,7 +138,7 @@ def repair(first: Attempt, evaluate: Callable[[str, int], Attempt], backend: Any
         if on_token is not None:
             on_token(f"\n\n[rrag: attempt {last.number + 1}: {last.summary()}; asking for a "
                      f"repair ({len(attempts)} of {max_repairs})]\n\n")
-        turn = messages + [{"role": "assistant", "content": last.text},
+        turn = messages + [{"role": "assistant", "content": said_once(last.text)},
                            repair_message(last.problems(), definitions(last, table(), store()))]
         done = generate_guarded(backend, turn, on_token=on_token, cancel_event=cancel)
         attempts.append(evaluate(done.text, len(attempts)))
