@@ -14,13 +14,14 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, rrag, rrag_json
+from conftest import REPO, index_path, rrag, rrag_json
 from rrag.graph.grounding import ground
 from rrag.graph.name_table import NameTable
 from rrag.parse.answer_names import answer_names
 from rrag.parse.std_sources import find_std, source_version
 from rrag.service.doctor import run_doctor
 from rrag.service.std_index import std_source, toolchain
+from rrag.store import items as items_db
 from rrag.store.names import NameRow
 
 FIXTURE = REPO / "tests" / "fixtures" / "std_ws"
@@ -116,6 +117,49 @@ def test_neighbors_show_std_targets(indexed, std_env):
     push = next(n for n in out["nodes"] if n["name"] == "alloc::vec::Vec::push")
     assert (push["crate"], push["version"], push["path"]) == ("alloc", found.version,
                                                               "src/vec/mod.rs")
+
+
+def test_a_std_type_brings_the_methods_the_workspace_can_call(indexed, std_env):
+    """At `doubled` (-> Vec<u32>) the context lists Vec's public, stable inherent methods, the
+    ones the workspace calls first, a dozen at most: all 117 (private helpers, the unstable
+    allocator API) used to fill the budget of a real project's context, with std's macros."""
+    ws, _ = indexed
+    out = rrag_json("context", "--root", str(ws), "--file", "src/lib.rs", "--line", "43",
+                    env=std_env)
+    listed = [i["name"].rsplit("::", 1)[-1] for i in out["items"] + out.get("left_out", [])
+              if "a method of a type the cursor's item works with" in i["why"]
+              and i.get("crate") == "alloc"]
+    assert listed[:2] == ["new", "push"]  # std_ws::collect calls both
+    assert 2 < len(listed) <= 12
+    assert not {"append_elements", "extend_with", "split_at_spare_mut_with_len",  # private
+                "with_capacity_in", "allocator", "from_raw_parts_in"} & set(listed)  # unstable
+    # The test below `doubled` invokes assert_eq! and vec!: std's macro definitions stay out.
+    assert not [i["name"] for i in out["items"] if i["kind"] == "macro"]
+
+
+def test_the_cursors_own_words_search_the_workspace_only(indexed, std_env):
+    """Without a question the cursor's name and signature stand for one; its hits are the
+    workspace's (`u32` alone matched every u32 impl of std), and primitives are no words."""
+    from rrag.config import ContextConfig
+    from rrag.rank.context import Candidate
+    from rrag.rank.ranking import RankingEngine, _implicit_query
+    from rrag.store import lexical
+    from rrag.store.db import open_store
+
+    ws, _ = indexed
+    store = open_store(index_path(ws, std_env))
+    try:
+        everywhere = lexical.search(store, "u32", k=20)
+        mine = RankingEngine(store, ContextConfig())._lexical("u32 Countdown")
+        version = {r.id: r.version
+                   for r in items_db.get_items(store, [i for i, _ in everywhere + mine])}
+    finally:
+        store.close()
+    assert any(version[i] for i, _ in everywhere)  # std's u32 impls
+    assert mine and not any(version[i] for i, _ in mine)
+    cursor = Candidate("c", "src/lib.rs", "std_ws::doubled", "function", 43, 46, "",
+                       signature="pub fn doubled(start: u32) -> Vec<u32>")
+    assert _implicit_query([cursor], ["c"]) == "doubled doubled start Vec"
 
 
 def test_prepare_builds_std_once_and_the_first_index_parses_none_of_it(prepared, indexed,

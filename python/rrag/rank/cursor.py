@@ -41,6 +41,7 @@ WHY = {"callee": "called by the item at your cursor", "type": "a type the item a
 SIBLING_WHY = {"impl": "in the same impl", "trait": "in the same trait",
                "module": "in the same module", "file": "in the same file"}
 CONTAINERS = {"impl", "trait", "module", "file"}
+FOREIGN_METHODS = 12  # per dependency or std type the cursor's item works with
 
 
 @dataclass
@@ -142,13 +143,16 @@ def cursor_links(store: Store, path: str | None, cursor: Sequence[str],
 def _methods_of_types(store: Store, links: CursorLinks, values: dict[str, float],
                       cursor: set[str]) -> None:
     """The methods of the types the cursor's item works with (its impl's type, its signature's
-    types): what an unfinished body most likely calls."""
+    types): what an unfinished body most likely calls. A dependency's or std's type brings
+    its callable methods, at most ``FOREIGN_METHODS``: all of them (`Vec` has 117, its private
+    helpers and unstable allocator API among them) filled a real project's context."""
     typed = [i for i, k in links.kind.items() if k in ("type", "self_type")]
-    by_crate: dict[str, set[str]] = {}
+    by_crate: dict[tuple[str, bool], set[str]] = {}
     for row in items_db.get_items(store, typed):
         if row.kind in ("struct", "enum", "union", "trait", "type"):
-            by_crate.setdefault(row.crate, set()).add(row.name)
-    for crate, names in by_crate.items():
-        for method_id, _ in rq.methods_of(store, sorted(names), crate):
+            by_crate.setdefault((row.crate, bool(row.version)), set()).add(row.name)
+    for (crate, foreign), names in by_crate.items():
+        limit = FOREIGN_METHODS * len(names) if foreign else 400
+        for method_id, _ in rq.methods_of(store, sorted(names), crate, limit, foreign):
             if method_id not in cursor:
                 links.add(method_id, "method", values)

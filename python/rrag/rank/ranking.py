@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from ..config import ContextConfig
+from ..graph.grounding import PRIMITIVES
 from ..store import Store
 from ..store import items as items_db
 from ..store import lexical
@@ -31,6 +32,10 @@ from .render import nearby_words
 SemanticFn = Callable[[str, int], list[tuple[str, float]]]
 POOL = 90  # graph candidates read back per request
 SKIP_KINDS = {"file"}
+# std's macros (assert_eq!, println!, vec!) are known to every model and their definitions say
+# nothing about the code: reached through the tests around the cursor they filled a real
+# project's context. A question that names one still finds it (its lexical hit is gathered).
+STD_CRATES = {"std", "core", "alloc"}
 SIGNATURE_ONLY = {"impl", "module"}
 HALF_LIFE_DAYS = 30.0
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
@@ -106,7 +111,8 @@ class RankingEngine:
         top_ppr = max((ppr[n] for n in ranked_graph[:1]), default=0.0) or 1.0
         lex_of, vec_of = dict(lex), dict(vec)
         rows = [r for r in items_db.get_items(self.store, [i for i in pool if i not in found], True)
-                if r.kind not in SKIP_KINDS]
+                if r.kind not in SKIP_KINDS
+                and not (r.kind == "macro" and r.version and r.crate in STD_CRATES)]
         for row in rows:
             mode = "signature" if row.kind in SIGNATURE_ONLY else "full"
             found[row.id] = cands._candidate(row, 0.0, "", {}, best_mode=mode)
@@ -139,7 +145,10 @@ class RankingEngine:
             found[item_id].trait_line = line
 
     def _lexical(self, text: str) -> list[tuple[str, float]]:
-        hits = lexical.search(self.store, text, k=20)
+        """The implicit query's hits, in the workspace only: the cursor's words point at the
+        user's code, and a dependency or std item that merely shares a name (`double` and
+        `c_double`) is noise; the graph brings the dependency items the code really uses."""
+        hits = lexical.search(self.store, text, k=20, workspace_only=True)
         top = hits[0][1] if hits and hits[0][1] > 0 else 1.0
         return [(i, s / top) for i, s in hits]
 
@@ -187,12 +196,19 @@ def _doc_quality(docs: str) -> float:
     return round(min(1.0, words / 40) * 0.8 + (0.2 if "```" in docs else 0.0), 4)
 
 
+# Words of a signature that say nothing about what it does. Primitive types most of all: in
+# `fn double(n: u32) -> u32`, "u32" matched every u32 impl of std (NonZeroU32, AtomicU32) and
+# their neighbours filled a real project's context.
+UNINFORMATIVE = PRIMITIVES | {"fn", "pub", "self", "mut", "impl", "dyn", "where", "const",
+                              "async", "unsafe", "crate"}
+
+
 def _implicit_query(base: list[Candidate], cursor: list[str]) -> str:
     """With no question, the cursor item's name and signature stand for one."""
     for c in base:
         if c.id in cursor:
             words = WORD.findall(f"{c.name.split('::')[-1].replace('_', ' ')} {c.signature}")
-            return " ".join(w for w in words if w not in ("fn", "pub", "self", "mut", "impl"))
+            return " ".join(w for w in words if w not in UNINFORMATIVE)
     return ""
 
 

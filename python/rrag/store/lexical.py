@@ -35,22 +35,24 @@ def forget_file_items(store: Store, file_id: int) -> None:
 
 
 def search(store: Store, query: str, k: int = 50, weights: Sequence[float] = WEIGHTS,
-           name_share: float = 0.0) -> list[tuple[str, float]]:
+           name_share: float = 0.0, workspace_only: bool = False) -> list[tuple[str, float]]:
     """Best first: (item id, score, higher is better). ``weights``: per column (name, signature,
     docs, body). With ``name_share`` 0 the score is BM25 (as a positive number); otherwise it is
-    BM25 over its best match plus ``name_share`` times the BM25 of the name column alone over its
-    best match. bm25() saturates a term's weighted frequency over the whole row, so even at
-    weight 10 a query word in the name counts under twice the same word in the body: "sets the
-    size of the stack" put a sibling whose body says stack and size above ``stack_size``. The
-    separate name score puts it first (measured in bench/retrieval.py; see rrag.rank.hybrid)."""
+    BM25 over its best match plus ``name_share`` times the BM25 of the name column alone over
+    its best match; ``workspace_only`` leaves out dependencies and std. bm25() saturates a
+    term's weighted frequency over the whole row, so even at weight 10 a query word in the name
+    counts under twice the same word in the body: "sets the size of the stack" put a sibling
+    whose body says stack and size above ``stack_size``. The separate name score puts it first
+    (measured in bench/retrieval.py; see rrag.rank.hybrid)."""
     match = fts_query(query)
     if not match:
         return []
     row_score = f"-bm25(items_fts, {', '.join(str(float(w)) for w in weights)})"
+    own = " JOIN files f ON f.id = i.file_id AND f.dep_key IS NULL" if workspace_only else ""
     if not name_share:
         cur = store.execute(
             f"SELECT i.id, {row_score} AS score "
-            "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
+            f"FROM items_fts JOIN items i ON i.rowid = items_fts.rowid{own} "
             "WHERE items_fts MATCH ? ORDER BY score DESC LIMIT ?", (match, k))
         return [(row[0], float(row[1])) for row in cur]
     # bm25() is negative, better is lower: max() over the hits of a negated score is the best.
@@ -59,6 +61,6 @@ def search(store: Store, query: str, k: int = 50, weights: Sequence[float] = WEI
         "coalesce(name_score / nullif(max(name_score) OVER (), 0), 0) AS score FROM ("
         f"SELECT i.id AS id, {row_score} AS row_score, "
         "-bm25(items_fts, 1.0, 0.0, 0.0, 0.0) AS name_score "
-        "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid WHERE items_fts MATCH ?) "
+        f"FROM items_fts JOIN items i ON i.rowid = items_fts.rowid{own} WHERE items_fts MATCH ?) "
         "ORDER BY score DESC LIMIT ?", (float(name_share), match, k))
     return [(row[0], float(row[1])) for row in cur]

@@ -99,18 +99,25 @@ def item_kinds(store: Store, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def methods_of(store: Store, type_names: Sequence[str], crate: str,
-               limit: int = 400) -> list[tuple[str, str]]:
+               limit: int = 400, foreign: bool = False) -> list[tuple[str, str]]:
     """(method id, self type) of the inherent and trait impls of the named types in ``crate``,
     the most called first (a cut, if any, keeps the likeliest): the graph has no edge from a
-    type to its impl blocks, only the impl's self type name."""
+    type to its impl blocks, only the impl's self type name. ``foreign``: a dependency's or
+    std's type, of which only the inherent methods the workspace can call (public, not hidden,
+    not unstable), the ones the workspace calls first; its trait methods come with the trait."""
     if not type_names:
         return []
     marks = ", ".join("?" * len(type_names))
+    callable_here = ("AND p.trait_name = '' AND m.visibility = 'pub' AND m.attrs NOT LIKE "
+                     "'%unstable(%' AND m.attrs NOT LIKE '%doc(hidden)%' " if foreign else "")
+    by_workspace = ("(SELECT count(*) FROM edges e WHERE e.target = m.id AND e.kind = 'calls' "
+                    "AND e.path NOT LIKE '<dep>/%') DESC, " if foreign else "")
     return list(store.execute(
         "SELECT m.id, p.self_type FROM items p JOIN files f ON f.id = p.file_id "
         "JOIN items m ON m.parent = p.id WHERE p.kind = 'impl' AND f.crate = ? AND "
-        f"p.self_type IN ({marks}) AND m.kind = 'method' ORDER BY (SELECT count(*) FROM edges e "
-        "WHERE e.target = m.id AND e.kind = 'calls') DESC, m.start_byte LIMIT ?",
+        f"p.self_type IN ({marks}) AND m.kind = 'method' {callable_here}ORDER BY {by_workspace}"
+        "(SELECT count(*) FROM edges e WHERE e.target = m.id AND e.kind = 'calls') DESC, "
+        "m.start_byte LIMIT ?",
         [crate, *type_names, limit]))
 
 
