@@ -180,3 +180,17 @@ def test_the_methods_of_a_type_come_most_called_first_and_all_of_them(regex):
     assert calls == sorted(calls, reverse=True) and calls[0] > 0
     cut = rq.methods_of(regex.store, ["ExecNoSync"], row.crate, limit=5)
     assert [i for i, _ in cut] == [i for i, _ in found[:5]]  # a cut keeps the most called
+
+
+def test_a_caller_that_is_a_test_is_named_a_test():
+    """For `ask` a caller and a test are worth the same: the test edge, read after the calls
+    edge, still names the relation ("calls the item" said nothing about it being a test)."""
+    from rrag.rank.cursor import LINKS, WHY, CursorLinks
+
+    links = CursorLinks()
+    links.add("t", "caller", LINKS["ask"])
+    links.add("t", "test", LINKS["ask"])
+    links.add("c", "caller", LINKS["ask"])
+    links.add("c", "user", LINKS["ask"])  # worth less: the caller stays
+    assert links.relation == {"t": WHY["test"], "c": WHY["caller"]}
+    assert links.kind == {"t": "test", "c": "caller"}

@@ -54,7 +54,9 @@ class CursorLinks:
 
     def add(self, item_id: str, kind: str, values: dict[str, float], why: str = "") -> None:
         v = values.get(kind, 0.0)
-        if v > self.value.get(item_id, 0.0):
+        held = self.value.get(item_id, 0.0)
+        # A caller that is a test is said to be one: both are worth the same to "ask".
+        if v > held or v == held and kind == "test" and self.kind.get(item_id) == "caller":
             self.value[item_id] = v
             self.relation[item_id] = why or WHY[kind]
             self.kind[item_id] = kind
