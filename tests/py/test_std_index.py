@@ -109,6 +109,19 @@ def test_workspace_calls_become_std_edges(indexed, std_env):
             } <= mine
 
 
+def test_a_derived_traits_methods_are_called_like_an_impls(indexed, std_env):
+    """`#[derive(Clone, Default)]` implements the traits as impl blocks would: the calls of
+    `Settings::default()` and `base.clone()` (its type from that call) reach core's methods."""
+    found = _installed()
+    ws, _ = indexed
+    edges = rrag_json("graph", "edges", "--root", str(ws), "--type", "calls",
+                      env=std_env)["edges"]
+    called = {(e["target"], e.get("target_version")) for e in edges
+              if e["source"] == "std_ws::fresh_settings"}
+    assert called == {("core::default::Default::default", found.version),
+                      ("core::clone::Clone::clone", found.version)}
+
+
 def test_neighbors_show_std_targets(indexed, std_env):
     found = _installed()
     ws, _ = indexed

@@ -91,6 +91,15 @@ class Resolver:
                 trait, _ = symbols.resolve(symbols.home(it), it.trait_name)
                 if trait is not None and trait.kind == "trait":
                     self.traits_of[target.id].append(trait)
+        # `#[derive(Parser)]` implements the trait as an impl block would: `Args::parse()`
+        # and `settings.clone()` reach the trait's methods.
+        for it in items:
+            if it.derives and it.kind in TYPE_KINDS:
+                for derive in it.derives:
+                    trait, _ = symbols.resolve(symbols.home(it), derive)
+                    if trait is not None and trait.kind == "trait" and \
+                            trait not in self.traits_of[it.id]:
+                        self.traits_of[it.id].append(trait)
         # Field types of each struct: name -> resolved type item.
         self.field_types: dict[str, dict[str, GraphItem]] = defaultdict(dict)
         for struct_id, names in fields.items():
