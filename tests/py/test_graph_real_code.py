@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO, rrag_json
+from conftest import REPO, registry_crate, rrag_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "graph_real_ws"
 
@@ -74,6 +74,28 @@ def test_real_code_edges():
     assert not any(e[0] == "calls" and e[1] == "textkit::MAX_WIDTH" for e in got)
     assert {e[2] for e in got if e[0] == "uses_const"} == {"textkit::MAX_WIDTH",
                                                           "textkit::GREETING"}
+
+
+def test_types_written_inside_pin_project_are_items_and_their_calls_resolve(tmp_path):
+    """http-body 0.4.5 (Debian's sources, read at test time) defines `Full` inside
+    pin-project-lite's `pin_project!`, as tokio, hyper and futures-util define theirs. The
+    struct is an item at its own lines, and the tests' calls through it resolve: before, not
+    even `Full::new` did, and those tests had no `tests` edge."""
+    root = tmp_path / "http-body"
+    shutil.copytree(registry_crate("http-body"), root)
+    rrag_json("index", "--root", str(root), "--no-embed")
+    got = _edges(root)
+    test = "http_body::full::tests::full_returns_some"
+    assert {("uses_type", "http_body::full::Full::new", "http_body::full::Full",
+             "src/full.rs:29"),
+            ("tests", test, "http_body::full::Full::new", "src/full.rs:140"),
+            ("calls", test, "http_body::full::Full::size_hint", "src/full.rs:141"),
+            ("calls", test, "http_body::size_hint::SizeHint::exact", "src/full.rs:141"),
+            ("calls", test, "http_body::Body::data", "src/full.rs:142")} <= got
+    full = rrag_json("search", "Full", "--root", str(root), "--mode", "lexical")["results"]
+    struct = next(r for r in full if r["name"] == "http_body::full::Full")
+    assert (struct["kind"], struct["path"], struct["start_line"], struct["end_line"]) == \
+        ("struct", "src/full.rs", 11, 15)
 
 
 def test_edge_type_filter_knows_the_new_kinds():

@@ -84,6 +84,51 @@ not_a_match!(1, 2);
     assert got["method crate::Circle::x"][:3] == (4, 4, "getters!#0")
 
 
+def test_another_crates_macro_with_items_for_a_body_adds_them_where_they_are_written():
+    """`pin_project!` (pin-project-lite), `thread_local!` and `lazy_static!` take items as
+    written (tree-sitter knows lazy_static's `static ref`): those items, at their own lines,
+    with their fields' references. A body that is not items (`bitflags!`) adds nothing."""
+    src = """use std::time::Instant;
+
+pin_project! {
+    /// A future with the time it started.
+    pub struct Timed<F> {
+        #[pin]
+        inner: F,
+        started: Instant,
+    }
+}
+
+thread_local! {
+    static DEPTH: u32 = 0;
+}
+
+lazy_static! {
+    static ref TABLE: Vec<u8> = build();
+}
+
+bitflags! {
+    pub struct Mode: u32 {
+        const READ = 1;
+    }
+}
+"""
+    parsed = parse_source(src.encode(), "src/lib.rs")
+    finalize(parsed, "crate")
+    made = {it.qualname: it for it in parsed.items if it.expanded_from}
+    assert {q: (it.kind, it.start_line, it.end_line, it.expanded_from)
+            for q, it in made.items()} == {
+        "crate::Timed": ("struct", 4, 9, "pin_project!#0"),
+        "crate::DEPTH": ("static", 13, 13, "thread_local!#0"),
+        "crate::TABLE": ("static", 17, 17, "lazy_static!#0")}
+    timed = made["crate::Timed"]
+    assert timed.docs == "A future with the time it started."
+    assert "expanded_from(pin_project!)" in timed.attrs
+    assert timed.content.startswith("/// A future") and timed.content.endswith("}")
+    owner = parsed.items.index(timed)
+    assert ("field", owner, "started", "Instant", 8) in parsed.refs
+
+
 def test_generated_ids_are_stable_and_distinct():
     src = """
 macro_rules! unit { ($t:ident) => { pub struct $t; }; }

@@ -9,7 +9,8 @@ generated item points back at the invocation: its byte and line span are the inv
 ``expanded_from`` says which invocation ("impl_shape!#1": the second ``impl_shape!`` of the
 file) and is part of its id, and an attribute ``expanded_from(impl_shape!)`` records the macro.
 Item-level invocations in the expansion are expanded in turn, up to ``MAX_DEPTH``.
-Expression-position macros, proc macros and macros of other crates are not expanded.
+Expression-position macros and proc macros are not expanded; a macro of another crate whose
+body parses as items as written (``pin_project!``) adds those items at their own places.
 """
 
 from __future__ import annotations
@@ -87,7 +88,10 @@ class Expander:
             position = positions.get(name, 0)
             positions[name] = position + 1
             found = self._rules_for(name, node.start_byte)
-            if not found or self.generated >= MAX_GENERATED_ITEMS:
+            if self.generated >= MAX_GENERATED_ITEMS:
+                continue
+            if not found:
+                self._verbatim(inv, scope, f"{name}!#{position}", name)
                 continue
             first = len(self.parsed.items)
             try:
@@ -147,6 +151,40 @@ class Expander:
             if sub_rules:
                 self._expand(sub, sub_rules, sub_scope, f"{origin}/{name}!#{position}",
                              depth + 1, line)
+
+    def _verbatim(self, inv: Any, scope: Scope, origin: str, name: str) -> None:
+        """A macro from another crate whose body is items as written (`pin_project! { pub
+        struct Server<I, S> { .. } }`, `thread_local! { static X: .. = ..; }`): those items,
+        at their own places in the file. futures-util defines 87 files' types this way, tokio
+        and hyper theirs (hyper's `Server`); a body that is not items (`lazy_static!`'s `static
+        ref`, `bitflags!`) does not parse cleanly and adds nothing."""
+        tree_node = next((c for c in inv.named_children if c.type == "token_tree"), None)
+        if tree_node is None or tree_node.end_byte - tree_node.start_byte > MAX_EXPANSION_BYTES:
+            return
+        start = tree_node.start_byte + 1
+        body = self.source[start:tree_node.end_byte - 1]
+        root = parse_tree(body).root_node
+        if root.has_error or not root.named_child_count:
+            return
+        items = self.parsed.items
+        first = len(items)
+        holder = Item("file", "", "", scope.module_rel, 0, len(body), 1, 1, "")
+        walker = Walker(SourceText(body), items, [])
+        walker.walk(root, holder, Scope(scope.parent, scope.prefix, scope.module_rel,
+                                        scope.assoc, scope.self_type, scope.trait_name,
+                                        scope.depth + 1))
+        row = tree_node.start_point[0]  # the body's line 1 is the opening delimiter's line
+        # References first: they find their owners by the items' places in the body.
+        for ref in extract_refs(root, [holder, *items[first:]], docs=False):
+            owner = scope.parent if ref[1] == 0 else first + ref[1] - 1
+            self.parsed.refs.append((ref[0], owner, ref[2], ref[3], ref[4] + row, *ref[5:]))
+        mark = f"expanded_from({name}!)"
+        for item in items[first:]:
+            item.expanded_from = origin
+            item.start_byte, item.end_byte = item.start_byte + start, item.end_byte + start
+            item.start_line, item.end_line = item.start_line + row, item.end_line + row
+            item.attrs = (*item.attrs, mark)
+        self.generated += len(items) - first
 
     def _map_back(self, first: int, node: Any, name: str) -> None:
         """Generated items take the invocation's span (their references got its line)."""

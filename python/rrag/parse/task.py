@@ -22,7 +22,7 @@ BINARY_SNIFF_BYTES = 8192
 _TEXT_BYTES = bytes([9, 10, 12, 13, *range(32, 256)])
 # Bump when what a parse produces changes (new item fields, references, tokens): an index built
 # by another version re-parses every file once instead of mixing old and new rows.
-PARSE_VERSION = "9"  # 9: a derived trait's methods resolve (`Args::parse()` of #[derive(Parser)])
+PARSE_VERSION = "9"  # 9: items written inside another crate's macro (pin_project!), derived traits
 
 
 def parse_version() -> str:
