@@ -122,12 +122,7 @@ class Expander:
             raise TooBig()
         root = parse_tree(text).root_node
         items = self.parsed.items
-        first = len(items)
-        holder = Item("file", "", "", scope.module_rel, 0, len(text), 1, 1, "")
-        walker = Walker(SourceText(text), items, [])
-        walker.walk(root, holder, Scope(scope.parent, scope.prefix, scope.module_rel,
-                                        scope.assoc, scope.self_type, scope.trait_name,
-                                        scope.depth + 1))
+        holder, walker, first = self._walk(text, root, scope)
         for item in items[first:]:
             item.expanded_from = origin
         self.generated += len(items) - first
@@ -152,6 +147,18 @@ class Expander:
                 self._expand(sub, sub_rules, sub_scope, f"{origin}/{name}!#{position}",
                              depth + 1, line)
 
+    def _walk(self, text: bytes, root: Any, scope: Scope) -> tuple[Item, Walker, int]:
+        """The items of ``root`` (the tree of ``text``) appended in ``scope``, one level down:
+        the item standing for ``text`` (owner index 0 of its references), the walker (its
+        nested invocations) and the index of the first new item."""
+        first = len(self.parsed.items)
+        holder = Item("file", "", "", scope.module_rel, 0, len(text), 1, 1, "")
+        walker = Walker(SourceText(text), self.parsed.items, [])
+        walker.walk(root, holder, Scope(scope.parent, scope.prefix, scope.module_rel,
+                                        scope.assoc, scope.self_type, scope.trait_name,
+                                        scope.depth + 1))
+        return holder, walker, first
+
     def _verbatim(self, inv: Any, scope: Scope, origin: str, name: str) -> None:
         """A macro from another crate whose body is items as written (`pin_project! { pub
         struct Server<I, S> { .. } }`, `thread_local! { static X: .. = ..; }`): those items,
@@ -167,12 +174,7 @@ class Expander:
         if root.has_error or not root.named_child_count:
             return
         items = self.parsed.items
-        first = len(items)
-        holder = Item("file", "", "", scope.module_rel, 0, len(body), 1, 1, "")
-        walker = Walker(SourceText(body), items, [])
-        walker.walk(root, holder, Scope(scope.parent, scope.prefix, scope.module_rel,
-                                        scope.assoc, scope.self_type, scope.trait_name,
-                                        scope.depth + 1))
+        holder, _, first = self._walk(body, root, scope)
         row = tree_node.start_point[0]  # the body's line 1 is the opening delimiter's line
         # References first: they find their owners by the items' places in the body.
         for ref in extract_refs(root, [holder, *items[first:]], docs=False):
