@@ -163,8 +163,8 @@ class Expander:
         """A macro from another crate whose body is items as written (`pin_project! { pub
         struct Server<I, S> { .. } }`, `thread_local! { static X: .. = ..; }`): those items,
         at their own places in the file. futures-util defines 87 files' types this way, tokio
-        and hyper theirs (hyper's `Server`); a body that is not items (`lazy_static!`'s `static
-        ref`, `bitflags!`) does not parse cleanly and adds nothing."""
+        and hyper theirs (hyper's `Server`); lazy_static!'s `static ref` parses too (tree-sitter
+        knows it). A body that is not items (`bitflags!`) does not parse cleanly: nothing."""
         tree_node = next((c for c in inv.named_children if c.type == "token_tree"), None)
         if tree_node is None or tree_node.end_byte - tree_node.start_byte > MAX_EXPANSION_BYTES:
             return

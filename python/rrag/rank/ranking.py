@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 from ..config import ContextConfig
 from ..graph.grounding import PRIMITIVES
+from ..parse.std_docs import STD_CRATES
 from ..store import Store
 from ..store import items as items_db
 from ..store import lexical
@@ -32,10 +33,6 @@ from .render import nearby_words
 SemanticFn = Callable[[str, int], list[tuple[str, float]]]
 POOL = 90  # graph candidates read back per request
 SKIP_KINDS = {"file"}
-# std's macros (assert_eq!, println!, vec!) are known to every model and their definitions say
-# nothing about the code: reached through the tests around the cursor they filled a real
-# project's context. A question that names one still finds it (its lexical hit is gathered).
-STD_CRATES = {"std", "core", "alloc"}
 SIGNATURE_ONLY = {"impl", "module"}
 HALF_LIFE_DAYS = 30.0
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
@@ -110,6 +107,9 @@ class RankingEngine:
         pool = [i for i in pool if i not in excluded]
         top_ppr = max((ppr[n] for n in ranked_graph[:1]), default=0.0) or 1.0
         lex_of, vec_of = dict(lex), dict(vec)
+        # std's macros (assert_eq!, vec!) are known to every model and their definitions say
+        # nothing about the code: reached through the tests around the cursor they filled a
+        # real project's context. A question naming one still finds it (a gathered lexical hit).
         rows = [r for r in items_db.get_items(self.store, [i for i in pool if i not in found], True)
                 if r.kind not in SKIP_KINDS
                 and not (r.kind == "macro" and r.version and r.crate in STD_CRATES)]
